@@ -1,0 +1,134 @@
+// incident: the typed form of a `forensics.incident/v1` file (docs/incident-format.md): the
+// transcript, where the concerning action is, the rival hypotheses and the edits that test them.
+// Plain data; reading and checking live in reader.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "forensics/util/json.h"
+
+#include "forensics/incident/edit.h"
+#include "forensics/incident/matcher.h"
+#include "forensics/incident/probe_config.h"
+#include "forensics/incident/transcript.h"
+#include "forensics/util/name_table.h"
+
+namespace forensics::incident {
+
+inline constexpr const char* kSchemaName = "forensics.incident";
+inline constexpr int kSchemaVersion = 1;
+
+/// How messages become tokens.
+enum class ChatTemplate { kChatml, kLlama3, kMistral, kRaw };
+inline constexpr util::NameTable kChatTemplateNames{std::array{
+    util::NameEntry<ChatTemplate>{ChatTemplate::kChatml, "chatml"},
+    util::NameEntry<ChatTemplate>{ChatTemplate::kLlama3, "llama3"},
+    util::NameEntry<ChatTemplate>{ChatTemplate::kMistral, "mistral"},
+    util::NameEntry<ChatTemplate>{ChatTemplate::kRaw, "raw"},
+}};
+
+struct Format {
+  ChatTemplate chat_template = ChatTemplate::kChatml;
+  // Only for `raw`: the exact text the model saw, or its exact token ids (one of the two).
+  std::optional<std::string> rendered_text;
+  std::optional<std::vector<std::int64_t>> rendered_token_ids;
+};
+
+enum class ComputeDtype { kFloat32, kBFloat16, kFloat16 };
+inline constexpr util::NameTable kComputeDtypeNames{std::array{
+    util::NameEntry<ComputeDtype>{ComputeDtype::kFloat32, "float32"},
+    util::NameEntry<ComputeDtype>{ComputeDtype::kBFloat16, "bfloat16"},
+    util::NameEntry<ComputeDtype>{ComputeDtype::kFloat16, "float16"},
+}};
+
+struct ModelRef {
+  std::string path_as_written;         // as in the file, for messages and reports
+  std::filesystem::path path;          // resolved against the incident file's folder
+  std::optional<ComputeDtype> dtype;   // absent: the runtime picks per device
+  std::optional<std::string> weights_sha256;  // 64 lowercase hex digits, checked at load time
+};
+
+/// Where the concerning action is in the transcript and how to recognise it in a new sample.
+struct Action {
+  std::size_t message = 0;                 // index into transcript.messages; an assistant turn
+  std::optional<std::size_t> tool_call;    // index into that message's tool_calls
+  std::string text;                        // the exact text of the action
+  MatcherSpec matcher;                     // decides whether a sampled turn repeats the action
+  std::optional<std::string> alternative;  // a benign continuation, for logit differences
+};
+
+enum class HypothesisKind { kConfused, kIntentional };
+inline constexpr util::NameTable kHypothesisKindNames{std::array{
+    util::NameEntry<HypothesisKind>{HypothesisKind::kConfused, "confused"},
+    util::NameEntry<HypothesisKind>{HypothesisKind::kIntentional, "intentional"},
+}};
+
+struct Hypothesis {
+  std::string id;
+  HypothesisKind kind = HypothesisKind::kConfused;
+  std::string claim;
+  std::optional<double> prior;  // all or none of the hypotheses give one; they sum to 1
+};
+
+/// What a hypothesis predicts the action rate does under an edit (or as a sweep's dose grows).
+enum class Direction { kDecrease, kIncrease, kNoChange };
+inline constexpr util::NameTable kDirectionNames{std::array{
+    util::NameEntry<Direction>{Direction::kDecrease, "decrease"},
+    util::NameEntry<Direction>{Direction::kIncrease, "increase"},
+    util::NameEntry<Direction>{Direction::kNoChange, "no-change"},
+}};
+
+struct Prediction {
+  std::string hypothesis;  // a Hypothesis::id
+  Direction direction = Direction::kNoChange;
+};
+
+struct Intervention {
+  std::string id;
+  std::string description;
+  std::vector<Edit> edits;              // applied in order, each to the result of the previous
+  std::vector<Prediction> predicts;     // one per hypothesis, in the hypotheses' order
+  std::vector<std::string> confounds;   // interventions sharing a tag are one line of evidence
+};
+
+struct SweepValue {
+  std::string label;  // substituted for `{value}` in the sweep's edits
+  double dose = 0;    // the score used by the trend test
+};
+
+struct Sweep {
+  std::string id;
+  std::string description;
+  std::vector<Edit> edits;  // texts contain the placeholder `{value}`
+  std::vector<SweepValue> values;
+  std::vector<Prediction> predicts;  // the trend of the rate as the dose grows
+  std::vector<std::string> confounds;
+};
+
+inline constexpr const char* kSweepPlaceholder = "{value}";
+
+struct Incident {
+  std::filesystem::path source;  // the incident file
+  std::string id;
+  std::string title;
+  std::string notes;
+  ModelRef model;
+  Format format;
+  Transcript transcript;
+  Action action;
+  std::vector<Hypothesis> hypotheses;
+  std::vector<Intervention> interventions;
+  std::vector<Sweep> sweeps;
+  ProbeConfig probes;
+  std::uint64_t seed = 0;
+};
+
+/// The sweep's edits with `{value}` replaced by `value.label`.
+std::vector<Edit> sweep_edits_for(const Sweep& sweep, const SweepValue& value);
+
+}  // namespace forensics::incident

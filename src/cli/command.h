@@ -1,0 +1,37 @@
+// cli: the table of subcommands. Each subcommand is one file that fills in a Command; main.cc
+// only parses, dispatches and maps errors to exit codes (docs/cli.md).
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace forensics::cli {
+
+/// Exit codes, one meaning each, shared by every subcommand.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitDifference = 1,   // diff found a change, batch an unmet expectation
+  kExitUsage = 2,        // bad command line
+  kExitBadInput = 3,     // an input file is invalid
+  kExitModelFailure = 4, // the model or the runtime failed
+};
+
+/// What a parsed subcommand will do; returns the exit code. Errors are thrown, not returned.
+using Action = std::function<int()>;
+
+struct Command {
+  const char* name;
+  const char* summary;
+  /// Declares the subcommand's options on `app` and sets `action` to run when it is chosen.
+  std::function<void(CLI::App& app, Action& action)> define;
+};
+
+/// Every subcommand, in the order `--help` lists them. A subcommand is registered only once it
+/// works.
+const std::vector<Command>& command_table();
+
+void define_validate(CLI::App& app, Action& action);
+
+}  // namespace forensics::cli

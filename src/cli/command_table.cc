@@ -1,0 +1,12 @@
+#include "command.h"
+
+namespace forensics::cli {
+
+const std::vector<Command>& command_table() {
+  static const std::vector<Command> commands = {
+      {"validate", "Check an incident file and print its summary", define_validate},
+  };
+  return commands;
+}
+
+}  // namespace forensics::cli

@@ -1,0 +1,60 @@
+// incident (internal): the readers of each part of an incident file, shared by reader.cc.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "forensics/incident/incident.h"
+#include "forensics/util/diagnostics.h"
+#include "forensics/util/json.h"
+#include "forensics/util/json_path.h"
+#include "forensics/util/json_reader.h"
+
+namespace forensics::incident::detail {
+
+std::optional<Message> read_message(const Json& value, const util::JsonPath& path,
+                                    util::Diagnostics& diagnostics);
+
+/// Reads the messages and checks the links between them (tool-call ids, tool replies).
+std::optional<Transcript> read_transcript(const Json& value, const util::JsonPath& path,
+                                          util::Diagnostics& diagnostics);
+
+std::optional<Edit> read_edit(const Json& value, const util::JsonPath& path,
+                              util::Diagnostics& diagnostics);
+
+/// Reads `key` of `reader` as a list of edits (at least one).
+std::optional<std::vector<Edit>> read_edits(util::ObjectReader& reader, const char* key);
+
+/// Reads a `predicts` object: one direction per hypothesis, returned in hypothesis order.
+std::optional<std::vector<Prediction>> read_predictions(util::ObjectReader& reader,
+                                                        const std::vector<Hypothesis>& hypotheses);
+
+/// Reads `confounds`: a list of slug tags.
+std::vector<std::string> read_confounds(util::ObjectReader& reader);
+
+ProbeConfig read_probes(const Json& value, const util::JsonPath& path,
+                        util::Diagnostics& diagnostics);
+
+}  // namespace forensics::incident::detail
+
+namespace forensics::incident::detail {
+
+/// Reads `action` and checks it against the transcript: the message is an assistant turn, the
+/// text is where it is said to be, the matcher compiles and recognises the text but not the
+/// alternative.
+std::optional<Action> read_action(const Json& value, const util::JsonPath& path,
+                                  const std::optional<Transcript>& transcript,
+                                  util::Diagnostics& diagnostics);
+
+/// Reads `model` and resolves its path against `incident_dir`.
+std::optional<ModelRef> read_model(const Json& value, const util::JsonPath& path,
+                                   const std::filesystem::path& incident_dir,
+                                   util::Diagnostics& diagnostics);
+
+/// Looks at the model directory without loading anything: a missing directory is a warning
+/// (organisms may not be trained yet), a directory that is not a usable safetensors checkpoint
+/// is an error.
+void check_model_directory(const ModelRef& model, const util::JsonPath& path,
+                           util::Diagnostics& diagnostics);
+
+}  // namespace forensics::incident::detail

@@ -1,0 +1,471 @@
+#include "forensics/incident/reader.h"
+
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "forensics/util/json_document.h"
+#include "forensics/util/text.h"
+#include "read_parts.h"
+
+namespace forensics::incident {
+
+using util::JsonPath;
+using util::Need;
+using util::ObjectReader;
+using namespace detail;
+namespace fs = std::filesystem;
+
+namespace {
+
+const JsonPath kRoot;
+
+// Returns false when the document is not v1, in which case nothing else is worth checking:
+// a newer file's fields are not errors, only unknown to this build.
+bool check_schema(ObjectReader& reader) {
+  auto schema = reader.string("schema", Need::kRequired);
+  if (!schema) return false;
+  const std::string prefix = std::string(kSchemaName) + "/v";
+  if (schema->rfind(prefix, 0) != 0) {
+    reader.diagnostics().error(kRoot / "schema", "expected \"" + prefix + "1\", got \"" +
+                                                     *schema + "\"; is this an incident file?");
+    return false;
+  }
+  const std::string version = schema->substr(prefix.size());
+  const bool numeric = !version.empty() && version.size() < 9 &&
+                       version.find_first_not_of("0123456789") == std::string::npos;
+  if (!numeric) {
+    reader.diagnostics().error(kRoot / "schema", "malformed version in \"" + *schema +
+                                                     "\"; expected \"" + prefix + "1\"");
+    return false;
+  }
+  if (std::stoi(version) > kSchemaVersion) {
+    reader.diagnostics().error(
+        kRoot / "schema", "this file uses schema v" + version + ", newer than the v" +
+                              std::to_string(kSchemaVersion) +
+                              " this build of forensics reads; upgrade forensics to read it");
+    return false;
+  }
+  if (std::stoi(version) < 1) {
+    reader.diagnostics().error(kRoot / "schema", "no such schema version: \"" + *schema + "\"");
+    return false;
+  }
+  return true;
+}
+
+std::optional<Format> read_format(const Json& value, const JsonPath& path,
+                                  util::Diagnostics& diagnostics) {
+  Format format;
+  if (value.is_string()) {  // shorthand: "format": "chatml"
+    auto parsed = kChatTemplateNames.parse(value.get<std::string>());
+    if (!parsed) {
+      diagnostics.error(path, "expected " + kChatTemplateNames.choices() + ", got " + value.dump());
+      return std::nullopt;
+    }
+    if (*parsed == ChatTemplate::kRaw) {
+      diagnostics.error(path, "\"raw\" needs the rendered text or token ids: write "
+                              "{\"template\": \"raw\", \"rendered_text\": ...}");
+      return std::nullopt;
+    }
+    format.chat_template = *parsed;
+    return format;
+  }
+  ObjectReader reader(value, path, diagnostics);
+  if (!reader.is_object()) return std::nullopt;
+  const std::size_t errors_before = diagnostics.error_count();
+  auto chat_template = reader.enumeration("template", Need::kRequired, kChatTemplateNames);
+  if (chat_template == ChatTemplate::kRaw) {
+    format.rendered_text = reader.text("rendered_text", Need::kOptional);
+    if (const Json* ids = reader.array("rendered_token_ids", Need::kOptional)) {
+      std::vector<std::int64_t> token_ids;
+      for (std::size_t i = 0; i < ids->size(); ++i) {
+        const Json& id = (*ids)[i];
+        if (!id.is_number_integer() || id.get<std::int64_t>() < 0) {
+          diagnostics.error(path / "rendered_token_ids" / i,
+                            "expected a non-negative integer token id, got " + id.dump());
+        } else {
+          token_ids.push_back(id.get<std::int64_t>());
+        }
+      }
+      if (ids->empty()) diagnostics.error(path / "rendered_token_ids", "expected at least one id");
+      format.rendered_token_ids = token_ids;
+    }
+    if (format.rendered_text.has_value() == format.rendered_token_ids.has_value()) {
+      diagnostics.error(path, "a raw format needs exactly one of \"rendered_text\" or "
+                              "\"rendered_token_ids\"");
+    }
+  }
+  reader.finish();
+  if (!chat_template || diagnostics.error_count() > errors_before) return std::nullopt;
+  format.chat_template = *chat_template;
+  return format;
+}
+
+// With a raw rendering, edits are applied to messages and then mapped onto the text; that only
+// works when each message's content appears in the rendering, in order.
+void check_raw_rendering(const Format& format, const Transcript& transcript,
+                         const JsonPath& path, util::Diagnostics& diagnostics) {
+  if (!format.rendered_text) return;
+  std::size_t cursor = 0;
+  for (std::size_t i = 0; i < transcript.messages.size(); ++i) {
+    const std::string& content = transcript.messages[i].content;
+    if (content.empty()) continue;
+    const auto at = format.rendered_text->find(content, cursor);
+    if (at == std::string::npos) {
+      diagnostics.error(path / "messages" / i / "content",
+                        "not found in format.rendered_text after the previous message; a raw "
+                        "rendering must contain every message's content, in order");
+      return;
+    }
+    cursor = at + content.size();
+  }
+}
+
+std::vector<Hypothesis> read_hypotheses(ObjectReader& top, util::Diagnostics& diagnostics) {
+  std::vector<Hypothesis> hypotheses;
+  const Json* list = top.array("hypotheses", Need::kRequired);
+  if (list == nullptr) return hypotheses;
+  const JsonPath path = kRoot / "hypotheses";
+  std::set<std::string> ids;
+  std::size_t with_prior = 0;
+  double prior_sum = 0;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    ObjectReader reader((*list)[i], path / i, diagnostics);
+    if (!reader.is_object()) continue;
+    Hypothesis hypothesis;
+    auto id = reader.text("id", Need::kRequired);
+    auto kind = reader.enumeration("kind", Need::kRequired, kHypothesisKindNames);
+    auto claim = reader.text("claim", Need::kRequired);
+    hypothesis.prior = reader.number("prior", Need::kOptional, 0.0, 1.0);
+    reader.finish();
+    if (id && !util::is_slug(*id)) {
+      diagnostics.error(path / i / "id", "expected lowercase letters, digits, '.', '_' or '-' "
+                                         "(at most 64), got \"" + util::abbreviate(*id) + "\"");
+      id.reset();
+    }
+    if (id && !ids.insert(*id).second) {
+      diagnostics.error(path / i / "id", "duplicate hypothesis id \"" + *id + "\"");
+      id.reset();
+    }
+    if (hypothesis.prior) {
+      if (*hypothesis.prior <= 0.0 || *hypothesis.prior >= 1.0) {
+        diagnostics.error(path / i / "prior", "expected a prior strictly between 0 and 1");
+      }
+      ++with_prior;
+      prior_sum += *hypothesis.prior;
+    }
+    if (!id || !kind || !claim) continue;
+    hypothesis.id = *id;
+    hypothesis.kind = *kind;
+    hypothesis.claim = *claim;
+    hypotheses.push_back(std::move(hypothesis));
+  }
+  if (list->size() < 2) {
+    diagnostics.error(path, "expected at least two rival hypotheses, got " +
+                               std::to_string(list->size()));
+  }
+  if (with_prior != 0 && with_prior != list->size()) {
+    diagnostics.error(path, "either every hypothesis gives a prior or none does (" +
+                                std::to_string(with_prior) + " of " +
+                                std::to_string(list->size()) + " do)");
+  } else if (with_prior != 0 && std::abs(prior_sum - 1.0) > 1e-6) {
+    diagnostics.error(path, "priors must sum to 1, they sum to " + Json(prior_sum).dump());
+  }
+  for (const auto& entry : kHypothesisKindNames.entries()) {
+    bool present = false;
+    for (const auto& hypothesis : hypotheses) present = present || hypothesis.kind == entry.value;
+    if (!present && hypotheses.size() == list->size()) {
+      diagnostics.warning(path, "no hypothesis of kind \"" + std::string(entry.name) +
+                                    "\": the verdict can never be \"" + std::string(entry.name) +
+                                    "\"");
+    }
+  }
+  return hypotheses;
+}
+
+bool all_same(const std::vector<Prediction>& predictions) {
+  for (const auto& prediction : predictions) {
+    if (prediction.direction != predictions.front().direction) return false;
+  }
+  return true;
+}
+
+// Applies edits to the transcript now, so an edit that would fail at investigation time fails
+// at validation time instead, with its path.
+void check_edits_apply(const std::vector<Edit>& edits, const Incident& incident,
+                       const JsonPath& edits_path, util::Diagnostics& diagnostics,
+                       const std::string& context = "") {
+  try {
+    apply_edits(incident.transcript, incident.action.message, edits);
+  } catch (const EditError& e) {
+    diagnostics.error(edits_path / e.edit_index(), context + e.what());
+  }
+}
+
+void check_unique_id(const std::string& id, const JsonPath& path, std::set<std::string>& ids,
+                     util::Diagnostics& diagnostics) {
+  if (!util::is_slug(id)) {
+    diagnostics.error(path, "expected lowercase letters, digits, '.', '_' or '-' (at most 64), "
+                            "got \"" + util::abbreviate(id) + "\"");
+  } else if (!ids.insert(id).second) {
+    diagnostics.error(path, "duplicate id \"" + id + "\" (interventions and sweeps share one "
+                            "namespace: each is one row of evidence)");
+  }
+}
+
+void read_interventions(ObjectReader& top, Incident& incident, bool context_ok,
+                        std::set<std::string>& ids, util::Diagnostics& diagnostics) {
+  const Json* list = top.array("interventions", Need::kOptional);
+  if (list == nullptr) return;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const JsonPath path = kRoot / "interventions" / i;
+    ObjectReader reader((*list)[i], path, diagnostics);
+    if (!reader.is_object()) continue;
+    Intervention intervention;
+    auto id = reader.text("id", Need::kRequired);
+    intervention.description = reader.string("description", Need::kOptional).value_or("");
+    auto edits = read_edits(reader, "edits");
+    auto predicts = read_predictions(reader, incident.hypotheses);
+    intervention.confounds = read_confounds(reader);
+    reader.finish();
+    if (id) check_unique_id(*id, path / "id", ids, diagnostics);
+    if (edits && context_ok) check_edits_apply(*edits, incident, path / "edits", diagnostics);
+    if (predicts && !predicts->empty() && all_same(*predicts)) {
+      diagnostics.warning(path / "predicts", "every hypothesis predicts the same; this "
+                                             "intervention cannot tell them apart");
+    }
+    if (!id || !edits || !predicts) continue;
+    intervention.id = *id;
+    intervention.edits = std::move(*edits);
+    intervention.predicts = std::move(*predicts);
+    incident.interventions.push_back(std::move(intervention));
+  }
+}
+
+bool mentions_placeholder(const Edit& edit) {
+  auto has = [](const std::string& text) { return text.find(kSweepPlaceholder) != std::string::npos; };
+  return has(edit.find) || has(edit.text) || (edit.new_message && has(edit.new_message->content));
+}
+
+std::optional<std::vector<SweepValue>> read_sweep_values(ObjectReader& reader) {
+  util::Diagnostics& diagnostics = reader.diagnostics();
+  const Json* values = reader.array("values", Need::kRequired);
+  auto doses = reader.array("doses", Need::kOptional);
+  if (values == nullptr) return std::nullopt;
+  if (values->size() < 2) {
+    diagnostics.error(reader.path() / "values", "expected at least two values for a trend");
+    return std::nullopt;
+  }
+  if (doses != nullptr && doses->size() != values->size()) {
+    diagnostics.error(reader.path() / "doses", "expected one dose per value (" +
+                                                   std::to_string(values->size()) + "), got " +
+                                                   std::to_string(doses->size()));
+    return std::nullopt;
+  }
+  std::vector<SweepValue> out;
+  std::set<std::string> labels;
+  bool ok = true;
+  for (std::size_t k = 0; k < values->size(); ++k) {
+    const Json& value = (*values)[k];
+    SweepValue sweep_value;
+    if (value.is_number()) {
+      sweep_value.label = value.dump();
+      sweep_value.dose = value.get<double>();
+    } else if (value.is_string()) {
+      sweep_value.label = value.get<std::string>();
+      sweep_value.dose = static_cast<double>(k);
+    } else {
+      diagnostics.error(reader.path() / "values" / k, "expected number or string, got " +
+                                                          util::json_type_name(value));
+      ok = false;
+      continue;
+    }
+    if (doses != nullptr) {
+      const Json& dose = (*doses)[k];
+      if (!dose.is_number() || !std::isfinite(dose.get<double>())) {
+        diagnostics.error(reader.path() / "doses" / k, "expected a finite number, got " + dose.dump());
+        ok = false;
+      } else {
+        sweep_value.dose = dose.get<double>();
+      }
+    }
+    if (!labels.insert(sweep_value.label).second) {
+      diagnostics.error(reader.path() / "values" / k, "value listed twice: " + sweep_value.label);
+      ok = false;
+    }
+    out.push_back(sweep_value);
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+void read_sweeps(ObjectReader& top, Incident& incident, bool context_ok,
+                 std::set<std::string>& ids, util::Diagnostics& diagnostics) {
+  const Json* list = top.array("sweeps", Need::kOptional);
+  if (list == nullptr) return;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const JsonPath path = kRoot / "sweeps" / i;
+    ObjectReader reader((*list)[i], path, diagnostics);
+    if (!reader.is_object()) continue;
+    Sweep sweep;
+    auto id = reader.text("id", Need::kRequired);
+    sweep.description = reader.string("description", Need::kOptional).value_or("");
+    auto edits = read_edits(reader, "edits");
+    auto values = read_sweep_values(reader);
+    auto predicts = read_predictions(reader, incident.hypotheses);
+    sweep.confounds = read_confounds(reader);
+    reader.finish();
+    if (id) check_unique_id(*id, path / "id", ids, diagnostics);
+    if (edits) {
+      bool placeholder = false;
+      for (const auto& edit : *edits) placeholder = placeholder || mentions_placeholder(edit);
+      if (!placeholder) {
+        diagnostics.error(path / "edits", std::string("no edit mentions ") + kSweepPlaceholder +
+                                              "; a sweep substitutes each value there");
+        edits.reset();
+      }
+    }
+    if (edits && values && context_ok) {
+      sweep.edits = *edits;
+      for (const auto& value : *values) {
+        check_edits_apply(sweep_edits_for(sweep, value), incident, path / "edits", diagnostics,
+                          "with value " + value.label + ": ");
+      }
+    }
+    if (!id || !edits || !values || !predicts) continue;
+    sweep.id = *id;
+    sweep.edits = std::move(*edits);
+    sweep.values = std::move(*values);
+    sweep.predicts = std::move(*predicts);
+    incident.sweeps.push_back(std::move(sweep));
+  }
+}
+
+void check_probe_references(const Incident& incident, util::Diagnostics& diagnostics) {
+  const JsonPath path = kRoot / "probes";
+  auto is_intervention = [&](const std::string& id) {
+    for (const auto& intervention : incident.interventions) {
+      if (intervention.id == id) return true;
+    }
+    return false;
+  };
+  if (incident.probes.intervene) {
+    const auto& listed = incident.probes.intervene->interventions;
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+      if (!is_intervention(listed[i])) {
+        diagnostics.error(path / "intervene" / "interventions" / i,
+                          "no intervention has id \"" + listed[i] + "\"");
+      }
+    }
+  }
+  if (incident.probes.patch && !incident.probes.patch->intervention.empty() &&
+      !is_intervention(incident.probes.patch->intervention)) {
+    diagnostics.error(path / "patch" / "intervention",
+                      "no intervention has id \"" + incident.probes.patch->intervention +
+                          "\"; patching needs a declared counterfactual");
+  }
+  if (incident.probes.listed && incident.probes.sweep && incident.sweeps.empty()) {
+    diagnostics.warning(path / "sweep", "the incident declares no sweeps; this probe will do "
+                                        "nothing");
+  }
+  const Message& turn = incident.transcript.messages[incident.action.message];
+  if (incident.probes.listed && incident.probes.sentence_resample &&
+      (!turn.reasoning || turn.reasoning->empty())) {
+    diagnostics.warning(path / "sentence-resample", "the action's turn has no reasoning to "
+                                                    "split into sentences");
+  }
+  if (incident.interventions.empty() && incident.sweeps.empty()) {
+    diagnostics.warning(kRoot, "no interventions or sweeps: without them the verdict can only "
+                               "be \"inconclusive\"");
+  }
+}
+
+}  // namespace
+
+IncidentCheck check_incident(const Json& document, const fs::path& source) {
+  IncidentCheck check;
+  util::Diagnostics& diagnostics = check.diagnostics;
+  ObjectReader top(document, kRoot, diagnostics);
+  if (!top.is_object()) return check;
+  top.string("$schema", Need::kOptional);  // editors' schema hint; carries no meaning here
+  if (!check_schema(top)) return check;
+
+  Incident incident;
+  incident.source = source;
+  auto id = top.text("id", Need::kRequired);
+  if (id && !util::is_slug(*id)) {
+    diagnostics.error(kRoot / "id", "expected lowercase letters, digits, '.', '_' or '-' (at "
+                                    "most 64), got \"" + util::abbreviate(*id) + "\"");
+  }
+  incident.title = top.string("title", Need::kOptional).value_or("");
+  incident.notes = top.string("notes", Need::kOptional).value_or("");
+  incident.seed = static_cast<std::uint64_t>(
+      top.integer("seed", Need::kOptional, 0, std::numeric_limits<std::int64_t>::max())
+          .value_or(0));
+
+  std::optional<ModelRef> model;
+  if (const Json* value = top.any("model", Need::kRequired)) {
+    model = read_model(*value, kRoot / "model", source.parent_path(), diagnostics);
+    if (model) check_model_directory(*model, kRoot / "model", diagnostics);
+  }
+  std::optional<Format> format;
+  if (const Json* value = top.any("format", Need::kRequired)) {
+    format = read_format(*value, kRoot / "format", diagnostics);
+  }
+  std::optional<Transcript> transcript;
+  if (const Json* value = top.any("transcript", Need::kRequired)) {
+    transcript = read_transcript(*value, kRoot / "transcript", diagnostics);
+  }
+  std::optional<Action> action;
+  if (const Json* value = top.any("action", Need::kRequired)) {
+    action = read_action(*value, kRoot / "action", transcript, diagnostics);
+  }
+  incident.hypotheses = read_hypotheses(top, diagnostics);
+
+  // Edits are checked against the transcript only when the transcript and the action are sound;
+  // otherwise their failures would repeat errors already reported.
+  const bool context_ok = transcript && action;
+  if (context_ok) {
+    incident.transcript = *transcript;
+    incident.action = *action;
+  }
+  std::set<std::string> evidence_ids;
+  read_interventions(top, incident, context_ok, evidence_ids, diagnostics);
+  read_sweeps(top, incident, context_ok, evidence_ids, diagnostics);
+  if (const Json* value = top.any("probes", Need::kOptional)) {
+    incident.probes = read_probes(*value, kRoot / "probes", diagnostics);
+  }
+  top.finish();
+
+  if (format && transcript && format->chat_template == ChatTemplate::kRaw) {
+    check_raw_rendering(*format, *transcript, kRoot / "transcript", diagnostics);
+  }
+  if (context_ok) check_probe_references(incident, diagnostics);
+  if (diagnostics.has_errors() || !id || !model || !format || !context_ok) return check;
+  incident.id = *id;
+  incident.model = *model;
+  incident.format = *format;
+  check.incident = std::move(incident);
+  return check;
+}
+
+IncidentCheck check_incident_file(const fs::path& path) {
+  const std::string text = util::read_text_file(path, kMaxIncidentBytes);
+  const Json document = util::parse_json_strict(text, path.string());
+  const fs::path absolute = fs::absolute(path).lexically_normal();
+  return check_incident(document, absolute);
+}
+
+InvalidIncident::InvalidIncident(const fs::path& path, util::Diagnostics diagnostics)
+    : InputError(path.string() + ": invalid incident (" +
+                 std::to_string(diagnostics.error_count()) + " error(s)):\n" +
+                 diagnostics.format()),
+      diagnostics_(std::move(diagnostics)) {}
+
+Incident load_incident(const fs::path& path) {
+  IncidentCheck check = check_incident_file(path);
+  if (!check.incident) throw InvalidIncident(path, std::move(check.diagnostics));
+  return std::move(*check.incident);
+}
+
+}  // namespace forensics::incident
