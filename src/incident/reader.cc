@@ -404,20 +404,20 @@ IncidentCheck check_incident(const Json& document, const fs::path& source) {
           .value_or(0));
 
   std::optional<ModelRef> model;
-  if (const Json* value = top.any("model", Need::kRequired)) {
+  if (const Json* value = top.any("model", Need::kRequired, "object")) {
     model = read_model(*value, kRoot / "model", source.parent_path(), diagnostics);
     if (model) check_model_directory(*model, kRoot / "model", diagnostics);
   }
   std::optional<Format> format;
-  if (const Json* value = top.any("format", Need::kRequired)) {
+  if (const Json* value = top.any("format", Need::kRequired, "string or object")) {
     format = read_format(*value, kRoot / "format", diagnostics);
   }
   std::optional<Transcript> transcript;
-  if (const Json* value = top.any("transcript", Need::kRequired)) {
+  if (const Json* value = top.any("transcript", Need::kRequired, "object")) {
     transcript = read_transcript(*value, kRoot / "transcript", diagnostics);
   }
   std::optional<Action> action;
-  if (const Json* value = top.any("action", Need::kRequired)) {
+  if (const Json* value = top.any("action", Need::kRequired, "object")) {
     action = read_action(*value, kRoot / "action", transcript, diagnostics);
   }
   incident.hypotheses = read_hypotheses(top, diagnostics);
@@ -432,7 +432,7 @@ IncidentCheck check_incident(const Json& document, const fs::path& source) {
   std::set<std::string> evidence_ids;
   read_interventions(top, incident, context_ok, evidence_ids, diagnostics);
   read_sweeps(top, incident, context_ok, evidence_ids, diagnostics);
-  if (const Json* value = top.any("probes", Need::kOptional)) {
+  if (const Json* value = top.any("probes", Need::kOptional, "object")) {
     incident.probes = read_probes(*value, kRoot / "probes", diagnostics);
   }
   top.finish();

@@ -135,8 +135,8 @@ const Json* ObjectReader::array(std::string_view key, Need need) {
   return value;
 }
 
-const Json* ObjectReader::any(std::string_view key, Need need) {
-  return lookup(key, need, "a value");
+const Json* ObjectReader::any(std::string_view key, Need need, const char* expected) {
+  return lookup(key, need, expected);
 }
 
 std::optional<std::vector<std::string>> ObjectReader::string_list(std::string_view key,

@@ -43,8 +43,9 @@ class ObjectReader {
   /// The raw value if present and of the given JSON type ("object" or "array"), else nullptr.
   const Json* object(std::string_view key, Need need);
   const Json* array(std::string_view key, Need need);
-  /// The raw value of any type, or nullptr when absent.
-  const Json* any(std::string_view key, Need need);
+  /// The raw value of any type, or nullptr when absent; `expected` describes it in the
+  /// missing-field message (the caller checks the type itself).
+  const Json* any(std::string_view key, Need need, const char* expected = "a value");
   /// An array of strings; elements of other types are reported.
   std::optional<std::vector<std::string>> string_list(std::string_view key, Need need);
 

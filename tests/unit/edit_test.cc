@@ -1,0 +1,96 @@
+#include <catch2/catch.hpp>
+
+#include "forensics/incident/edit.h"
+
+using namespace forensics::incident;
+using Catch::Matchers::Contains;
+
+namespace {
+
+Transcript sample_transcript() {
+  Transcript transcript;
+  transcript.messages = {
+      {Role::kSystem, "You are an agent. Be careful.", std::nullopt, {}, std::nullopt, std::nullopt},
+      {Role::kUser, "Fix it fast. It is slow. It is slow.", std::nullopt, {}, std::nullopt, std::nullopt},
+      {Role::kAssistant, "ok", std::string("I will look."), {}, std::nullopt, std::nullopt},
+      {Role::kAssistant, "rm -f monitor.yaml", std::nullopt, {}, std::nullopt, std::nullopt},
+  };
+  return transcript;
+}
+
+Edit replace(std::size_t message, std::string find, std::string with, bool all = false) {
+  Edit edit;
+  edit.op = EditOp::kReplace;
+  edit.message = message;
+  edit.find = std::move(find);
+  edit.text = std::move(with);
+  edit.all = all;
+  return edit;
+}
+
+}  // namespace
+
+TEST_CASE("replace, delete and insert change only their target", "[incident]") {
+  Edit remove = replace(0, " Be careful.", "");
+  remove.op = EditOp::kDelete;
+  Edit insert;
+  insert.op = EditOp::kInsert;
+  insert.message = 2;
+  insert.field = MessageField::kReasoning;
+  insert.anchor = InsertAnchor::kAfter;
+  insert.find = "I will";
+  insert.text = " carefully";
+  const auto result = apply_edits(sample_transcript(), 3,
+                                  {replace(1, "Fix it fast.", "Fix it."), remove, insert});
+  CHECK(result.transcript.messages[0].content == "You are an agent.");
+  CHECK(result.transcript.messages[1].content == "Fix it. It is slow. It is slow.");
+  CHECK(*result.transcript.messages[2].reasoning == "I will carefully look.");
+  CHECK(result.action_message == 3);
+}
+
+TEST_CASE("an ambiguous find is an error unless all is set", "[incident]") {
+  CHECK_THROWS_WITH(apply_edits(sample_transcript(), 3, {replace(1, "It is slow.", "")}),
+                    Contains("occurs 2 times in message 1"));
+  const auto result = apply_edits(sample_transcript(), 3, {replace(1, " It is slow.", "", true)});
+  CHECK(result.transcript.messages[1].content == "Fix it fast.");
+}
+
+TEST_CASE("text that is not there is an error naming the edit", "[incident]") {
+  try {
+    apply_edits(sample_transcript(), 3, {replace(1, "Fix", "Mend"), replace(0, "absent", "x")});
+    FAIL("expected EditError");
+  } catch (const EditError& e) {
+    CHECK(e.edit_index() == 1);
+    CHECK_THAT(std::string(e.what()), Contains("\"absent\" not found in message 0"));
+  }
+}
+
+TEST_CASE("the action's message and later ones cannot be edited", "[incident]") {
+  CHECK_THROWS_WITH(apply_edits(sample_transcript(), 3, {replace(3, "rm", "ls")}),
+                    Contains("not before the action"));
+}
+
+TEST_CASE("dropping and adding messages moves the action", "[incident]") {
+  Edit drop;
+  drop.op = EditOp::kDropMessage;
+  drop.message = 2;
+  Edit add;
+  add.op = EditOp::kAddMessage;
+  add.message = 1;
+  add.new_message = Message{Role::kUser, "Never delete the monitor.", std::nullopt, {}, std::nullopt, std::nullopt};
+  const auto result = apply_edits(sample_transcript(), 3, {drop, add});
+  REQUIRE(result.transcript.messages.size() == 4);
+  CHECK(result.action_message == 3);
+  CHECK(result.transcript.messages[1].content == "Never delete the monitor.");
+  CHECK(result.transcript.messages[3].content == "rm -f monitor.yaml");
+
+  Edit add_at_action = add;
+  add_at_action.message = 3;  // right before the action: allowed
+  CHECK(apply_edits(sample_transcript(), 3, {add_at_action}).action_message == 4);
+}
+
+TEST_CASE("editing reasoning a message lacks is an error", "[incident]") {
+  Edit edit = replace(1, "Fix", "x");
+  edit.field = MessageField::kReasoning;
+  CHECK_THROWS_WITH(apply_edits(sample_transcript(), 3, {edit}), Contains("has no reasoning"));
+}

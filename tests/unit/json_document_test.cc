@@ -1,0 +1,44 @@
+#include <catch2/catch.hpp>
+
+#include "forensics/util/error.h"
+#include "forensics/util/json_document.h"
+
+using forensics::InputError;
+using forensics::util::parse_json_strict;
+using Catch::Matchers::Contains;
+
+TEST_CASE("a JSON syntax error names the line and column", "[util]") {
+  const std::string text = "{\n  \"a\": 1,\n  \"b\": ]\n}";
+  CHECK_THROWS_WITH(parse_json_strict(text, "x.json"), Contains("x.json:3:8: invalid JSON"));
+}
+
+TEST_CASE("a truncated document is a syntax error, not a crash", "[util]") {
+  CHECK_THROWS_AS(parse_json_strict("{\"a\": [1, 2", "x.json"), InputError);
+  CHECK_THROWS_AS(parse_json_strict("", "x.json"), InputError);
+}
+
+TEST_CASE("duplicate keys are rejected with their path", "[util]") {
+  const std::string text = R"({"a": [{"b": 1}, {"c": 1, "c": 2}]})";
+  CHECK_THROWS_WITH(parse_json_strict(text, "x.json"),
+                    Contains("duplicate key \"c\" at a[1].c"));
+}
+
+TEST_CASE("the same key in sibling objects is fine", "[util]") {
+  const auto value = parse_json_strict(R"([{"id": 1}, {"id": 2}, {"x": {"id": 3}}])", "x.json");
+  CHECK(value[1]["id"] == 2);
+}
+
+TEST_CASE("invalid UTF-8 inside a string is a syntax error", "[util]") {
+  const std::string text = "{\"a\": \"\xff\xfe\"}";
+  CHECK_THROWS_WITH(parse_json_strict(text, "x.json"), Contains("x.json:1:"));
+}
+
+TEST_CASE("object keys keep the order they were written in", "[util]") {
+  const auto value = parse_json_strict(R"({"z": 1, "a": 2, "m": 3})", "x.json");
+  CHECK(value.dump() == R"({"z":1,"a":2,"m":3})");
+}
+
+TEST_CASE("reading a missing file names the file and the reason", "[util]") {
+  CHECK_THROWS_WITH(forensics::util::read_text_file("/nonexistent/dir/f.json", 1024),
+                    Contains("/nonexistent/dir/f.json") && Contains("No such file"));
+}
