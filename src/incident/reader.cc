@@ -32,7 +32,7 @@ bool check_schema(ObjectReader& reader) {
     return false;
   }
   const std::string version = schema->substr(prefix.size());
-  const bool numeric = !version.empty() && version.size() < 9 &&
+  const bool numeric = !version.empty() && version.size() < 9 && version[0] != '0' &&
                        version.find_first_not_of("0123456789") == std::string::npos;
   if (!numeric) {
     reader.diagnostics().error(kRoot / "schema", "malformed version in \"" + *schema +
@@ -44,10 +44,6 @@ bool check_schema(ObjectReader& reader) {
         kRoot / "schema", "this file uses schema v" + version + ", newer than the v" +
                               std::to_string(kSchemaVersion) +
                               " this build of forensics reads; upgrade forensics to read it");
-    return false;
-  }
-  if (std::stoi(version) < 1) {
-    reader.diagnostics().error(kRoot / "schema", "no such schema version: \"" + *schema + "\"");
     return false;
   }
   return true;
@@ -269,8 +265,12 @@ std::optional<std::vector<SweepValue>> read_sweep_values(ObjectReader& reader) {
     const Json& value = (*values)[k];
     SweepValue sweep_value;
     if (value.is_number()) {
-      sweep_value.label = value.dump();
-      sweep_value.dose = value.get<double>();
+      // Integral numbers print without a fraction, so 1e3 and 1000 both read "1000" in the text.
+      const double number = value.get<double>();
+      const bool integral = std::isfinite(number) && std::floor(number) == number &&
+                            std::abs(number) < 1e15;
+      sweep_value.label = integral ? std::to_string(static_cast<long long>(number)) : value.dump();
+      sweep_value.dose = number;
     } else if (value.is_string()) {
       sweep_value.label = value.get<std::string>();
       sweep_value.dose = static_cast<double>(k);
@@ -351,10 +351,14 @@ void check_probe_references(const Incident& incident, util::Diagnostics& diagnos
   };
   if (incident.probes.intervene) {
     const auto& listed = incident.probes.intervene->interventions;
+    std::set<std::string> seen;
     for (std::size_t i = 0; i < listed.size(); ++i) {
       if (!is_intervention(listed[i])) {
         diagnostics.error(path / "intervene" / "interventions" / i,
                           "no intervention has id \"" + listed[i] + "\"");
+      } else if (!seen.insert(listed[i]).second) {
+        diagnostics.error(path / "intervene" / "interventions" / i,
+                          "intervention \"" + listed[i] + "\" listed twice");
       }
     }
   }

@@ -7,6 +7,7 @@
 
 #include "forensics/incident/reader.h"
 #include "forensics/util/json_document.h"
+#include "test_paths.h"
 
 using namespace forensics;
 using namespace forensics::incident;
