@@ -33,5 +33,6 @@ struct Command {
 const std::vector<Command>& command_table();
 
 void define_validate(CLI::App& app, Action& action);
+void define_tokenize(CLI::App& app, Action& action);
 
 }  // namespace forensics::cli

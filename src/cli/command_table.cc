@@ -5,6 +5,7 @@ namespace forensics::cli {
 const std::vector<Command>& command_table() {
   static const std::vector<Command> commands = {
       {"validate", "Check an incident file and print its summary", define_validate},
+      {"tokenize", "Encode text or decode ids with a model's tokenizer", define_tokenize},
   };
   return commands;
 }

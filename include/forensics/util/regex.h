@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "forensics/util/error.h"
 
@@ -18,8 +19,14 @@ class RegexError : public InputError {
   using InputError::InputError;
 };
 
+/// Perl syntax for patterns people write (matchers); Oniguruma's own syntax for tokenizer
+/// patterns, which is what Hugging Face `tokenizers` compiles them with (the Rust `onig` crate's
+/// default).
+enum class RegexSyntax { kPerl, kOniguruma };
+
 struct RegexOptions {
   bool case_insensitive = false;
+  RegexSyntax syntax = RegexSyntax::kPerl;
 };
 
 /// A byte range [begin, end) of a match within the searched text.
@@ -42,6 +49,10 @@ class Regex {
   /// (its backtracking limit), so a pathological pattern fails instead of hanging.
   std::optional<RegexMatch> find(std::string_view text, std::size_t start = 0) const;
   bool contains_match(std::string_view text) const { return find(text).has_value(); }
+
+  /// Every successive non-overlapping match, as the Rust `onig` crate's find_iter yields them:
+  /// an empty match right where the previous match ended is skipped by one character.
+  std::vector<RegexMatch> find_all(std::string_view text) const;
 
   const std::string& pattern() const { return pattern_; }
 
