@@ -16,7 +16,7 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 
 debian_packages=(
   g++ cmake ninja-build ccache pkg-config git
-  libcli11-dev nlohmann-json3-dev libspdlog-dev catch2 libonig-dev
+  libcli11-dev nlohmann-json3-dev libspdlog-dev catch2 libonig-dev libutf8proc-dev
   python3 python3-venv python3-dev
 )
 
