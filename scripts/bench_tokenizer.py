@@ -62,14 +62,17 @@ def main():
     for name, tokens, ref_rate, our_rate, ratio in rows:
         table.append(f"| {name} | {tokens} | {ref_rate:.2f} | {our_rate:.2f} | {ratio:.2f}x |")
     note = (f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
-            f"tokenizers {tokenizers.__version__}: `{os.path.relpath(sys.executable, ROOT)} "
-            f"scripts/bench_tokenizer.py` ({len(lines)} corpus lines, {len(text.encode()) / 1e6:.2f} MB, "
+            f"tokenizers {tokenizers.__version__}, ours built RelWithDebInfo: "
+            f"`~/.cache/forensics/venv/bin/python scripts/bench_tokenizer.py` ({len(lines)} corpus lines, {len(text.encode()) / 1e6:.2f} MB, "
             f"single thread, best of {REPEATS} after a warm-up; the reference runs `encode_batch` "
             f"with RAYON_NUM_THREADS=1, so Python's per-call overhead is not counted against it).")
     section = "## Tokenizer\n\n" + note + "\n\n" + "\n".join(table) + "\n"
     print(section)
     perf = os.path.join(ROOT, "docs/performance.md")
-    existing = open(perf).read() if os.path.exists(perf) else "# Performance\n\n"
+    existing = open(perf).read() if os.path.exists(perf) else (
+        "# Performance\n\nEvery figure here comes from the command written next to it, run on the "
+        "machine named there. The machines are shared and noisy: compare ratios measured in the same "
+        "run, not absolute times across runs.\n\n")
     start = existing.find("## Tokenizer")
     if start >= 0:
         end = existing.find("\n## ", start + 1)

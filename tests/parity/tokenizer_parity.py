@@ -32,7 +32,9 @@ def ours(binary, tokenizer_path, corpus, add_special):
     result = subprocess.run(command, capture_output=True, check=False)
     if result.returncode != 0:
         sys.exit(f"forensics tokenize failed ({result.returncode}):\n{result.stderr.decode()}")
-    return [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    # Split on "\n" only: str.splitlines() would also split inside U+2028 and friends.
+    text = result.stdout.decode("utf-8")
+    return [json.loads(line) for line in text.split("\n") if line]
 
 
 def describe_difference(reference, line, ref_ids, our):
