@@ -1,0 +1,85 @@
+// runtime: a causal language model on libtorch, loaded from a Hugging Face directory and run the
+// way `transformers` runs it, with TransformerLens-named hook points to record or patch
+// activations and a KV cache for incremental decoding. Torch-linked code only.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
+
+#include "forensics/runtime/hooks.h"
+#include "forensics/runtime/model_config.h"
+
+namespace forensics::runtime {
+
+struct LoadOptions {
+  c10::Device device = c10::Device(c10::kCPU);
+  /// Compute dtype; default float32 on CPU, bfloat16 on CUDA.
+  std::optional<c10::ScalarType> dtype;
+};
+
+/// Keys (after RoPE) and values of every processed position, per layer:
+/// [batch, n_kv_heads, positions, d_head]. Forward passes extend it in place.
+struct KvCache {
+  std::vector<at::Tensor> keys;
+  std::vector<at::Tensor> values;
+  at::Tensor attention_mask;  // [batch, positions] of the cached positions, 1 = real token
+  std::int64_t length() const { return keys.empty() || !keys[0].defined() ? 0 : keys[0].size(2); }
+};
+
+/// Replace activations at `point` for chosen (row, position) pairs: values [n, ...site dims].
+struct ActivationPatch {
+  HookPoint point;
+  at::Tensor rows;       // [n] int64
+  at::Tensor positions;  // [n] int64, positions of this forward call
+  at::Tensor values;     // [n, d] for residual-stream sites
+};
+
+struct ForwardOptions {
+  /// [batch, cached + new positions], 1 for real tokens, 0 for padding. Undefined: all real.
+  at::Tensor attention_mask;
+  /// [batch, new positions]. Undefined: counted from the mask (padding does not advance them).
+  at::Tensor position_ids;
+  KvCache* cache = nullptr;
+  std::vector<HookPoint> record;         // activations to return
+  std::vector<ActivationPatch> patches;  // activations to replace, in the same pass
+};
+
+struct ForwardResult {
+  at::Tensor logits;  // [batch, positions, d_vocab], float32
+  std::map<HookPoint, at::Tensor> activations;
+};
+
+class Model {
+ public:
+  /// Loads config.json and the safetensors weights, checking every tensor's presence and shape
+  /// first (all problems listed by name). Throws ModelError.
+  static Model load(const std::filesystem::path& directory, const LoadOptions& options = {});
+
+  const ModelConfig& config() const;
+  c10::Device device() const;
+  c10::ScalarType dtype() const;
+  std::int64_t parameter_count() const;
+  /// Every weight, named as in the checkpoint (for training and inspection).
+  const std::map<std::string, at::Tensor>& parameters() const;
+
+  /// input_ids [batch, positions] int64 -> logits and recorded activations.
+  ForwardResult forward(const at::Tensor& input_ids, const ForwardOptions& options = {}) const;
+
+  /// An empty cache sized for this model.
+  KvCache new_cache() const;
+
+  struct Impl;  // the weights, arranged for the forward pass (src/runtime/model_impl.h)
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace forensics::runtime

@@ -1,0 +1,106 @@
+"""Creates small random-initialised models of every supported architecture with the pinned
+`transformers`, saves each with save_pretrained (safetensors), and records the reference outputs
+the C++ parity test compares against: logits and the activation at every TransformerLens hook
+point, captured with forward hooks on the transformers modules. Outputs are safetensors too.
+
+usage: make_reference_models.py OUT_DIR
+"""
+import os
+import sys
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+import torch  # noqa: E402
+from safetensors.torch import save_file  # noqa: E402
+from transformers import (GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM,  # noqa: E402
+                          MistralConfig, MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM,
+                          Qwen3Config, Qwen3ForCausalLM)
+
+VOCAB = 320
+# initializer_range 0.15 (not 0.02) keeps activations of order 1 through the layers, so that every
+# non-linearity matters and a wrong constant shows in the outputs.
+COMMON = dict(vocab_size=VOCAB, hidden_size=64, intermediate_size=128, num_hidden_layers=3,
+              num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
+              initializer_range=0.15)
+
+MODELS = {
+    "llama-llama3-rope": (LlamaForCausalLM, LlamaConfig(
+        **COMMON, rms_norm_eps=1e-5, tie_word_embeddings=False,
+        rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                      "high_freq_factor": 4.0, "original_max_position_embeddings": 16},
+        rope_theta=500000.0)),
+    "llama-tied": (LlamaForCausalLM, LlamaConfig(**COMMON, tie_word_embeddings=True)),
+    "mistral-sliding": (MistralForCausalLM, MistralConfig(**COMMON, sliding_window=6, tie_word_embeddings=False)),
+    "qwen2-bias": (Qwen2ForCausalLM, Qwen2Config(**COMMON, tie_word_embeddings=True, use_sliding_window=False)),
+    "qwen3-head-dim": (Qwen3ForCausalLM, Qwen3Config(**COMMON, head_dim=32, tie_word_embeddings=False)),
+    "gpt2": (GPT2LMHeadModel, GPT2Config(vocab_size=VOCAB, n_embd=64, n_layer=3, n_head=4, n_positions=128,
+                                         scale_attn_by_inverse_layer_idx=True, initializer_range=0.15)),
+}
+
+
+def capture(model, is_gpt2):
+    """Forward hooks that record TransformerLens-named activations into a dict."""
+    records = {}
+    hooks = []
+
+    def save(name, index=None, use_input=False):
+        def hook(module, args, output):
+            value = args[0] if use_input else output
+            if isinstance(value, tuple):
+                value = value[0]
+            records[name] = value.detach().clone().contiguous()
+        return hook
+
+    if is_gpt2:
+        core = model.transformer
+        hooks.append(core.wte.register_forward_hook(save("hook_embed")))
+        hooks.append(core.wpe.register_forward_hook(save("hook_pos_embed")))
+        blocks, attn_name, final = core.h, "attn", core.ln_f
+    else:
+        core = model.model
+        hooks.append(core.embed_tokens.register_forward_hook(save("hook_embed")))
+        blocks, attn_name, final = core.layers, "self_attn", core.norm
+    for layer, block in enumerate(blocks):
+        prefix = f"blocks.{layer}."
+        hooks.append(block.register_forward_hook(save(prefix + "hook_resid_post")))
+        hooks.append(getattr(block, attn_name).register_forward_hook(save(prefix + "hook_attn_out")))
+        hooks.append(block.mlp.register_forward_hook(save(prefix + "hook_mlp_out")))
+    hooks.append(final.register_forward_hook(save("ln_final.hook_normalized")))
+    return records, hooks
+
+
+def main():
+    out_dir = sys.argv[1]
+    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(1234)
+    input_ids = torch.randint(0, VOCAB, (2, 12), generator=generator)
+    for name, (model_class, config) in MODELS.items():
+        torch.manual_seed(sum(name.encode()))  # hash() is salted per process
+        config._attn_implementation = "eager"
+        model = model_class(config).eval()
+        # Random init leaves norms at 1 and biases at 0; perturb them so they are tested too.
+        with torch.no_grad():
+            for param_name, param in model.named_parameters():
+                if param.dim() == 1:
+                    param.add_(torch.randn_like(param) * 0.3)
+        folder = os.path.join(out_dir, name)
+        model.save_pretrained(folder, safe_serialization=True)
+        records, hooks = capture(model, name.startswith("gpt2"))
+        with torch.no_grad():
+            outputs = model(input_ids, output_hidden_states=True, output_attentions=True)
+        for hook in hooks:
+            hook.remove()
+        tensors = {"input_ids": input_ids.contiguous(), "logits": outputs.logits.float().contiguous()}
+        tensors.update(records)
+        # hidden_states[l] is the input of layer l, i.e. hook_resid_pre.
+        for layer in range(config.num_hidden_layers):
+            tensors[f"blocks.{layer}.hook_resid_pre"] = outputs.hidden_states[layer].contiguous()
+            tensors[f"blocks.{layer}.attn.hook_pattern"] = outputs.attentions[layer].contiguous()
+        greedy = model.generate(input_ids[:1], max_new_tokens=32, do_sample=False, pad_token_id=0,
+                                eos_token_id=None)
+        tensors["greedy_ids"] = greedy.contiguous()
+        save_file(tensors, os.path.join(folder, "reference.safetensors"))
+        print(f"{name}: {sum(p.numel() for p in model.parameters())} parameters")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+// The safetensors reader on well-formed and hostile bytes: every malformation is an error
+// naming the problem, never an out-of-bounds read (this binary also runs under ASan).
+#include <catch2/catch.hpp>
+
+#include <cstring>
+
+#include "forensics/runtime/safetensors.h"
+#include "forensics/util/error.h"
+
+using forensics::ModelError;
+using forensics::runtime::DType;
+using forensics::runtime::SafetensorsFile;
+using Catch::Matchers::Contains;
+
+namespace {
+
+// A safetensors file: 8-byte little-endian header length, header, data.
+std::string file_bytes(const std::string& header, const std::string& data) {
+  std::string out(8, '\0');
+  std::uint64_t length = header.size();
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((length >> (8 * i)) & 0xFF);
+  return out + header + data;
+}
+
+std::string float_bytes(std::initializer_list<float> values) {
+  std::string out;
+  for (float v : values) out.append(reinterpret_cast<const char*>(&v), sizeof v);
+  return out;
+}
+
+const std::string kGoodHeader =
+    R"({"__metadata__":{"format":"pt"},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},)"
+    R"("a":{"dtype":"F32","shape":[1,2],"data_offsets":[0,8]}})";
+
+std::string good_file() { return file_bytes(kGoodHeader, float_bytes({1, 2, 3, 4})); }
+
+std::string parse_error(const std::string& bytes) {
+  try {
+    SafetensorsFile::parse(bytes, "m.safetensors");
+  } catch (const ModelError& e) {
+    return e.what();
+  }
+  FAIL("expected a ModelError");
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a well-formed file exposes its tensors and metadata", "[safetensors]") {
+  const std::string bytes = good_file();
+  const auto file = SafetensorsFile::parse(bytes, "m.safetensors");
+  REQUIRE(file->tensors().size() == 2);
+  const auto& a = file->tensors()[0];
+  CHECK(a.name == "a");
+  CHECK(a.dtype == DType::kF32);
+  CHECK(a.shape == std::vector<std::int64_t>{1, 2});
+  float second = 0;
+  std::memcpy(&second, a.data + 4, 4);
+  CHECK(second == 2.0f);
+  CHECK(file->metadata().at("format") == "pt");
+}
+
+TEST_CASE("hostile safetensors files are rejected with the problem named", "[safetensors]") {
+  CHECK_THAT(parse_error("abc"), Contains("truncated"));
+  CHECK_THAT(parse_error(file_bytes(kGoodHeader, float_bytes({1, 2, 3}))),
+             Contains("run past the end of the data"));
+  std::string huge = good_file();
+  huge[4] = 0x7F;  // header length of about 5e11
+  CHECK_THAT(parse_error(huge), Contains("exceeds the 100 MB limit"));
+  std::string longer = good_file();
+  longer[0] = static_cast<char>(0xFF);
+  longer[1] = 0x0F;
+  CHECK_THAT(parse_error(longer), Contains("larger than the file"));
+  CHECK_THAT(parse_error(file_bytes("not json at all", "")), Contains("not a JSON object"));
+  CHECK_THAT(parse_error(file_bytes("{\"a\": ", "")), Contains("not valid JSON"));
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F33","shape":[1],"data_offsets":[0,4]}})",
+                                    float_bytes({1}))),
+             Contains("unknown dtype \"F33\""));
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
+                                    float_bytes({1, 2}))),
+             Contains("needs 12 bytes, data_offsets span 8"));
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                    R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                                    float_bytes({1, 2, 3}))),
+             Contains("overlaps"));
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                                    float_bytes({1, 2}))),
+             Contains("hole in the data"));
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+                                    float_bytes({1, 2}))),
+             Contains("4 trailing bytes"));
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})",
+                                    float_bytes({1}))),
+             Contains("not a non-negative integer"));
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,4]}})",
+                                    float_bytes({1}))),
+             Contains("overflowing"));
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+                                    float_bytes({1}))),
+             Contains("duplicate key \"a\""));
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})",
+                                    float_bytes({1}))),
+             Contains("end before they begin"));
+}
+
+TEST_CASE("empty tensors and scalars are valid", "[safetensors]") {
+  const std::string bytes = file_bytes(
+      R"({"e":{"dtype":"BF16","shape":[0,3],"data_offsets":[0,0]},"s":{"dtype":"F32","shape":[],"data_offsets":[0,4]}})",
+      float_bytes({7}));
+  const auto file = SafetensorsFile::parse(bytes, "m.safetensors");
+  CHECK(file->tensors().size() == 2);
+}
