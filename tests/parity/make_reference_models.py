@@ -95,6 +95,13 @@ def main():
         for layer in range(config.num_hidden_layers):
             tensors[f"blocks.{layer}.hook_resid_pre"] = outputs.hidden_states[layer].contiguous()
             tensors[f"blocks.{layer}.attn.hook_pattern"] = outputs.attentions[layer].contiguous()
+        # transformers' own warpers on the last position: temperature 0.7, top-k 50, top-p 0.9.
+        from transformers.generation.logits_process import (TemperatureLogitsWarper, TopKLogitsWarper,
+                                                            TopPLogitsWarper)
+        scores = outputs.logits[:1, -1, :].float()
+        for warper in (TemperatureLogitsWarper(0.7), TopKLogitsWarper(50), TopPLogitsWarper(0.9)):
+            scores = warper(input_ids[:1], scores)
+        tensors["warped_probs"] = scores.softmax(-1)[0].contiguous()
         greedy = model.generate(input_ids[:1], max_new_tokens=32, do_sample=False, pad_token_id=0,
                                 eos_token_id=None)
         tensors["greedy_ids"] = greedy.contiguous()

@@ -9,6 +9,7 @@
 
 #include <ATen/ATen.h>
 
+#include "forensics/runtime/generation.h"
 #include "forensics/runtime/model.h"
 #include "forensics/runtime/safetensors.h"
 
@@ -119,5 +120,106 @@ TEST_CASE("a left-padded batch equals its rows run one by one", "[parity]") {
     const at::Tensor alone1 = model.forward(short_row.unsqueeze(0)).logits;
     CHECK(max_diff(batched[0], alone0[0]) <= 1e-5);
     CHECK(max_diff(batched[1].narrow(0, 4, 8), alone1[0]) <= 1e-5);
+  }
+}
+
+TEST_CASE("32 greedy tokens equal transformers' greedy generation", "[parity]") {
+  for (const auto& name : model_names()) {
+    INFO("model " << name);
+    const Model model = Model::load(models_dir() / name);
+    auto ref = reference(name);
+    const at::Tensor prompt = ref.at("input_ids")[0];
+    std::vector<std::int64_t> prefix(prompt.data_ptr<std::int64_t>(), prompt.data_ptr<std::int64_t>() + prompt.numel());
+    SamplingParams greedy;
+    greedy.temperature = 0;
+    greedy.max_new_tokens = 32;
+    const auto samples = sample_continuations(model, prefix, 2, 7, greedy);
+    const at::Tensor expected = ref.at("greedy_ids")[0].narrow(0, prompt.numel(), 32);
+    for (const auto& sample : samples) {
+      REQUIRE(sample.tokens.size() == 32);
+      CHECK(at::equal(at::tensor(sample.tokens, at::kLong), expected));
+    }
+  }
+}
+
+TEST_CASE("temperature, top-k and top-p give transformers' distribution", "[parity]") {
+  for (const auto& name : model_names()) {
+    INFO("model " << name);
+    const Model model = Model::load(models_dir() / name);
+    auto ref = reference(name);
+    const at::Tensor logits = model.forward(ref.at("input_ids").narrow(0, 0, 1)).logits[0][-1];
+    SamplingParams params;
+    params.temperature = 0.7;
+    params.top_k = 50;
+    params.top_p = 0.9;
+    CHECK(max_diff(next_token_probabilities(logits, params), ref.at("warped_probs")) <= 1e-6);
+  }
+}
+
+// Pearson's chi-square over categories with expected count >= 5 (the rest pooled), against the
+// 0.999 quantile (Wilson-Hilferty): a correct sampler fails this one time in a thousand, and the
+// seed is fixed, so the outcome is reproducible.
+TEST_CASE("20,000 sampled next tokens follow the warped softmax (chi-square)", "[parity]") {
+  const std::string name = model_names().front();
+  const Model model = Model::load(models_dir() / name);
+  auto ref = reference(name);
+  const at::Tensor prompt = ref.at("input_ids")[0];
+  std::vector<std::int64_t> prefix(prompt.data_ptr<std::int64_t>(), prompt.data_ptr<std::int64_t>() + prompt.numel());
+  SamplingParams params;
+  params.temperature = 0.7;
+  params.top_p = 0.9;
+  params.max_new_tokens = 1;
+  const std::int64_t n = 20000;
+  const auto samples = sample_continuations(model, prefix, n, 2026, params);
+  const at::Tensor logits = model.forward(prompt.unsqueeze(0)).logits[0][-1];
+  const at::Tensor probabilities = next_token_probabilities(logits, params);
+  std::vector<double> counts(static_cast<std::size_t>(probabilities.numel()), 0);
+  for (const auto& sample : samples) counts[static_cast<std::size_t>(sample.tokens.at(0))] += 1;
+  double statistic = 0, pooled_observed = 0, pooled_expected = 0;
+  int categories = 0;
+  for (std::int64_t t = 0; t < probabilities.numel(); ++t) {
+    const double expected = probabilities[t].item<double>() * n;
+    if (expected == 0) {
+      CHECK(counts[t] == 0);  // a token cut by top-p is never drawn
+      continue;
+    }
+    if (expected < 5) {
+      pooled_observed += counts[t];
+      pooled_expected += expected;
+      continue;
+    }
+    statistic += (counts[t] - expected) * (counts[t] - expected) / expected;
+    ++categories;
+  }
+  if (pooled_expected > 0) {
+    statistic += (pooled_observed - pooled_expected) * (pooled_observed - pooled_expected) / pooled_expected;
+    ++categories;
+  }
+  const double df = categories - 1;
+  const double z = 3.090232;  // 0.999 normal quantile
+  const double critical = df * std::pow(1 - 2 / (9 * df) + z * std::sqrt(2 / (9 * df)), 3);
+  INFO("chi-square " << statistic << " on " << df << " df, critical " << critical);
+  REQUIRE(df >= 5);
+  CHECK(statistic < critical);
+}
+
+TEST_CASE("teacher-forced scores equal log-softmax of a plain forward pass", "[parity]") {
+  const std::string name = model_names().back();
+  const Model model = Model::load(models_dir() / name);
+  const at::Tensor ids = reference(name).at("input_ids");
+  auto row = [&](int r, int from, int count) {
+    std::vector<std::int64_t> out;
+    for (int i = from; i < from + count; ++i) out.push_back(ids[r][i].item<std::int64_t>());
+    return out;
+  };
+  const auto scores = score_continuations(model, {row(0, 0, 5), row(1, 0, 9)}, {row(0, 5, 7), row(1, 9, 3)});
+  const at::Tensor reference_log_probs = model.forward(ids).logits.log_softmax(-1);
+  REQUIRE(scores[0].size() == 7);
+  REQUIRE(scores[1].size() == 3);
+  for (int j = 0; j < 7; ++j) {
+    CHECK(std::abs(scores[0][j] - reference_log_probs[0][4 + j][ids[0][5 + j].item<std::int64_t>()].item<double>()) < 1e-5);
+  }
+  for (int j = 0; j < 3; ++j) {
+    CHECK(std::abs(scores[1][j] - reference_log_probs[1][8 + j][ids[1][9 + j].item<std::int64_t>()].item<double>()) < 1e-5);
   }
 }

@@ -1,0 +1,49 @@
+// runtime: sampling continuations (temperature, top-k, top-p as transformers applies them) and
+// teacher-forced scoring. Every sample draws from its own generator, seeded from (seed, sample
+// index), on the CPU, so a sample does not depend on the batch it ran in or on the device's RNG.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "forensics/runtime/model.h"
+#include "forensics/runtime/tokenizer.h"
+
+namespace forensics::runtime {
+
+struct SamplingParams {
+  double temperature = 1.0;    // 0: greedy (argmax, first maximum on ties)
+  double top_p = 1.0;          // keep the smallest set of tokens with probability >= top_p
+  std::int64_t top_k = 0;      // 0: no top-k cut
+  std::int64_t max_new_tokens = 64;
+  std::vector<std::int64_t> eos_token_ids;  // any ends a sample (and is kept as its last token)
+  std::vector<std::string> stop_strings;    // ends a sample once its decoded text contains one
+};
+
+enum class FinishReason { kEos, kStopString, kLength };
+
+struct Sample {
+  std::vector<std::int64_t> tokens;  // generated tokens only
+  FinishReason finish = FinishReason::kLength;
+};
+
+/// `count` continuations of `prefix`. The prefix runs once; its KV cache is shared by all samples.
+/// Sample i is a function of (model, prefix, params, seed, i) alone. Stop strings need a tokenizer.
+std::vector<Sample> sample_continuations(const Model& model, const std::vector<std::int64_t>& prefix,
+                                         std::int64_t count, std::uint64_t seed,
+                                         const SamplingParams& params,
+                                         const Tokenizer* tokenizer = nullptr);
+
+/// The next-token distribution after temperature, top-k and top-p, as transformers' warpers
+/// compute it: float32 [d_vocab], zeros where cut. Exposed for tests.
+at::Tensor next_token_probabilities(const at::Tensor& logits, const SamplingParams& params);
+
+/// Teacher forcing: log P(continuation token j | context, earlier continuation tokens), for each
+/// pair, computed in batched forward passes.
+std::vector<std::vector<double>> score_continuations(
+    const Model& model, const std::vector<std::vector<std::int64_t>>& contexts,
+    const std::vector<std::vector<std::int64_t>>& continuations);
+
+}  // namespace forensics::runtime

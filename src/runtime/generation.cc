@@ -1,0 +1,169 @@
+#include "forensics/runtime/generation.h"
+
+#include <algorithm>
+#include <limits>
+#include <random>
+
+#include "forensics/util/error.h"
+
+namespace forensics::runtime {
+namespace {
+
+// SplitMix64 of (seed, index): independent, well-mixed seeds for each sample's generator.
+std::uint64_t mix(std::uint64_t seed, std::uint64_t index) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (index + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// A uniform double in [0, 1) from 53 random bits: the same on every platform, unlike
+// std::uniform_real_distribution.
+double uniform(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+std::int64_t draw(const at::Tensor& probabilities, std::mt19937_64& rng) {
+  const auto* p = probabilities.data_ptr<float>();
+  const std::int64_t n = probabilities.numel();
+  double total = 0;
+  for (std::int64_t i = 0; i < n; ++i) total += p[i];
+  const double target = uniform(rng) * total;
+  double cumulative = 0;
+  std::int64_t last_nonzero = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (p[i] <= 0) continue;
+    cumulative += p[i];
+    last_nonzero = i;
+    if (target < cumulative) return i;
+  }
+  return last_nonzero;
+}
+
+}  // namespace
+
+at::Tensor next_token_probabilities(const at::Tensor& logits, const SamplingParams& params) {
+  at::Tensor scores = logits.to(at::kCPU, at::kFloat).contiguous().view({-1});
+  if (params.temperature <= 0) {
+    at::Tensor out = at::zeros_like(scores);
+    out[scores.argmax().item<std::int64_t>()] = 1.0f;
+    return out;
+  }
+  scores = scores / params.temperature;
+  const float lowest = -std::numeric_limits<float>::infinity();
+  if (params.top_k > 0 && params.top_k < scores.numel()) {
+    // TopKLogitsWarper: drop everything below the k-th largest score.
+    const at::Tensor kth = std::get<0>(scores.topk(params.top_k)).select(0, params.top_k - 1);
+    scores = scores.masked_fill(scores < kth, lowest);
+  }
+  if (params.top_p < 1.0) {
+    // TopPLogitsWarper: sort ascending, drop tokens whose cumulative probability <= 1 - top_p,
+    // always keeping the most likely one.
+    const auto [sorted, order] = scores.sort(/*dim=*/0, /*descending=*/false);
+    at::Tensor remove = sorted.softmax(0).cumsum(0) <= (1.0 - params.top_p);
+    remove[remove.numel() - 1] = false;
+    scores = scores.masked_fill(at::zeros_like(remove).scatter(0, order, remove), lowest);
+  }
+  return scores.softmax(0);
+}
+
+std::vector<Sample> sample_continuations(const Model& model, const std::vector<std::int64_t>& prefix,
+                                         std::int64_t count, std::uint64_t seed,
+                                         const SamplingParams& params, const Tokenizer* tokenizer) {
+  if (prefix.empty()) throw Error("sample_continuations: the prefix is empty");
+  if (count <= 0) return {};
+  if (!params.stop_strings.empty() && tokenizer == nullptr) {
+    throw Error("sample_continuations: stop strings need a tokenizer");
+  }
+  at::InferenceMode inference;
+  // Prefill once, then give every sample its own view of the shared prefix cache.
+  KvCache cache = model.new_cache();
+  ForwardOptions options;
+  options.cache = &cache;
+  const at::Tensor prefix_ids = at::tensor(prefix, at::kLong).unsqueeze(0);
+  at::Tensor last_logits = model.forward(prefix_ids, options).logits.select(1, -1);  // [1, V]
+  for (std::size_t l = 0; l < cache.keys.size(); ++l) {
+    cache.keys[l] = cache.keys[l].expand({count, -1, -1, -1}).contiguous();
+    cache.values[l] = cache.values[l].expand({count, -1, -1, -1}).contiguous();
+  }
+  last_logits = last_logits.expand({count, -1});
+
+  std::vector<Sample> samples(static_cast<std::size_t>(count));
+  std::vector<std::mt19937_64> generators;
+  for (std::int64_t i = 0; i < count; ++i) generators.emplace_back(mix(seed, static_cast<std::uint64_t>(i)));
+  std::vector<bool> done(static_cast<std::size_t>(count), false);
+  const std::int64_t prefix_length = static_cast<std::int64_t>(prefix.size());
+
+  for (std::int64_t step = 0; step < params.max_new_tokens; ++step) {
+    const at::Tensor logits = last_logits.to(at::kCPU, at::kFloat);
+    std::vector<std::int64_t> next(static_cast<std::size_t>(count), 0);
+    bool any_active = false;
+    for (std::int64_t i = 0; i < count; ++i) {
+      if (done[i]) continue;
+      any_active = true;
+      const std::int64_t token = draw(next_token_probabilities(logits[i], params), generators[i]);
+      next[i] = token;
+      Sample& sample = samples[i];
+      sample.tokens.push_back(token);
+      if (std::find(params.eos_token_ids.begin(), params.eos_token_ids.end(), token) != params.eos_token_ids.end()) {
+        sample.finish = FinishReason::kEos;
+        done[i] = true;
+      } else if (!params.stop_strings.empty()) {
+        std::vector<std::uint32_t> ids(sample.tokens.begin(), sample.tokens.end());
+        const std::string text = tokenizer->decode(ids, false);
+        for (const auto& stop : params.stop_strings) {
+          if (text.find(stop) != std::string::npos) {
+            sample.finish = FinishReason::kStopString;
+            done[i] = true;
+            break;
+          }
+        }
+      }
+    }
+    if (!any_active || step + 1 == params.max_new_tokens ||
+        std::all_of(done.begin(), done.end(), [](bool d) { return d; })) {
+      break;
+    }
+    // Finished samples keep decoding a placeholder; their outputs are ignored.
+    options.position_ids = at::full({count, 1}, prefix_length + step, at::kLong);
+    last_logits = model.forward(at::tensor(next, at::kLong).unsqueeze(1), options).logits.select(1, -1);
+  }
+  return samples;
+}
+
+std::vector<std::vector<double>> score_continuations(
+    const Model& model, const std::vector<std::vector<std::int64_t>>& contexts,
+    const std::vector<std::vector<std::int64_t>>& continuations) {
+  if (contexts.size() != continuations.size()) {
+    throw Error("score_continuations: one continuation per context is needed");
+  }
+  at::InferenceMode inference;
+  const std::size_t batch = contexts.size();
+  std::int64_t width = 0;
+  for (std::size_t i = 0; i < batch; ++i) {
+    if (contexts[i].empty()) throw Error("score_continuations: a context is empty");
+    width = std::max<std::int64_t>(width, static_cast<std::int64_t>(contexts[i].size() + continuations[i].size()));
+  }
+  // Right padding: real tokens first, so positions count from 0 in every row.
+  at::Tensor ids = at::zeros({static_cast<std::int64_t>(batch), width}, at::kLong);
+  at::Tensor mask = at::zeros({static_cast<std::int64_t>(batch), width}, at::kLong);
+  for (std::size_t i = 0; i < batch; ++i) {
+    std::vector<std::int64_t> row = contexts[i];
+    row.insert(row.end(), continuations[i].begin(), continuations[i].end());
+    ids[static_cast<std::int64_t>(i)].narrow(0, 0, static_cast<std::int64_t>(row.size()))
+        .copy_(at::tensor(row, at::kLong));
+    mask[static_cast<std::int64_t>(i)].narrow(0, 0, static_cast<std::int64_t>(row.size())).fill_(1);
+  }
+  ForwardOptions options;
+  options.attention_mask = mask;
+  const at::Tensor log_probs = model.forward(ids, options).logits.log_softmax(-1).to(at::kCPU, at::kDouble);
+  std::vector<std::vector<double>> out(batch);
+  for (std::size_t i = 0; i < batch; ++i) {
+    const auto start = static_cast<std::int64_t>(contexts[i].size());
+    for (std::size_t j = 0; j < continuations[i].size(); ++j) {
+      const std::int64_t position = start + static_cast<std::int64_t>(j) - 1;  // predicts token j
+      out[i].push_back(log_probs[static_cast<std::int64_t>(i)][position][continuations[i][j]].item<double>());
+    }
+  }
+  return out;
+}
+
+}  // namespace forensics::runtime
