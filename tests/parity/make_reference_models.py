@@ -6,6 +6,7 @@ point, captured with forward hooks on the transformers modules. Outputs are safe
 usage: make_reference_models.py OUT_DIR
 """
 import os
+import shutil
 import sys
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -15,7 +16,8 @@ from transformers import (GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCaus
                           MistralConfig, MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM,
                           Qwen3Config, Qwen3ForCausalLM)
 
-VOCAB = 320
+VOCAB = 2000  # the gpt2-bpe fixture tokenizer's size, so the gpt2 model can take text
+TOKENIZER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "tokenizers", "gpt2-bpe")
 # initializer_range 0.15 (not 0.02) keeps activations of order 1 through the layers, so that every
 # non-linearity matters and a wrong constant shows in the outputs.
 COMMON = dict(vocab_size=VOCAB, hidden_size=64, intermediate_size=128, num_hidden_layers=3,
@@ -106,6 +108,9 @@ def main():
                                 eos_token_id=None)
         tensors["greedy_ids"] = greedy.contiguous()
         save_file(tensors, os.path.join(folder, "reference.safetensors"))
+        if name == "gpt2":
+            for file in ("tokenizer.json", "tokenizer_config.json"):
+                shutil.copy(os.path.join(TOKENIZER, file), folder)
         print(f"{name}: {sum(p.numel() for p in model.parameters())} parameters")
 
 

@@ -1,0 +1,117 @@
+// `forensics model info|score|sample`: look at a model, score a continuation, sample from it.
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "command.h"
+#include "forensics/runtime/model_service.h"
+#include "forensics/util/json.h"
+
+namespace forensics::cli {
+namespace {
+
+std::string dump(const Json& value) { return value.dump(2, ' ', false, Json::error_handler_t::replace); }
+
+void add_device_options(CLI::App& app, runtime::DeviceChoice& choice) {
+  app.add_option("--device", choice.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  app.add_option("--dtype", choice.dtype, "Compute dtype: auto (float32 on CPU, bfloat16 on CUDA), "
+                                          "float32, bfloat16, float16")->capture_default_str();
+}
+
+int run_info(const std::string& directory, bool json) {
+  const auto summary = runtime::inspect_model(directory);
+  const auto& c = summary.config;
+  Json out = {{"directory", directory},
+              {"architecture", runtime::kArchitectureNames.name(c.architecture)},
+              {"n_layers", c.n_layers}, {"d_model", c.d_model}, {"n_heads", c.n_heads},
+              {"n_kv_heads", c.n_kv_heads}, {"d_head", c.d_head}, {"d_mlp", c.d_mlp},
+              {"d_vocab", c.d_vocab}, {"n_ctx", c.n_ctx}, {"tied_embeddings", c.tie_word_embeddings},
+              {"parameters", summary.parameter_count}, {"stored_dtype", summary.stored_dtype},
+              {"weight_bytes", summary.weight_bytes},
+              {"weights_sha256", summary.weights_sha256},
+              {"tokenizer_fingerprint", summary.tokenizer_fingerprint}};
+  if (json) {
+    std::cout << dump(out) << "\n";
+    return kExitOk;
+  }
+  for (const auto& [key, value] : out.items()) {
+    std::cout << "  " << std::left << std::setw(22) << key
+              << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void define_model(CLI::App& app, Action& action) {
+  app.require_subcommand(1);
+
+  struct InfoOptions { std::string directory; bool json = false; };
+  auto info = std::make_shared<InfoOptions>();
+  CLI::App* info_app = app.add_subcommand("info", "Architecture, sizes, parameter count, weight and tokenizer fingerprints");
+  info_app->add_option("model", info->directory, "Model directory")->required();
+  info_app->add_flag("--json", info->json, "Machine output");
+  info_app->callback([info, &action] { action = [info] { return run_info(info->directory, info->json); }; });
+
+  struct ScoreOptions { std::string directory, context, continuation; bool json = false; runtime::DeviceChoice device; };
+  auto score = std::make_shared<ScoreOptions>();
+  CLI::App* score_app = app.add_subcommand("score", "Teacher-forced log-probabilities of a continuation");
+  score_app->add_option("model", score->directory, "Model directory")->required();
+  score_app->add_option("--context", score->context, "Text before the continuation")->required();
+  score_app->add_option("--continuation", score->continuation, "Text to score")->required();
+  score_app->add_flag("--json", score->json, "Machine output");
+  add_device_options(*score_app, score->device);
+  score_app->callback([score, &action] {
+    action = [score] {
+      const auto tokens = runtime::score_text(score->directory, score->context, score->continuation, score->device);
+      double total = 0;
+      Json rows = Json::array();
+      for (const auto& t : tokens) {
+        total += t.log_probability;
+        rows.push_back({{"id", t.id}, {"token", t.token}, {"logprob", t.log_probability}});
+      }
+      if (score->json) {
+        std::cout << dump({{"tokens", rows}, {"total_logprob", total}}) << "\n";
+      } else {
+        for (const auto& t : tokens) {
+          std::cout << "  " << std::setw(8) << t.id << "  " << std::fixed << std::setprecision(4)
+                    << std::setw(10) << t.log_probability << "  " << Json(t.token).dump() << "\n";
+        }
+        std::cout << "  total log P = " << total << "\n";
+      }
+      return kExitOk;
+    };
+  });
+
+  struct SampleOptions { std::string directory, prompt; runtime::TextSampling sampling; bool json = false; runtime::DeviceChoice device; };
+  auto sample = std::make_shared<SampleOptions>();
+  CLI::App* sample_app = app.add_subcommand("sample", "Sample continuations of a prompt");
+  sample_app->add_option("model", sample->directory, "Model directory")->required();
+  sample_app->add_option("--prompt", sample->prompt, "Text to continue")->required();
+  sample_app->add_option("-n,--samples", sample->sampling.count, "Number of samples")->check(CLI::Range(1, 100000))->capture_default_str();
+  sample_app->add_option("--seed", sample->sampling.seed, "Seed; sample i depends only on (seed, i)")->capture_default_str();
+  sample_app->add_option("--temperature", sample->sampling.temperature, "0 for greedy")->check(CLI::Range(0.0, 100.0))->capture_default_str();
+  sample_app->add_option("--top-p", sample->sampling.top_p)->check(CLI::Range(1e-9, 1.0))->capture_default_str();
+  sample_app->add_option("--top-k", sample->sampling.top_k, "0: off")->check(CLI::Range(0, 1 << 30))->capture_default_str();
+  sample_app->add_option("--max-new-tokens", sample->sampling.max_new_tokens)->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  sample_app->add_option("--stop", sample->sampling.stop, "Stop string (repeatable)");
+  sample_app->add_flag("--json", sample->json, "Machine output");
+  add_device_options(*sample_app, sample->device);
+  sample_app->callback([sample, &action] {
+    action = [sample] {
+      const auto samples = runtime::sample_text(sample->directory, sample->prompt, sample->sampling, sample->device);
+      Json rows = Json::array();
+      for (const auto& s : samples) rows.push_back({{"text", s.text}, {"tokens", s.tokens}, {"finish", s.finish}});
+      if (sample->json) {
+        std::cout << dump({{"samples", rows}, {"seed", sample->sampling.seed}}) << "\n";
+      } else {
+        for (std::size_t i = 0; i < samples.size(); ++i) {
+          std::cout << "[" << i << "] (" << samples[i].finish << ") " << samples[i].text << "\n";
+        }
+      }
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace forensics::cli

@@ -1,0 +1,133 @@
+#include "forensics/runtime/model_service.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include <torch/cuda.h>
+
+#include "forensics/runtime/generation.h"
+#include "forensics/runtime/model.h"
+#include "forensics/runtime/safetensors.h"
+#include "forensics/runtime/tokenizer.h"
+#include "forensics/util/error.h"
+#include "forensics/util/sha256.h"
+
+namespace forensics::runtime {
+namespace fs = std::filesystem;
+
+namespace {
+
+LoadOptions load_options(const DeviceChoice& choice) {
+  LoadOptions options;
+  const bool cuda_available = torch::cuda::is_available();
+  if (choice.device == "auto") {
+    options.device = cuda_available ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+  } else if (choice.device == "cpu") {
+    options.device = c10::Device(c10::kCPU);
+  } else if (choice.device.rfind("cuda", 0) == 0) {
+    if (!cuda_available) throw ModelError("--device " + choice.device + ": no CUDA device is available");
+    try {
+      options.device = c10::Device(choice.device);
+    } catch (const std::exception&) {
+      throw InputError("--device: \"" + choice.device + "\" is not a device (cuda or cuda:N)");
+    }
+  } else {
+    throw InputError("--device: expected auto, cpu, cuda or cuda:N, got \"" + choice.device + "\"");
+  }
+  if (choice.dtype == "float32") options.dtype = c10::kFloat;
+  else if (choice.dtype == "bfloat16") options.dtype = c10::kBFloat16;
+  else if (choice.dtype == "float16") options.dtype = c10::kHalf;
+  else if (choice.dtype != "auto") {
+    throw InputError("--dtype: expected auto, float32, bfloat16 or float16, got \"" + choice.dtype + "\"");
+  }
+  return options;
+}
+
+std::vector<std::int64_t> encode(const Tokenizer& tokenizer, const std::string& text) {
+  const auto ids = tokenizer.encode(text, false).ids;
+  return {ids.begin(), ids.end()};
+}
+
+// The checkpoint's own files only (not other .safetensors a directory may hold), in name order.
+std::string hash_weights(const fs::path& directory, std::size_t* bytes) {
+  std::vector<std::string> files;
+  const Checkpoint checkpoint = Checkpoint::open(directory);
+  for (const auto& [name, view] : checkpoint.tensors()) files.push_back(view.file);
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  util::Sha256 hash;
+  std::vector<char> buffer(1 << 20);
+  *bytes = 0;
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+      hash.update(buffer.data(), static_cast<std::size_t>(in.gcount()));
+      *bytes += static_cast<std::size_t>(in.gcount());
+    }
+  }
+  return hash.hex_digest();
+}
+
+}  // namespace
+
+ModelSummary inspect_model(const fs::path& directory) {
+  ModelSummary summary;
+  summary.directory = directory;
+  const Model model = Model::load(directory, LoadOptions{});
+  summary.config = model.config();
+  summary.parameter_count = model.parameter_count();
+  summary.stored_dtype = model.config().torch_dtype;
+  std::size_t bytes = 0;
+  summary.weights_sha256 = hash_weights(directory, &bytes);
+  summary.weight_bytes = bytes;
+  if (fs::exists(directory / "tokenizer.json")) {
+    summary.tokenizer_fingerprint = Tokenizer::from_path(directory).fingerprint();
+  }
+  return summary;
+}
+
+std::vector<TokenScore> score_text(const fs::path& directory, const std::string& context,
+                                   const std::string& continuation, const DeviceChoice& device) {
+  const LoadOptions options = load_options(device);  // a bad --device fails before any loading
+  const Tokenizer tokenizer = Tokenizer::from_path(directory);
+  const Model model = Model::load(directory, options);
+  const auto context_ids = encode(tokenizer, context);
+  const auto continuation_ids = encode(tokenizer, continuation);
+  if (context_ids.empty()) throw InputError("--context tokenizes to nothing; give some context");
+  if (continuation_ids.empty()) throw InputError("--continuation tokenizes to nothing");
+  const auto scores = score_continuations(model, {context_ids}, {continuation_ids});
+  std::vector<TokenScore> out;
+  for (std::size_t j = 0; j < continuation_ids.size(); ++j) {
+    out.push_back({continuation_ids[j],
+                   tokenizer.id_to_token(static_cast<std::uint32_t>(continuation_ids[j])).value_or(""),
+                   scores[0][j]});
+  }
+  return out;
+}
+
+std::vector<SampledText> sample_text(const fs::path& directory, const std::string& prompt,
+                                     const TextSampling& sampling, const DeviceChoice& device) {
+  const LoadOptions options = load_options(device);
+  const Tokenizer tokenizer = Tokenizer::from_path(directory);
+  const Model model = Model::load(directory, options);
+  const auto prefix = encode(tokenizer, prompt);
+  if (prefix.empty()) throw InputError("--prompt tokenizes to nothing");
+  SamplingParams params;
+  params.temperature = sampling.temperature;
+  params.top_p = sampling.top_p;
+  params.top_k = sampling.top_k;
+  params.max_new_tokens = sampling.max_new_tokens;
+  params.stop_strings = sampling.stop;
+  params.eos_token_ids = model.config().eos_token_ids;
+  std::vector<SampledText> out;
+  for (const auto& sample : sample_continuations(model, prefix, sampling.count, sampling.seed, params, &tokenizer)) {
+    SampledText text;
+    text.tokens = sample.tokens;
+    text.text = tokenizer.decode(std::vector<std::uint32_t>(sample.tokens.begin(), sample.tokens.end()), true);
+    text.finish = sample.finish == FinishReason::kEos ? "eos" : sample.finish == FinishReason::kStopString ? "stop" : "length";
+    out.push_back(std::move(text));
+  }
+  return out;
+}
+
+}  // namespace forensics::runtime
