@@ -80,10 +80,7 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
   options.cache = &cache;
   const at::Tensor prefix_ids = at::tensor(prefix, at::kLong).unsqueeze(0);
   at::Tensor last_logits = model.forward(prefix_ids, options).logits.select(1, -1);  // [1, V]
-  for (std::size_t l = 0; l < cache.keys.size(); ++l) {
-    cache.keys[l] = cache.keys[l].expand({count, -1, -1, -1}).contiguous();
-    cache.values[l] = cache.values[l].expand({count, -1, -1, -1}).contiguous();
-  }
+  cache.expand_rows(count, params.max_new_tokens);
   last_logits = last_logits.expand({count, -1});
 
   std::vector<Sample> samples(static_cast<std::size_t>(count));

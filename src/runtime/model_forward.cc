@@ -58,13 +58,50 @@ class Hooks {
     return value;
   }
 
+  /// Whether `site` at `layer` is recorded or patched (else the pass may skip computing it).
+  bool touches(HookSite site, std::int32_t layer) const {
+    const HookPoint point{site, layer};
+    for (const auto& wanted : wanted_) {
+      if (wanted == point) return true;
+    }
+    for (const auto& patch : options_.patches) {
+      if (patch.point == point) return true;
+    }
+    return false;
+  }
+
  private:
   const ForwardOptions& options_;
   ForwardResult& result_;
   std::vector<HookPoint> wanted_;
 };
 
+// Writes `fresh` [batch, heads, new, d_head] after the `used` cached positions of `buffer`,
+// doubling its capacity when full; returns the filled part [batch, heads, used + new, d_head].
+at::Tensor append_to_cache(at::Tensor& buffer, const at::Tensor& fresh, std::int64_t used) {
+  const std::int64_t needed = used + fresh.size(2);
+  if (!buffer.defined() || buffer.size(2) < needed || buffer.size(0) != fresh.size(0)) {
+    const std::int64_t capacity = std::max<std::int64_t>(needed, 2 * (buffer.defined() ? buffer.size(2) : 0));
+    at::Tensor grown = at::empty({fresh.size(0), fresh.size(1), capacity, fresh.size(3)}, fresh.options());
+    if (used > 0) grown.narrow(2, 0, used).copy_(buffer.narrow(2, 0, used));
+    buffer = grown;
+  }
+  buffer.narrow(2, used, fresh.size(2)).copy_(fresh);
+  return buffer.narrow(2, 0, needed);
+}
+
 }  // namespace
+
+void KvCache::expand_rows(std::int64_t rows, std::int64_t extra) {
+  for (auto* buffers : {&keys, &values}) {
+    for (auto& buffer : *buffers) {
+      at::Tensor grown = at::empty({rows, buffer.size(1), used + extra, buffer.size(3)}, buffer.options());
+      grown.narrow(2, 0, used).copy_(buffer.narrow(2, 0, used).expand({rows, -1, -1, -1}));
+      buffer = grown;
+    }
+  }
+  if (attention_mask.defined()) attention_mask = attention_mask.expand({rows, -1}).contiguous();
+}
 
 ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& options) const {
   const Impl& m = *impl_;
@@ -98,6 +135,9 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
   const at::Tensor key_index = at::arange(0, past + positions, long_options).view({1, 1, 1, past + positions});
   at::Tensor allowed = (key_index <= query_index).logical_and(key_mask.view({batch, 1, 1, past + positions}));
   if (c.sliding_window) allowed = allowed.logical_and(key_index > query_index - *c.sliding_window);
+  // A padding query may see itself, so no row is fully masked: such a row gives NaN in fused
+  // attention, and NaN values would leak into real rows through 0 * NaN.
+  allowed = allowed.logical_or(key_index == query_index);
 
   ForwardResult result;
   Hooks hook(options, result);
@@ -115,6 +155,7 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
   }
   const double min_value = m.dtype == c10::kFloat ? std::numeric_limits<float>::lowest() : -3.0e38;
   const std::int64_t n_rep = c.n_heads / c.n_kv_heads;
+
 
   for (std::int64_t l = 0; l < c.n_layers; ++l) {
     const LayerWeights& w = m.layers[static_cast<std::size_t>(l)];
@@ -138,28 +179,31 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
       k = k * cos + rotate_half(k) * sin;
     }
     if (cache != nullptr) {
-      auto& cached_k = cache->keys[static_cast<std::size_t>(l)];
-      auto& cached_v = cache->values[static_cast<std::size_t>(l)];
-      if (cached_k.defined()) {
-        k = at::cat({cached_k, k}, 2);
-        v = at::cat({cached_v, v}, 2);
-      }
-      cached_k = k;
-      cached_v = v;
+      k = append_to_cache(cache->keys[static_cast<std::size_t>(l)], k, past);
+      v = append_to_cache(cache->values[static_cast<std::size_t>(l)], v, past);
     }
-    const at::Tensor keys = n_rep > 1 ? k.repeat_interleave(n_rep, 1) : k;
-    const at::Tensor values = n_rep > 1 ? v.repeat_interleave(n_rep, 1) : v;
+    const std::int64_t total = past + positions;
 
     double scale = 1.0 / std::sqrt(static_cast<double>(c.d_head));
     if (c.is_gpt2()) {
       if (!c.scale_attn_weights) scale = 1.0;
       if (c.scale_attn_by_inverse_layer_idx) scale /= static_cast<double>(l + 1);
     }
-    at::Tensor scores = at::matmul(q, keys.transpose(-1, -2)) * scale;
-    scores = scores.masked_fill(allowed.logical_not(), min_value);
-    at::Tensor pattern = at::softmax(scores.to(c10::kFloat), -1).to(m.dtype);
-    pattern = hook(HookSite::kAttnPattern, layer, pattern);
-    const at::Tensor z = at::matmul(pattern, values).transpose(1, 2).reshape({batch, positions, c.n_heads * c.d_head});
+    at::Tensor z;  // [batch, heads, positions, d_head]
+    if (hook.touches(HookSite::kAttnPattern, layer)) {
+      // Explicit softmax, so the pattern can be recorded or patched. Query heads are grouped by
+      // their key/value head instead of repeating keys and values (grouped-query attention).
+      const at::Tensor grouped_q = q.reshape({batch, c.n_kv_heads, n_rep * positions, c.d_head});
+      at::Tensor scores = at::matmul(grouped_q, k.transpose(-1, -2)).view({batch, c.n_heads, positions, total}) * scale;
+      scores = scores.masked_fill(allowed.logical_not(), min_value);
+      at::Tensor pattern = at::softmax(scores.to(c10::kFloat), -1).to(m.dtype);
+      pattern = hook(HookSite::kAttnPattern, layer, pattern);
+      z = at::matmul(pattern.reshape({batch, c.n_kv_heads, n_rep * positions, total}), v)
+              .view({batch, c.n_heads, positions, c.d_head});
+    } else {
+      z = at::scaled_dot_product_attention(q, k, v, allowed, 0.0, false, scale, n_rep > 1);
+    }
+    z = z.transpose(1, 2).reshape({batch, positions, c.n_heads * c.d_head});
     const at::Tensor attn_out = hook(HookSite::kAttnOut, layer, linear(z, w.o_weight, w.o_bias));
     h = hook(HookSite::kResidMid, layer, h + attn_out);
 
@@ -175,7 +219,10 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
     mlp_out = hook(HookSite::kMlpOut, layer, mlp_out);
     h = hook(HookSite::kResidPost, layer, h + mlp_out);
   }
-  if (cache != nullptr) cache->attention_mask = key_mask;
+  if (cache != nullptr) {
+    cache->attention_mask = key_mask;
+    cache->used = past + positions;
+  }
   const at::Tensor normed = c.is_gpt2()
                                 ? at::layer_norm(h, {c.d_model}, m.final_norm_weight, m.final_norm_bias, c.norm_eps)
                                 : rms_norm(h, m.final_norm_weight, c.norm_eps);

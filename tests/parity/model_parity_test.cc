@@ -223,3 +223,12 @@ TEST_CASE("teacher-forced scores equal log-softmax of a plain forward pass", "[p
     CHECK(std::abs(scores[1][j] - reference_log_probs[1][8 + j][ids[1][9 + j].item<std::int64_t>()].item<double>()) < 1e-5);
   }
 }
+
+TEST_CASE("fused attention (no pattern hook) gives the same logits as transformers", "[parity]") {
+  for (const auto& name : model_names()) {
+    INFO("model " << name);
+    const Model model = Model::load(models_dir() / name);
+    auto ref = reference(name);
+    CHECK(max_diff(model.forward(ref.at("input_ids")).logits, ref.at("logits")) <= 1e-4);
+  }
+}

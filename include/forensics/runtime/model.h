@@ -25,13 +25,19 @@ struct LoadOptions {
   std::optional<c10::ScalarType> dtype;
 };
 
-/// Keys (after RoPE) and values of every processed position, per layer:
-/// [batch, n_kv_heads, positions, d_head]. Forward passes extend it in place.
+/// Keys (after RoPE) and values of every processed position, per layer, in buffers
+/// [batch, n_kv_heads, capacity, d_head] of which the first `used` positions are filled. Forward
+/// passes write into the buffers in place and grow them by doubling, so decoding a token does not
+/// copy the whole cache.
 struct KvCache {
   std::vector<at::Tensor> keys;
   std::vector<at::Tensor> values;
-  at::Tensor attention_mask;  // [batch, positions] of the cached positions, 1 = real token
-  std::int64_t length() const { return keys.empty() || !keys[0].defined() ? 0 : keys[0].size(2); }
+  std::int64_t used = 0;
+  at::Tensor attention_mask;  // [batch, used] of the cached positions, 1 = real token
+  std::int64_t length() const { return used; }
+  /// Replicates a batch-1 cache to `rows` rows (the shared prefix of many samples), with room
+  /// for `extra` more positions.
+  void expand_rows(std::int64_t rows, std::int64_t extra);
 };
 
 /// Replace activations at `point` for chosen (row, position) pairs: values [n, ...site dims].
