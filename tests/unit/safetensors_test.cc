@@ -3,12 +3,16 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <filesystem>
 
+#include "forensics/runtime/model_config.h"
 #include "forensics/runtime/safetensors.h"
+#include "test_paths.h"
 #include "forensics/util/error.h"
 
 using forensics::ModelError;
 using forensics::runtime::DType;
+using forensics::runtime::load_model_config;
 using forensics::runtime::SafetensorsFile;
 using Catch::Matchers::Contains;
 
@@ -109,4 +113,23 @@ TEST_CASE("empty tensors and scalars are valid", "[safetensors]") {
       float_bytes({7}));
   const auto file = SafetensorsFile::parse(bytes, "m.safetensors");
   CHECK(file->tensors().size() == 2);
+}
+
+TEST_CASE("every hostile model directory in tests/ is rejected with a ModelError", "[safetensors]") {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(FORENSICS_SOURCE_DIR) / "tests/cli/hostile-models";
+  int rejected = 0;
+  for (const auto& entry : fs::directory_iterator(root)) {
+    const std::string name = entry.path().filename();
+    // These two are well-formed files that do not match their config: only Model::load (and
+    // the CLI tests) can see that.
+    if (!entry.is_directory() || name == "valid" || name == "missing-tensor" || name == "wrong-shape") continue;
+    INFO(entry.path().filename().string());
+    // Config problems and checkpoint problems are both found before anything is used.
+    CHECK_THROWS_AS((load_model_config(entry.path()), forensics::runtime::Checkpoint::open(entry.path())),
+                    ModelError);
+    ++rejected;
+  }
+  CHECK(rejected >= 11);
+  CHECK_NOTHROW(forensics::runtime::Checkpoint::open(root / "valid"));
 }

@@ -118,7 +118,11 @@ void NormalizedString::normalize(unicode::NormalForm form) {
   bool ascii = true;
   for (char c : text_) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
   if (ascii) return;
-  // Cluster by cluster, so each normalized cluster keeps its cluster's origin.
+  // Cluster by cluster, so each normalized cluster keeps its cluster's origin. Compatibility
+  // mappings can make separate clusters compose (NFKC turns compatibility jamo into conjoining
+  // jamo, which then form one syllable), so the result must equal normalizing the whole text;
+  // when it does not, the whole piece becomes one aligned segment.
+  const std::string whole = unicode::normalize(text_, form);
   const auto boundaries = unicode::grapheme_boundaries(text_);
   NormalizedString out;
   out.original_ = original_;
@@ -141,6 +145,11 @@ void NormalizedString::normalize(unicode::NormalForm form) {
     } else {
       out.append(normalized, original_of(begin, end));
     }
+  }
+  if (out.text_ != whole) {
+    out.text_.clear();
+    out.alignment_.clear();
+    out.append(whole, original_);
   }
   *this = std::move(out);
 }

@@ -1,6 +1,9 @@
 #include "unicode.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
+#include <utility>
 #include <memory>
 
 #include <utf8proc.h>
@@ -80,13 +83,6 @@ std::size_t valid_prefix(const unsigned char* s, std::size_t size, std::size_t p
   return need + 1;
 }
 
-bool in_category(char32_t c, std::initializer_list<utf8proc_category_t> categories) {
-  const auto category = utf8proc_category(static_cast<utf8proc_int32_t>(c));
-  for (auto wanted : categories) {
-    if (category == wanted) return true;
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -124,19 +120,30 @@ std::string from_utf8_lossy(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+#include "unicode_tables.inc"
+
+template <std::size_t N>
+bool in_ranges(const std::pair<char32_t, char32_t> (&ranges)[N], char32_t c) {
+  const auto* it = std::upper_bound(std::begin(ranges), std::end(ranges), c,
+                                    [](char32_t value, const auto& range) { return value < range.first; });
+  return it != std::begin(ranges) && c <= (it - 1)->second;
+}
+
+}  // namespace
+
+// Outside ASCII, the classes come from tables measured from the reference library
+// (scripts/make_unicode_tables.py): its Rust crates carry their own Unicode versions, and its
+// Punctuation class in particular predates years of Unicode additions.
 bool is_whitespace(char32_t c) {
-  switch (c) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0x85: case 0xA0:
-    case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
-      return true;
-    default:
-      return c >= 0x2000 && c <= 0x200A;
-  }
+  if (c < 0x80) return c == ' ' || (c >= 0x09 && c <= 0x0D);
+  return in_ranges(kWhitespaceRanges, c);
 }
 
 bool is_numeric(char32_t c) {
   if (c < 0x80) return c >= '0' && c <= '9';
-  return in_category(c, {UTF8PROC_CATEGORY_ND, UTF8PROC_CATEGORY_NL, UTF8PROC_CATEGORY_NO});
+  return in_ranges(kNumericRanges, c);
 }
 
 bool is_punctuation(char32_t c) {
@@ -144,20 +151,14 @@ bool is_punctuation(char32_t c) {
     return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
            (c >= 0x7B && c <= 0x7E);
   }
-  return in_category(c, {UTF8PROC_CATEGORY_PC, UTF8PROC_CATEGORY_PD, UTF8PROC_CATEGORY_PS,
-                         UTF8PROC_CATEGORY_PE, UTF8PROC_CATEGORY_PI, UTF8PROC_CATEGORY_PF,
-                         UTF8PROC_CATEGORY_PO});
+  return in_ranges(kPunctuationRanges, c);
 }
 
 bool is_word_char(char32_t c) {
   if (c < 0x80) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
   }
-  if (c == 0x200C || c == 0x200D) return true;  // Join_Control
-  return in_category(c, {UTF8PROC_CATEGORY_LU, UTF8PROC_CATEGORY_LL, UTF8PROC_CATEGORY_LT,
-                         UTF8PROC_CATEGORY_LM, UTF8PROC_CATEGORY_LO, UTF8PROC_CATEGORY_MN,
-                         UTF8PROC_CATEGORY_MC, UTF8PROC_CATEGORY_ME, UTF8PROC_CATEGORY_ND,
-                         UTF8PROC_CATEGORY_NL, UTF8PROC_CATEGORY_PC});
+  return in_ranges(kWordRanges, c);
 }
 
 std::string normalize(std::string_view text, NormalForm form) {

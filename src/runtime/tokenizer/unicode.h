@@ -25,14 +25,14 @@ std::size_t find_invalid_utf8(std::string_view text);
 /// (Rust's String::from_utf8_lossy, which the byte-level decoder uses).
 std::string from_utf8_lossy(std::string_view bytes);
 
-/// Rust char::is_whitespace: the Unicode White_Space property.
+/// The reference's character classes, exactly (tables measured from it):
+/// Rust char::is_whitespace (White_Space), as WhitespaceSplit and Strip use it.
 bool is_whitespace(char32_t c);
-/// Rust char::is_numeric: general categories Nd, Nl, No.
+/// Rust char::is_numeric (Nd, Nl, No), as Digits uses it.
 bool is_numeric(char32_t c);
-/// tokenizers' Punctuation pre-tokenizer: ASCII punctuation or general category P*.
+/// The Punctuation pre-tokenizer's class: ASCII punctuation or P* in its (old) Unicode table.
 bool is_punctuation(char32_t c);
-/// Rust regex `\w`: letters, marks, decimal digits, connector punctuation, letter numbers,
-/// join controls.
+/// Rust regex `\w`, as the Whitespace pre-tokenizer and single-word added tokens use it.
 bool is_word_char(char32_t c);
 
 enum class NormalForm { kNfc, kNfd, kNfkc, kNfkd };

@@ -1,0 +1,65 @@
+// Generation throughput: `count` samples of `new_tokens` from one random `prefix_length` prefix,
+// timing the prefill (done once) and the decoding apart. One JSON line; scripts/bench_generation.py
+// runs it next to transformers' generate.
+//   usage: forensics_generation_bench MODEL_DIR PREFIX_LENGTH COUNT NEW_TOKENS
+#include <chrono>
+#include <iostream>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include "forensics/runtime/generation.h"
+#include "forensics/runtime/model.h"
+#include "forensics/runtime/torch_info.h"
+#include "forensics/util/json.h"
+
+int main(int argc, char** argv) {
+  if (argc < 5) {
+    std::cerr << "usage: forensics_generation_bench MODEL_DIR PREFIX_LENGTH COUNT NEW_TOKENS\n";
+    return 2;
+  }
+  using namespace forensics::runtime;
+  using Clock = std::chrono::steady_clock;
+  try {
+    const Model model = Model::load(argv[1]);
+    const std::int64_t prefix_length = std::stoll(argv[2]);
+    const std::int64_t count = std::stoll(argv[3]);
+    const std::int64_t new_tokens = std::stoll(argv[4]);
+    at::manual_seed(0);
+    const at::Tensor random = at::randint(0, model.config().d_vocab, {prefix_length}, at::kLong);
+    std::vector<std::int64_t> prefix(random.data_ptr<std::int64_t>(), random.data_ptr<std::int64_t>() + prefix_length);
+
+    // The prefill alone, timed once, to report its share of the total.
+    auto start = Clock::now();
+    {
+      at::InferenceMode inference;
+      KvCache cache = model.new_cache();
+      ForwardOptions options;
+      options.cache = &cache;
+      model.forward(at::tensor(prefix, at::kLong).unsqueeze(0), options);
+    }
+    const double prefill = std::chrono::duration<double>(Clock::now() - start).count();
+
+    SamplingParams params;
+    params.temperature = 1.0;
+    params.max_new_tokens = new_tokens;  // no EOS: every sample runs to the end
+    start = Clock::now();
+    const auto samples = sample_continuations(model, prefix, count, 1, params);
+    const double total = std::chrono::duration<double>(Clock::now() - start).count();
+    std::int64_t generated = 0;
+    for (const auto& sample : samples) generated += static_cast<std::int64_t>(sample.tokens.size());
+    const TorchInfo info = torch_info();
+    forensics::Json out = {{"seconds", total},
+                           {"prefill_seconds", prefill},
+                           {"generated_tokens", generated},
+                           {"parameters", model.parameter_count()},
+                           {"threads", at::get_num_threads()},
+                           {"libtorch", info.version},
+                           {"blas", info.blas}};
+    std::cout << out.dump() << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "forensics_generation_bench: " << e.what() << "\n";
+    return 4;
+  }
+}
