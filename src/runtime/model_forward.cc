@@ -20,6 +20,13 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
   return bias.defined() ? at::linear(x, weight, bias) : at::linear(x, weight);
 }
 
+// GPT-2's Conv1D: weight [in, out], y = bias + x @ weight, computed as transformers does (addmm).
+at::Tensor conv1d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  auto shape = x.sizes().vec();
+  shape.back() = weight.size(1);
+  return at::addmm(bias, x.reshape({-1, x.size(-1)}), weight).view(shape);
+}
+
 // [.., d_head]: (-x2, x1), pairing channel j with j + d_head/2 (not interleaved).
 at::Tensor rotate_half(const at::Tensor& x) {
   const std::int64_t half = x.size(-1) / 2;
@@ -164,9 +171,18 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
 
     const at::Tensor x = c.is_gpt2() ? at::layer_norm(h, {c.d_model}, w.ln1_weight, w.ln1_bias, c.norm_eps)
                                      : rms_norm(h, w.ln1_weight, c.norm_eps);
-    at::Tensor q = linear(x, w.q_weight, w.q_bias).view({batch, positions, c.n_heads, c.d_head});
-    at::Tensor k = linear(x, w.k_weight, w.k_bias).view({batch, positions, c.n_kv_heads, c.d_head});
-    at::Tensor v = linear(x, w.v_weight, w.v_bias).view({batch, positions, c.n_kv_heads, c.d_head});
+    at::Tensor q, k, v;
+    if (c.is_gpt2()) {
+      // c_attn's output columns: q [0, C), k [C, 2C), v [2C, 3C).
+      const at::Tensor qkv = conv1d(x, w.c_attn_weight, w.c_attn_bias);
+      q = qkv.narrow(-1, 0, c.d_model).reshape({batch, positions, c.n_heads, c.d_head});
+      k = qkv.narrow(-1, c.d_model, c.d_model).reshape({batch, positions, c.n_kv_heads, c.d_head});
+      v = qkv.narrow(-1, 2 * c.d_model, c.d_model).reshape({batch, positions, c.n_kv_heads, c.d_head});
+    } else {
+      q = linear(x, w.q_weight, w.q_bias).view({batch, positions, c.n_heads, c.d_head});
+      k = linear(x, w.k_weight, w.k_bias).view({batch, positions, c.n_kv_heads, c.d_head});
+      v = linear(x, w.v_weight, w.v_bias).view({batch, positions, c.n_kv_heads, c.d_head});
+    }
     if (c.qk_norm) {
       q = rms_norm(q, w.q_norm, c.norm_eps);
       k = rms_norm(k, w.k_norm, c.norm_eps);
@@ -204,13 +220,15 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
       z = at::scaled_dot_product_attention(q, k, v, allowed, 0.0, false, scale, n_rep > 1);
     }
     z = z.transpose(1, 2).reshape({batch, positions, c.n_heads * c.d_head});
-    const at::Tensor attn_out = hook(HookSite::kAttnOut, layer, linear(z, w.o_weight, w.o_bias));
+    const at::Tensor attn_out = hook(HookSite::kAttnOut, layer,
+                                     c.is_gpt2() ? conv1d(z, w.attn_proj_weight, w.attn_proj_bias)
+                                                 : linear(z, w.o_weight, w.o_bias));
     h = hook(HookSite::kResidMid, layer, h + attn_out);
 
     at::Tensor mlp_out;
     if (c.is_gpt2()) {
       const at::Tensor y = at::layer_norm(h, {c.d_model}, w.ln2_weight, w.ln2_bias, c.norm_eps);
-      mlp_out = linear(gelu_new(linear(y, w.up_weight, w.up_bias)), w.down_weight, w.down_bias);
+      mlp_out = conv1d(gelu_new(conv1d(y, w.c_fc_weight, w.c_fc_bias)), w.mlp_proj_weight, w.mlp_proj_bias);
     } else {
       const at::Tensor y = rms_norm(h, w.ln2_weight, c.norm_eps);
       const at::Tensor gated = at::silu(linear(y, w.gate_weight, w.gate_bias)) * linear(y, w.up_weight, w.up_bias);

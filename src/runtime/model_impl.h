@@ -1,5 +1,5 @@
-// runtime (internal): the weights of a loaded model, arranged for the forward pass. GPT-2's
-// Conv1D weights are stored transposed here, so every architecture runs the same linear layers.
+// runtime (internal): the weights of a loaded model, arranged for the forward pass. Every tensor
+// here is a checkpoint parameter itself (no derived copies), so gradients reach the parameters.
 #pragma once
 
 #include <map>
@@ -15,7 +15,10 @@ struct LayerWeights {
   at::Tensor q_weight, q_bias, k_weight, k_bias, v_weight, v_bias, o_weight, o_bias;
   at::Tensor q_norm, k_norm;                               // Qwen3
   at::Tensor gate_weight, gate_bias;                       // gated MLP (Llama family)
-  at::Tensor up_weight, up_bias, down_weight, down_bias;   // GPT-2: c_fc = up, c_proj = down
+  at::Tensor up_weight, up_bias, down_weight, down_bias;   // Llama family MLP
+  // GPT-2 Conv1D layers, [in, out]: y = x @ W + b.
+  at::Tensor c_attn_weight, c_attn_bias, attn_proj_weight, attn_proj_bias;
+  at::Tensor c_fc_weight, c_fc_bias, mlp_proj_weight, mlp_proj_bias;
 };
 
 struct Model::Impl {

@@ -135,26 +135,14 @@ void load_gpt2(Model::Impl& model, TensorLoader& load) {
     w.ln1_bias = load.get(p + "ln_1.bias", {c.d_model});
     w.ln2_weight = load.get(p + "ln_2.weight", {c.d_model});
     w.ln2_bias = load.get(p + "ln_2.bias", {c.d_model});
-    const at::Tensor qkv = load.get(p + "attn.c_attn.weight", {c.d_model, 3 * c.d_model});
-    const at::Tensor qkv_bias = load.get(p + "attn.c_attn.bias", {3 * c.d_model});
-    // Conv1D keeps W as [in, out]: columns [0,C) are q, [C,2C) k, [2C,3C) v.
-    if (qkv.defined() && qkv_bias.defined()) {
-      w.q_weight = qkv.narrow(1, 0, c.d_model).t().contiguous();
-      w.k_weight = qkv.narrow(1, c.d_model, c.d_model).t().contiguous();
-      w.v_weight = qkv.narrow(1, 2 * c.d_model, c.d_model).t().contiguous();
-      w.q_bias = qkv_bias.narrow(0, 0, c.d_model);
-      w.k_bias = qkv_bias.narrow(0, c.d_model, c.d_model);
-      w.v_bias = qkv_bias.narrow(0, 2 * c.d_model, c.d_model);
-    }
-    const at::Tensor o = load.get(p + "attn.c_proj.weight", {c.d_model, c.d_model});
-    if (o.defined()) w.o_weight = o.t().contiguous();
-    w.o_bias = load.get(p + "attn.c_proj.bias", {c.d_model});
-    const at::Tensor fc = load.get(p + "mlp.c_fc.weight", {c.d_model, c.d_mlp});
-    if (fc.defined()) w.up_weight = fc.t().contiguous();
-    w.up_bias = load.get(p + "mlp.c_fc.bias", {c.d_mlp});
-    const at::Tensor proj = load.get(p + "mlp.c_proj.weight", {c.d_mlp, c.d_model});
-    if (proj.defined()) w.down_weight = proj.t().contiguous();
-    w.down_bias = load.get(p + "mlp.c_proj.bias", {c.d_model});
+    w.c_attn_weight = load.get(p + "attn.c_attn.weight", {c.d_model, 3 * c.d_model});
+    w.c_attn_bias = load.get(p + "attn.c_attn.bias", {3 * c.d_model});
+    w.attn_proj_weight = load.get(p + "attn.c_proj.weight", {c.d_model, c.d_model});
+    w.attn_proj_bias = load.get(p + "attn.c_proj.bias", {c.d_model});
+    w.c_fc_weight = load.get(p + "mlp.c_fc.weight", {c.d_model, c.d_mlp});
+    w.c_fc_bias = load.get(p + "mlp.c_fc.bias", {c.d_mlp});
+    w.mlp_proj_weight = load.get(p + "mlp.c_proj.weight", {c.d_mlp, c.d_model});
+    w.mlp_proj_bias = load.get(p + "mlp.c_proj.bias", {c.d_model});
     model.layers.push_back(w);
   }
   model.final_norm_weight = load.get(root + "ln_f.weight", {c.d_model});

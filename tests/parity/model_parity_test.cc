@@ -232,3 +232,46 @@ TEST_CASE("fused attention (no pattern hook) gives the same logits as transforme
     CHECK(max_diff(model.forward(ref.at("input_ids")).logits, ref.at("logits")) <= 1e-4);
   }
 }
+
+TEST_CASE("patching a layer's whole residual stream from another run reproduces that run", "[patching]") {
+  for (const auto& name : model_names()) {
+    INFO("model " << name);
+    const Model model = Model::load(models_dir() / name);
+    const at::Tensor ids = reference(name).at("input_ids");
+    const at::Tensor clean = ids.narrow(0, 0, 1);
+    const at::Tensor corrupted = ids.narrow(0, 1, 1);
+    const HookPoint site{HookSite::kResidPre, 1};
+    ForwardOptions record;
+    record.record = {site};
+    const ForwardResult clean_run = model.forward(clean, record);
+    // Denoising every position of layer 1's input makes everything downstream the clean run's.
+    ForwardOptions patch;
+    patch.patches.push_back({site, at::zeros({12}, at::kLong), at::arange(12, at::kLong),
+                             clean_run.activations.at(site)[0]});
+    CHECK(max_diff(model.forward(corrupted, patch).logits, clean_run.logits) <= 1e-5);
+    // Patching one position changes the output there and after it, never before.
+    ForwardOptions one;
+    one.patches.push_back({site, at::zeros({1}, at::kLong), at::full({1}, 6, at::kLong),
+                           clean_run.activations.at(site)[0].narrow(0, 6, 1)});
+    const at::Tensor base = model.forward(corrupted).logits;
+    const at::Tensor patched = model.forward(corrupted, one).logits;
+    CHECK(max_diff(patched.narrow(1, 0, 6), base.narrow(1, 0, 6)) == 0);
+    CHECK(max_diff(patched.narrow(1, 6, 1), base.narrow(1, 6, 1)) > 1e-4);
+  }
+}
+
+TEST_CASE("the forward pass supports autograd", "[autograd]") {
+  const std::string name = model_names().front();
+  const Model model = Model::load(models_dir() / name);
+  for (const auto& [param_name, tensor] : model.parameters()) const_cast<at::Tensor&>(tensor).requires_grad_(true);
+  const at::Tensor ids = reference(name).at("input_ids");
+  const at::Tensor logits = model.forward(ids).logits;
+  const at::Tensor loss = at::cross_entropy_loss(logits.narrow(1, 0, 11).reshape({-1, logits.size(2)}),
+                                                 ids.narrow(1, 1, 11).reshape({-1}));
+  loss.backward();
+  for (const auto& [param_name, tensor] : model.parameters()) {
+    INFO(param_name);
+    REQUIRE(tensor.grad().defined());
+    CHECK(at::isfinite(tensor.grad()).all().item<bool>());
+  }
+}
