@@ -21,7 +21,7 @@ struct AddedToken {
   bool rstrip = false;
   bool normalized = false;
   bool special = false;
-  std::string pattern;  // what is searched for: content, or its normalized form
+  std::string pattern;  // content, or its normalized form: what is matched, and how it decodes
 };
 
 /// A piece of the input: either an added token (with its id) or text for the model.

@@ -166,7 +166,9 @@ std::string Tokenizer::decode(const std::vector<std::uint32_t>& ids,
   tokens.reserve(ids.size());
   for (auto id : ids) {
     if (const AddedToken* added = impl_->added.find_id(id)) {
-      if (!(skip_special_tokens && added->special)) tokens.push_back(added->content);
+      // The reference spells a normalized added token in its normalized form (tokenizers'
+      // simple_id_to_token), e.g. a fullwidth "ＯＫ" under NFKC decodes as "OK".
+      if (!(skip_special_tokens && added->special)) tokens.push_back(added->pattern);
     } else if (const std::string* token = impl_->model->id_to_token(id)) {
       // A model token spelled like a special added token counts as special too.
       const auto same = impl_->added.find_content(*token);
@@ -191,7 +193,7 @@ std::optional<std::uint32_t> Tokenizer::token_to_id(std::string_view token) cons
 }
 
 std::optional<std::string> Tokenizer::id_to_token(std::uint32_t id) const {
-  if (const AddedToken* added = impl_->added.find_id(id)) return added->content;
+  if (const AddedToken* added = impl_->added.find_id(id)) return added->pattern;
   if (const std::string* token = impl_->model->id_to_token(id)) return *token;
   return std::nullopt;
 }
