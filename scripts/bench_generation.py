@@ -14,6 +14,8 @@ import sys
 import tempfile
 import time
 
+from performance_doc import write_section
+
 import torch
 from transformers import Qwen3Config, Qwen3ForCausalLM
 
@@ -66,14 +68,7 @@ def main():
         f"takes {ours['prefill_seconds']:.2f} s, {100 * ours['prefill_seconds'] / ours['seconds']:.1f}% of our "
         f"total; transformers repeats the prefix in each of the {COUNT} rows.\n")
     print(section)
-    perf = os.path.join(ROOT, "docs/performance.md")
-    existing = open(perf).read()
-    start = existing.find("## Generation")
-    if start >= 0:
-        end = existing.find("\n## ", start + 1)
-        existing = existing[:start] + existing[end + 1:] if end >= 0 else existing[:start]
-    with open(perf, "w") as f:
-        f.write(existing.rstrip("\n") + "\n\n" + section)
+    write_section("Generation", section)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 
+from performance_doc import write_section
+
 os.environ["RAYON_NUM_THREADS"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 import tokenizers  # noqa: E402  (after the thread settings)
@@ -68,17 +70,7 @@ def main():
             f"with RAYON_NUM_THREADS=1, so Python's per-call overhead is not counted against it).")
     section = "## Tokenizer\n\n" + note + "\n\n" + "\n".join(table) + "\n"
     print(section)
-    perf = os.path.join(ROOT, "docs/performance.md")
-    existing = open(perf).read() if os.path.exists(perf) else (
-        "# Performance\n\nEvery figure here comes from the command written next to it, run on the "
-        "machine named there. The machines are shared and noisy: compare ratios measured in the same "
-        "run, not absolute times across runs.\n\n")
-    start = existing.find("## Tokenizer")
-    if start >= 0:
-        end = existing.find("\n## ", start + 1)
-        existing = existing[:start] + existing[end + 1:] if end >= 0 else existing[:start]
-    with open(perf, "w") as f:
-        f.write(existing.rstrip("\n") + "\n\n" + section)
+    write_section("Tokenizer", section)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,16 @@ class ConfigReader {
   std::string path_;
 };
 
+/// Builds one component per element of the array `key` (a Sequence's children) with `make`.
+template <class Component, class Make>
+std::vector<std::unique_ptr<Component>> make_each(const ConfigReader& config, const char* key, Make make) {
+  const Json& list = config.at(key);
+  if (!list.is_array()) config.fail_at(key, "expected array");
+  std::vector<std::unique_ptr<Component>> out;
+  for (std::size_t i = 0; i < list.size(); ++i) out.push_back(make(config.element(list[i], i, key)));
+  return out;
+}
+
 /// A literal string or an Oniguruma regex, as `{"String": ...}` or `{"Regex": ...}`.
 class Pattern {
  public:

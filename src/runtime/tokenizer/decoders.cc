@@ -255,13 +255,7 @@ std::unique_ptr<Decoder> make_decoder(const ConfigReader& config) {
                                               config.boolean_or("cleanup", true));
   }
   if (type == "Sequence") {
-    const Json& list = config.at("decoders");
-    if (!list.is_array()) config.fail_at("decoders", "expected array");
-    std::vector<std::unique_ptr<Decoder>> steps;
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      steps.push_back(make_decoder(config.element(list[i], i, "decoders")));
-    }
-    return std::make_unique<SequenceDecoder>(std::move(steps));
+    return std::make_unique<SequenceDecoder>(make_each<Decoder>(config, "decoders", make_decoder));
   }
   config.fail("unsupported decoder type \"" + type +
               "\"; supported: ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, "

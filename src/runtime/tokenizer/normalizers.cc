@@ -97,13 +97,7 @@ std::unique_ptr<Normalizer> make_normalizer(const ConfigReader& config) {
   }
   if (type == "Prepend") return std::make_unique<Prepend>(config.string("prepend"));
   if (type == "Sequence") {
-    const Json& list = config.at("normalizers");
-    if (!list.is_array()) config.fail_at("normalizers", "expected array");
-    std::vector<std::unique_ptr<Normalizer>> steps;
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      steps.push_back(make_normalizer(config.element(list[i], i, "normalizers")));
-    }
-    return std::make_unique<Sequence>(std::move(steps));
+    return std::make_unique<Sequence>(make_each<Normalizer>(config, "normalizers", make_normalizer));
   }
   config.fail("unsupported normalizer type \"" + type +
               "\"; supported: NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Replace, "

@@ -134,13 +134,7 @@ std::unique_ptr<PostProcessor> make_post_processor(const ConfigReader& config) {
                                                 config.boolean_or("add_prefix_space", true));
   }
   if (type == "Sequence") {
-    const Json& list = config.at("processors");
-    if (!list.is_array()) config.fail_at("processors", "expected array");
-    std::vector<std::unique_ptr<PostProcessor>> steps;
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      steps.push_back(make_post_processor(config.element(list[i], i, "processors")));
-    }
-    return std::make_unique<SequenceProcessor>(std::move(steps));
+    return std::make_unique<SequenceProcessor>(make_each<PostProcessor>(config, "processors", make_post_processor));
   }
   config.fail("unsupported post-processor type \"" + type +
               "\"; supported: TemplateProcessing, ByteLevel, Sequence");

@@ -237,13 +237,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const ConfigReader& config) {
                                        config.boolean_or("split", true));
   }
   if (type == "Sequence") {
-    const Json& list = config.at("pretokenizers");
-    if (!list.is_array()) config.fail_at("pretokenizers", "expected array");
-    std::vector<std::unique_ptr<PreTokenizer>> steps;
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      steps.push_back(make_pre_tokenizer(config.element(list[i], i, "pretokenizers")));
-    }
-    return std::make_unique<Sequence>(std::move(steps));
+    return std::make_unique<Sequence>(make_each<PreTokenizer>(config, "pretokenizers", make_pre_tokenizer));
   }
   config.fail("unsupported pre-tokenizer type \"" + type +
               "\"; supported: ByteLevel, Split, Digits, Metaspace, Whitespace, WhitespaceSplit, "
