@@ -85,7 +85,9 @@ def main():
                 if param.dim() == 1:
                     param.add_(torch.randn_like(param) * 0.3)
         folder = os.path.join(out_dir, name)
-        model.save_pretrained(folder, safe_serialization=True)
+        # One model is saved in shards, so the sharded loading path (index + shards) is tested.
+        shard = {"max_shard_size": "200KB"} if name == "qwen2-bias" else {}
+        model.save_pretrained(folder, safe_serialization=True, **shard)
         records, hooks = capture(model, name.startswith("gpt2"))
         with torch.no_grad():
             outputs = model(input_ids, output_hidden_states=True, output_attentions=True)

@@ -12,6 +12,7 @@
 #include "forensics/runtime/generation.h"
 #include "forensics/runtime/model.h"
 #include "forensics/runtime/safetensors.h"
+#include "forensics/runtime/tokenizer.h"
 
 using namespace forensics::runtime;
 namespace fs = std::filesystem;
@@ -274,4 +275,29 @@ TEST_CASE("the forward pass supports autograd", "[autograd]") {
     REQUIRE(tensor.grad().defined());
     CHECK(at::isfinite(tensor.grad()).all().item<bool>());
   }
+}
+
+TEST_CASE("a stop string ends a sample as soon as its text contains it; EOS ids end it too", "[generation]") {
+  const fs::path dir = models_dir() / "gpt2";  // the one reference model with a tokenizer
+  const Model model = Model::load(dir);
+  const Tokenizer tokenizer = Tokenizer::from_path(dir);
+  const std::vector<std::int64_t> prefix{10, 20, 30, 40};
+  SamplingParams greedy;
+  greedy.temperature = 0;
+  greedy.max_new_tokens = 6;
+  const auto free_run = sample_continuations(model, prefix, 1, 0, greedy).at(0);
+  REQUIRE(free_run.tokens.size() == 6);
+  CHECK(free_run.finish == FinishReason::kLength);
+  const std::string third = tokenizer.decode({static_cast<std::uint32_t>(free_run.tokens[2])}, false);
+  REQUIRE_FALSE(third.empty());
+  SamplingParams stopping = greedy;
+  stopping.stop_strings = {third};
+  const auto stopped = sample_continuations(model, prefix, 1, 0, stopping, &tokenizer).at(0);
+  CHECK(stopped.finish == FinishReason::kStopString);
+  CHECK(stopped.tokens.size() <= 3);
+  SamplingParams eos = greedy;
+  eos.eos_token_ids = {free_run.tokens[1]};
+  const auto ended = sample_continuations(model, prefix, 1, 0, eos).at(0);
+  CHECK(ended.finish == FinishReason::kEos);
+  CHECK(ended.tokens.size() == 2);
 }
