@@ -85,6 +85,7 @@ def main():
                 if param.dim() == 1:
                     param.add_(torch.randn_like(param) * 0.3)
         folder = os.path.join(out_dir, name)
+        shutil.rmtree(folder, ignore_errors=True)  # no stale files from an earlier run
         # One model is saved in shards, so the sharded loading path (index + shards) is tested.
         shard = {"max_shard_size": "200KB"} if name == "qwen2-bias" else {}
         model.save_pretrained(folder, safe_serialization=True, **shard)
