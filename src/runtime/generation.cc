@@ -41,28 +41,28 @@ std::int64_t draw(const at::Tensor& probabilities, std::mt19937_64& rng) {
 }  // namespace
 
 at::Tensor next_token_probabilities(const at::Tensor& logits, const SamplingParams& params) {
-  at::Tensor scores = logits.to(at::kCPU, at::kFloat).contiguous().view({-1});
+  // Row-wise over the last dimension, so one call serves every sample of a step.
+  at::Tensor scores = logits.to(at::kCPU, at::kFloat).contiguous();
   if (params.temperature <= 0) {
-    at::Tensor out = at::zeros_like(scores);
-    out[scores.argmax().item<std::int64_t>()] = 1.0f;
-    return out;
+    return at::zeros_like(scores).scatter(-1, scores.argmax(-1, true), 1.0);
   }
   scores = scores / params.temperature;
   const float lowest = -std::numeric_limits<float>::infinity();
-  if (params.top_k > 0 && params.top_k < scores.numel()) {
+  const std::int64_t vocab = scores.size(-1);
+  if (params.top_k > 0 && params.top_k < vocab) {
     // TopKLogitsWarper: drop everything below the k-th largest score.
-    const at::Tensor kth = std::get<0>(scores.topk(params.top_k)).select(0, params.top_k - 1);
+    const at::Tensor kth = std::get<0>(scores.topk(params.top_k, -1)).narrow(-1, params.top_k - 1, 1);
     scores = scores.masked_fill(scores < kth, lowest);
   }
   if (params.top_p < 1.0) {
     // TopPLogitsWarper: sort ascending, drop tokens whose cumulative probability <= 1 - top_p,
     // always keeping the most likely one.
-    const auto [sorted, order] = scores.sort(/*dim=*/0, /*descending=*/false);
-    at::Tensor remove = sorted.softmax(0).cumsum(0) <= (1.0 - params.top_p);
-    remove[remove.numel() - 1] = false;
-    scores = scores.masked_fill(at::zeros_like(remove).scatter(0, order, remove), lowest);
+    const auto [sorted, order] = scores.sort(/*dim=*/-1, /*descending=*/false);
+    at::Tensor remove = sorted.softmax(-1).cumsum(-1) <= (1.0 - params.top_p);
+    remove.narrow(-1, vocab - 1, 1).fill_(false);
+    scores = scores.masked_fill(at::zeros_like(remove).scatter(-1, order, remove), lowest);
   }
-  return scores.softmax(0);
+  return scores.softmax(-1);
 }
 
 std::vector<Sample> sample_continuations(const Model& model, const std::vector<std::int64_t>& prefix,
@@ -90,13 +90,13 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
   const std::int64_t prefix_length = static_cast<std::int64_t>(prefix.size());
 
   for (std::int64_t step = 0; step < params.max_new_tokens; ++step) {
-    const at::Tensor logits = last_logits.to(at::kCPU, at::kFloat);
+    const at::Tensor probabilities = next_token_probabilities(last_logits, params);  // [count, V]
     std::vector<std::int64_t> next(static_cast<std::size_t>(count), 0);
     bool any_active = false;
     for (std::int64_t i = 0; i < count; ++i) {
       if (done[i]) continue;
       any_active = true;
-      const std::int64_t token = draw(next_token_probabilities(logits[i], params), generators[i]);
+      const std::int64_t token = draw(probabilities[i], generators[i]);
       next[i] = token;
       Sample& sample = samples[i];
       sample.tokens.push_back(token);

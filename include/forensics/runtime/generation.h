@@ -37,7 +37,8 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
                                          const Tokenizer* tokenizer = nullptr);
 
 /// The next-token distribution after temperature, top-k and top-p, as transformers' warpers
-/// compute it: float32 [d_vocab], zeros where cut. Exposed for tests.
+/// compute it, row by row: logits [..., d_vocab] -> float32 probabilities of the same shape on the
+/// CPU, zeros where cut. Exposed for tests.
 at::Tensor next_token_probabilities(const at::Tensor& logits, const SamplingParams& params);
 
 /// Teacher forcing: log P(continuation token j | context, earlier continuation tokens), for each
