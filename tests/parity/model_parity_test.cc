@@ -301,3 +301,20 @@ TEST_CASE("a stop string ends a sample as soon as its text contains it; EOS ids 
   CHECK(ended.finish == FinishReason::kEos);
   CHECK(ended.tokens.size() == 2);
 }
+
+TEST_CASE("a sample depends on its seed and index, not on how many samples run beside it", "[generation]") {
+  const std::string name = model_names().front();
+  const Model model = Model::load(models_dir() / name);
+  const std::vector<std::int64_t> prefix{5, 6, 7, 8, 9};
+  SamplingParams params;
+  params.temperature = 1.0;
+  params.top_p = 0.95;
+  params.max_new_tokens = 12;
+  const auto four = sample_continuations(model, prefix, 4, 99, params);
+  const auto nine = sample_continuations(model, prefix, 9, 99, params);
+  for (int i = 0; i < 4; ++i) CHECK(four[i].tokens == nine[i].tokens);
+  const auto other_seed = sample_continuations(model, prefix, 4, 100, params);
+  bool any_different = false;
+  for (int i = 0; i < 4; ++i) any_different = any_different || other_seed[i].tokens != four[i].tokens;
+  CHECK(any_different);
+}
