@@ -4,6 +4,7 @@
 #include "command.h"
 #include "forensics/incident/reader.h"
 #include "forensics/incident/summary.h"
+#include "forensics/runtime/model_directory.h"
 #include "forensics/util/json.h"
 
 namespace forensics::cli {
@@ -22,6 +23,20 @@ Json diagnostics_json(const util::Diagnostics& diagnostics, util::Severity sever
   return out;
 }
 
+// Once the model directory exists, look inside it too (config, checkpoint headers, tokenizer,
+// and the weight hash when the incident pins one), so a bad model fails validation, not an
+// investigation hours later.
+void add_model_checks(const incident::Incident& incident, util::Diagnostics& diagnostics) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(incident.model.path, ec)) return;
+  const util::JsonPath model = util::JsonPath() / "model";
+  const auto check = runtime::check_model_directory(incident.model.path, incident.model.weights_sha256);
+  for (const auto& error : check.errors) {
+    const bool hash = error.find("the weights hash to") != std::string::npos;
+    diagnostics.error(hash ? model / "weights_sha256" : model / "path", error);
+  }
+}
+
 int run_validate(const ValidateOptions& options) {
   incident::IncidentCheck check;
   try {
@@ -35,7 +50,8 @@ int run_validate(const ValidateOptions& options) {
     std::cout << out.dump(2) << "\n";
     return kExitBadInput;
   }
-  const bool valid = check.incident.has_value();
+  if (check.incident) add_model_checks(*check.incident, check.diagnostics);
+  const bool valid = check.incident.has_value() && !check.diagnostics.has_errors();
   if (options.json) {
     Json out = {{"file", options.incident},
                 {"valid", valid},

@@ -7,6 +7,7 @@
 
 #include "forensics/runtime/generation.h"
 #include "forensics/runtime/model.h"
+#include "forensics/runtime/model_directory.h"
 #include "forensics/runtime/safetensors.h"
 #include "forensics/runtime/tokenizer.h"
 #include "forensics/util/error.h"
@@ -48,26 +49,6 @@ std::vector<std::int64_t> encode(const Tokenizer& tokenizer, const std::string& 
   return {ids.begin(), ids.end()};
 }
 
-// The checkpoint's own files only (not other .safetensors a directory may hold), in name order.
-std::string hash_weights(const fs::path& directory, std::size_t* bytes) {
-  std::vector<std::string> files;
-  const Checkpoint checkpoint = Checkpoint::open(directory);
-  for (const auto& [name, view] : checkpoint.tensors()) files.push_back(view.file);
-  std::sort(files.begin(), files.end());
-  files.erase(std::unique(files.begin(), files.end()), files.end());
-  util::Sha256 hash;
-  std::vector<char> buffer(1 << 20);
-  *bytes = 0;
-  for (const auto& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
-      hash.update(buffer.data(), static_cast<std::size_t>(in.gcount()));
-      *bytes += static_cast<std::size_t>(in.gcount());
-    }
-  }
-  return hash.hex_digest();
-}
-
 }  // namespace
 
 ModelSummary inspect_model(const fs::path& directory) {
@@ -78,7 +59,7 @@ ModelSummary inspect_model(const fs::path& directory) {
   summary.parameter_count = model.parameter_count();
   summary.stored_dtype = model.config().torch_dtype;
   std::size_t bytes = 0;
-  summary.weights_sha256 = hash_weights(directory, &bytes);
+  summary.weights_sha256 = hash_checkpoint(directory, &bytes);
   summary.weight_bytes = bytes;
   if (fs::exists(directory / "tokenizer.json")) {
     summary.tokenizer_fingerprint = Tokenizer::from_path(directory).fingerprint();
