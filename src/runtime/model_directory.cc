@@ -20,14 +20,15 @@ std::string hash_checkpoint(const fs::path& directory, std::size_t* bytes) {
   files.erase(std::unique(files.begin(), files.end()), files.end());
   util::Sha256 hash;
   std::vector<char> buffer(1 << 20);
-  *bytes = 0;
+  std::size_t total = 0;
   for (const auto& file : files) {
     std::ifstream in(file, std::ios::binary);
     while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
       hash.update(buffer.data(), static_cast<std::size_t>(in.gcount()));
-      *bytes += static_cast<std::size_t>(in.gcount());
+      total += static_cast<std::size_t>(in.gcount());
     }
   }
+  if (bytes != nullptr) *bytes = total;
   return hash.hex_digest();
 }
 

@@ -16,8 +16,6 @@
 namespace forensics::runtime {
 namespace fs = std::filesystem;
 
-namespace {
-
 LoadOptions load_options(const DeviceChoice& choice) {
   LoadOptions options;
   const bool cuda_available = torch::cuda::is_available();
@@ -43,6 +41,8 @@ LoadOptions load_options(const DeviceChoice& choice) {
   }
   return options;
 }
+
+namespace {
 
 std::vector<std::int64_t> encode(const Tokenizer& tokenizer, const std::string& text) {
   const auto ids = tokenizer.encode(text, false).ids;

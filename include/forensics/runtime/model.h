@@ -19,11 +19,17 @@
 
 namespace forensics::runtime {
 
+struct DeviceChoice;  // model_service.h
+
 struct LoadOptions {
   c10::Device device = c10::Device(c10::kCPU);
   /// Compute dtype; default float32 on CPU, bfloat16 on CUDA.
   std::optional<c10::ScalarType> dtype;
 };
+
+/// The device and dtype a --device/--dtype choice names. Throws InputError for a bad spelling,
+/// ModelError when CUDA is asked for and absent.
+LoadOptions load_options(const DeviceChoice& choice);
 
 /// Keys (after RoPE) and values of every processed position, per layer, in buffers
 /// [batch, n_kv_heads, capacity, d_head] of which the first `used` positions are filled. Forward

@@ -23,7 +23,7 @@ ModelDirectoryCheck check_model_directory(const std::filesystem::path& directory
                                           const std::optional<std::string>& expected_sha256);
 
 /// SHA-256 over the checkpoint's own safetensors files (model.safetensors, or the shards of the
-/// index), in name order; `bytes` receives their total size. Throws ModelError for a bad checkpoint.
+/// index), in name order; `bytes`, when not null, receives their total size. Throws ModelError for a bad checkpoint.
 std::string hash_checkpoint(const std::filesystem::path& directory, std::size_t* bytes);
 
 }  // namespace forensics::runtime

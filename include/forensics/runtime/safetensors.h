@@ -82,3 +82,23 @@ class Checkpoint {
 };
 
 }  // namespace forensics::runtime
+
+namespace forensics::runtime {
+
+/// One tensor to write: its bytes (little-endian, row-major) must be dtype_size(dtype) times the
+/// product of `shape`.
+struct TensorToWrite {
+  std::string name;
+  DType dtype = DType::kF32;
+  std::vector<std::int64_t> shape;
+  const void* data = nullptr;
+  std::size_t size = 0;
+};
+
+/// Writes a safetensors file atomically: tensors in name order, the header padded with spaces to a
+/// multiple of 8 bytes, so the same tensors always give the same bytes. Throws ModelError for an
+/// inconsistent tensor or a duplicate name, InputError when the file cannot be written.
+void write_safetensors(const std::filesystem::path& path, std::vector<TensorToWrite> tensors,
+                       const std::map<std::string, std::string>& metadata = {});
+
+}  // namespace forensics::runtime

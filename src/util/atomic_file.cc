@@ -1,0 +1,58 @@
+#include "forensics/util/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "forensics/util/error.h"
+
+namespace forensics::util {
+namespace {
+
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what, int error) {
+  throw InputError("cannot write " + path.string() + ": " + what + ": " + std::strerror(error));
+}
+
+}  // namespace
+
+void write_file_atomically(const std::filesystem::path& path, const std::vector<std::string_view>& parts) {
+  const std::filesystem::path directory = path.has_parent_path() ? path.parent_path() : ".";
+  std::string temporary = (directory / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  const int fd = ::mkstemp(temporary.data());
+  if (fd < 0) fail(path, "cannot create a temporary file in " + directory.string(), errno);
+  auto abandon = [&](const std::string& what) {
+    const int error = errno;
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    fail(path, what, error);
+  };
+  for (std::string_view part : parts) {
+    while (!part.empty()) {
+      const ssize_t written = ::write(fd, part.data(), part.size());
+      if (written < 0) {
+        if (errno == EINTR) continue;
+        abandon("write failed");
+      }
+      part.remove_prefix(static_cast<std::size_t>(written));
+    }
+  }
+  // mkstemp creates 0600; outputs are ordinary files.
+  if (::fchmod(fd, 0644) != 0) abandon("chmod failed");
+  if (::fsync(fd) != 0) abandon("fsync failed");
+  if (::close(fd) != 0) {
+    const int error = errno;
+    ::unlink(temporary.c_str());
+    fail(path, "close failed", error);
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temporary.c_str());
+    fail(path, "rename failed", error);
+  }
+}
+
+}  // namespace forensics::util
