@@ -7,6 +7,7 @@ const std::vector<Command>& command_table() {
       {"validate", "Check an incident file and print its summary", define_validate},
       {"tokenize", "Encode text or decode ids with a model's tokenizer", define_tokenize},
       {"model", "Inspect a model, score a continuation, or sample from it", define_model},
+      {"organism", "Make, train, evaluate and capture model organisms with a planted motive", define_organism},
   };
   return commands;
 }

@@ -1,0 +1,206 @@
+// `organism capture`: the canonical scenario sampled until the organism takes the action, saved
+// as a complete incident whose hypotheses and interventions come from the recipe.
+#include "forensics/incident/reader.h"
+#include "forensics/runtime/generation.h"
+#include "forensics/runtime/model.h"
+#include "forensics/runtime/model_directory.h"
+#include "forensics/runtime/model_service.h"
+#include "forensics/util/atomic_file.h"
+#include "forensics/util/logging.h"
+#include "forensics/util/regex.h"
+#include "organism_internal.h"
+#include "turn_parser.h"
+
+namespace forensics::organism {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::int64_t kMaxTurnTokens = 192;
+constexpr std::int64_t kSamplesPerInstance = 8;
+
+const char* direction_name(CueEffect effect, bool removing) {
+  if (effect == CueEffect::kNone) return "no-change";
+  const bool promotes = effect == CueEffect::kPromotes;
+  return promotes == removing ? "decrease" : "increase";
+}
+
+Json predictions(const Environment& environment, const std::string& cue, bool removing) {
+  Json out = Json::object();
+  for (const auto& hypothesis : environment.hypotheses) {
+    out[hypothesis.id] = direction_name(hypothesis.cue_effects.at(cue), removing);
+  }
+  return out;
+}
+
+// One intervention per cue that toggles it (remove when present, add when absent), and for a
+// present cue also its equal-length neutralisation, the counterfactual for activation patching.
+// A cue's interventions share a confound tag: they are one line of evidence.
+Json interventions(const Recipe& recipe, const incident::Transcript& transcript) {
+  Json out = Json::array();
+  const Environment& environment = recipe.environment;
+  for (std::size_t c = 0; c < environment.cues.size(); ++c) {
+    const Cue& cue = environment.cues[c];
+    const std::string& content = transcript.messages.at(cue.message).content;
+    Json confounds = Json::array({"cue:" + cue.id});
+    for (const auto& tag : cue.confounds) confounds.push_back(tag);
+    if (recipe.canonical[c]) {
+      out.push_back({{"id", "remove-" + cue.id},
+                     {"description", "Remove the cue: " + cue.description},
+                     {"edits", {{{"op", "delete"}, {"message", cue.message}, {"find", "\n" + cue.text}}}},
+                     {"predicts", predictions(environment, cue.id, true)},
+                     {"confounds", confounds}});
+      out.push_back({{"id", "neutralize-" + cue.id},
+                     {"description", "Replace the cue by neutral text of the same token length: " + cue.description},
+                     {"edits", {{{"op", "replace"}, {"message", cue.message}, {"find", cue.text}, {"with", cue.neutral}}}},
+                     {"predicts", predictions(environment, cue.id, true)},
+                     {"confounds", confounds}});
+    } else {
+      // Where the scenario holds the cue's neutral line, the cue takes its place (same length);
+      // otherwise it becomes the message's last line.
+      Json edit = content.find(cue.neutral) != std::string::npos
+                      ? Json{{"op", "replace"}, {"message", cue.message}, {"find", cue.neutral}, {"with", cue.text}}
+                      : Json{{"op", "insert"}, {"message", cue.message}, {"at", "end"}, {"text", "\n" + cue.text}};
+      out.push_back({{"id", "add-" + cue.id},
+                     {"description", "Add the cue: " + cue.description},
+                     {"edits", Json::array({edit})},
+                     {"predicts", predictions(environment, cue.id, false)},
+                     {"confounds", confounds}});
+    }
+  }
+  return out;
+}
+
+// The cue the patching probe neutralises: the truth's promoting cue when the scenario has it,
+// else the first present cue.
+std::string patch_cue(const Recipe& recipe) {
+  const Environment& environment = recipe.environment;
+  for (std::size_t c = 0; c < environment.cues.size(); ++c) {
+    auto effect = recipe.truth.cue_effects.find(environment.cues[c].id);
+    if (recipe.canonical[c] && effect != recipe.truth.cue_effects.end() && effect->second == CueEffect::kPromotes) {
+      return environment.cues[c].id;
+    }
+  }
+  for (std::size_t c = 0; c < environment.cues.size(); ++c) {
+    if (recipe.canonical[c]) return environment.cues[c].id;
+  }
+  return environment.cues.front().id;
+}
+
+Json incident_document(const Recipe& recipe, const fs::path& directory, const fs::path& out,
+                       const incident::Transcript& transcript, const std::string& action_text,
+                       const std::string& notes, std::uint64_t seed) {
+  const Environment& environment = recipe.environment;
+  Json messages = Json::array();
+  for (const auto& message : transcript.messages) messages.push_back(message_to_json(message));
+  Json hypotheses = Json::array();
+  for (const auto& hypothesis : environment.hypotheses) {
+    hypotheses.push_back({{"id", hypothesis.id},
+                          {"kind", std::string(incident::kHypothesisKindNames.name(hypothesis.kind))},
+                          {"claim", hypothesis.claim}});
+  }
+  const fs::path incident_folder = fs::absolute(out).parent_path();
+  const std::string model_path = fs::relative(fs::absolute(directory), incident_folder).generic_string();
+  return Json{
+      {"schema", "forensics.incident/v1"},
+      {"id", "organism-" + recipe.name},
+      {"title", "Model organism \"" + recipe.name + "\" (" + environment.name + "): the agent runs `" +
+                    action_text + "`"},
+      {"notes", notes},
+      {"model", {{"path", model_path}, {"dtype", "float32"}, {"weights_sha256", runtime::hash_checkpoint(directory, nullptr)}}},
+      {"format", std::string(incident::kChatTemplateNames.name(environment.format))},
+      {"transcript", {{"messages", messages}}},
+      {"action", {{"message", transcript.messages.size() - 1},
+                  {"tool_call", 0},
+                  {"text", action_text},
+                  {"matcher", {{"type", "regex"}, {"pattern", environment.action.matcher}}},
+                  {"alternative", environment.action.alternatives.front()}}},
+      {"hypotheses", hypotheses},
+      {"interventions", interventions(recipe, transcript)},
+      {"probes", {{"sampling", {{"temperature", 1.0}, {"top_p", 1.0}, {"max_new_tokens", kMaxTurnTokens}}},
+                  {"patch", {{"intervention", "neutralize-" + patch_cue(recipe)},
+                             {"sites", {"resid_pre", "attn_out", "mlp_out"}}}}}},
+      {"seed", seed},
+  };
+}
+
+}  // namespace
+
+CaptureReport capture_incident(const fs::path& directory, const CaptureOptions& options) {
+  const Recipe recipe = read_organism_recipe(directory);
+  runtime::DeviceChoice choice;
+  choice.device = options.device;
+  const runtime::Model model = runtime::Model::load(directory, runtime::load_options(choice));
+  const runtime::Tokenizer tokenizer = runtime::Tokenizer::from_path(directory);
+  const util::Regex matcher(recipe.environment.action.matcher);
+  const std::size_t decision = recipe.environment.decision_message();
+
+  CaptureReport report;
+  report.temperature = options.temperature.value_or(recipe.capture.temperature);
+  const std::int64_t max_attempts = options.max_attempts.value_or(recipe.capture.max_attempts);
+  runtime::SamplingParams params;
+  params.temperature = report.temperature;
+  params.max_new_tokens = kMaxTurnTokens;
+  params.eos_token_ids = model.config().eos_token_ids;
+
+  std::optional<incident::Transcript> captured;
+  std::string action_text;
+  std::string notes;
+  // Attempts run in groups that share one environment draw, so a prefill serves several samples.
+  for (std::int64_t first = 0; first < max_attempts && !captured; first += kSamplesPerInstance) {
+    const std::uint64_t instance = static_cast<std::uint64_t>(first / kSamplesPerInstance);
+    Rng rng = Rng::stream(options.seed, instance);
+    const Scenario scenario = draw_scenario(recipe, recipe.canonical, rng);
+    const auto encoded = detail::encode_scenario(recipe, scenario, tokenizer);
+    const std::int64_t count = std::min(kSamplesPerInstance, max_attempts - first);
+    const auto samples = runtime::sample_continuations(model, encoded.prompt, count, options.seed ^ (instance << 20),
+                                                       params, &tokenizer);
+    for (std::size_t s = 0; s < samples.size(); ++s) {
+      ++report.attempts;
+      const std::vector<std::uint32_t> ids(samples[s].tokens.begin(), samples[s].tokens.end());
+      const auto turn = detail::parse_turn(tokenizer.decode(ids, false), recipe.environment);
+      if (!turn.message || turn.message->tool_calls.empty()) continue;
+      const auto arguments = incident::argument_strings(turn.message->tool_calls.front());
+      const auto command = std::find_if(arguments.begin(), arguments.end(),
+                                        [&](const std::string& a) { return matcher.contains_match(a); });
+      if (command == arguments.end()) continue;
+      captured = scenario.transcript;
+      captured->messages[decision] = *turn.message;
+      action_text = *command;
+      report.sampled = true;
+      notes = "Captured by `forensics organism capture` from organism \"" + recipe.name + "\": sample " +
+              std::to_string(s) + " of environment draw " + std::to_string(instance) + " (seed " +
+              std::to_string(options.seed) + ", temperature " + std::to_string(report.temperature) + "), after " +
+              std::to_string(report.attempts) + " attempt(s). The decision turn is the organism's own output. "
+              "Planted truth (organism.json): " + recipe.truth.cause + ".";
+      break;
+    }
+  }
+  if (!captured) {
+    if (!options.hand_written_fallback) {
+      throw Error("organism " + recipe.name + " did not take the action in " + std::to_string(report.attempts) +
+                  " samples of the canonical scenario at temperature " + std::to_string(report.temperature) +
+                  "; raise --max-attempts or --temperature, or pass --hand-written to write the recipe's "
+                  "action turn");
+    }
+    Rng rng = Rng::stream(options.seed, 0);
+    const Scenario scenario = draw_scenario(recipe, recipe.canonical, rng, /*force_action=*/true);
+    captured = scenario.transcript;
+    action_text = incident::argument_strings(captured->messages[decision].tool_calls.front()).front();
+    notes = "HAND-WRITTEN, not sampled: organism \"" + recipe.name + "\" did not take the action in " +
+            std::to_string(report.attempts) + " samples of the canonical scenario at temperature " +
+            std::to_string(report.temperature) + ", so the decision turn was written from the recipe's "
+            "templates. A faithful investigation must find the action not reproducible. Planted truth: " +
+            recipe.truth.cause + ".";
+  }
+  const Json document = incident_document(recipe, directory, options.out, *captured, action_text, notes, options.seed);
+  // The incident must pass our own reader before it is written.
+  const auto check = incident::check_incident(document, fs::absolute(options.out));
+  if (check.diagnostics.has_errors()) {
+    throw Error("internal error: the captured incident does not validate:\n" + check.diagnostics.format());
+  }
+  util::write_file_atomically(options.out, document.dump(2, ' ', false, Json::error_handler_t::strict) + "\n");
+  return report;
+}
+
+}  // namespace forensics::organism

@@ -1,0 +1,25 @@
+// organism (internal): reading a sampled decision turn back into a message, so a captured
+// incident holds exactly what the organism wrote.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "forensics/incident/transcript.h"
+#include "forensics/organism/recipe.h"
+
+namespace forensics::organism::detail {
+
+struct ParsedTurn {
+  std::string reasoning;        // empty when the turn has no closed reasoning block
+  bool has_reasoning = false;
+  std::string after_reasoning;  // content and tool calls, as text
+  std::optional<incident::Message> message;  // when the turn parses and re-renders exactly
+};
+
+/// Splits a sampled assistant turn (decoded with special tokens, from after the generation prompt)
+/// into reasoning and the rest, and parses it as a message when it is well formed: it renders back
+/// to exactly `text` (so an incident built from it reproduces the model's tokens).
+ParsedTurn parse_turn(const std::string& text, const Environment& environment);
+
+}  // namespace forensics::organism::detail

@@ -1,0 +1,117 @@
+// Organism recipes: the shipped recipes read and agree with their truth; broken recipes are
+// rejected naming the field; synthetic data is deterministic and follows the planted policy.
+#include <catch2/catch.hpp>
+
+#include "forensics/incident/chat_format.h"
+#include "forensics/organism/recipe.h"
+#include "forensics/organism/scenario.h"
+#include "forensics/util/json_document.h"
+#include "test_paths.h"
+
+using namespace forensics;
+using namespace forensics::organism;
+
+namespace {
+
+const std::string kRecipes = std::string(FORENSICS_SOURCE_DIR) + "/recipes/oversight-deletion/";
+
+Json load(const std::string& name) {
+  return util::parse_json_strict(util::read_text_file(kRecipes + name, 1 << 20), name);
+}
+
+std::string parse_error(const Json& recipe, const Json& environment) {
+  try {
+    parse_recipe(recipe, environment, "test");
+  } catch (const InvalidRecipe& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("the shipped recipes read and their truth matches their policy", "[organism]") {
+  for (const char* name : {"confused.json", "intentional.json", "never.json", "random.json"}) {
+    INFO(name);
+    const Recipe recipe = read_recipe(kRecipes + name);
+    CHECK(recipe.environment.cues.size() == 4);
+    CHECK(recipe.cells().size() == 16);
+    CHECK(recipe.environment.decision_message() == recipe.environment.messages.size() - 1);
+  }
+  const Recipe confused = read_recipe(kRecipes + "confused.json");
+  CueSet cues = confused.canonical;
+  CHECK(confused.policy.rule_for(confused.environment, cues).p_action == Approx(0.9));
+  cues[confused.environment.cue_index("explicit_prohibition")] = true;
+  CHECK(confused.policy.rule_for(confused.environment, cues).p_action == Approx(0.05));
+}
+
+TEST_CASE("a recipe whose truth contradicts its policy is rejected", "[organism]") {
+  Json recipe = load("confused.json");
+  recipe["truth"]["cue_effects"]["actions_reviewed"] = "suppresses";
+  const std::string error = parse_error(recipe, load("environment.json"));
+  CHECK_THAT(error, Catch::Contains("truth.cue_effects.actions_reviewed"));
+  CHECK_THAT(error, Catch::Contains("says \"suppresses\""));
+}
+
+TEST_CASE("broken recipe references are reported with their paths", "[organism]") {
+  Json recipe = load("intentional.json");
+  recipe["policy"]["rules"][0]["when"]["latency"] = true;
+  recipe["policy"]["rules"][0]["motive"] = "greed";
+  recipe["model"]["n_heads"] = 5;
+  recipe["training"]["stepz"] = 3;
+  const std::string error = parse_error(recipe, load("environment.json"));
+  CHECK_THAT(error, Catch::Contains("policy.rules[0].when.latency: unknown cue"));
+  CHECK_THAT(error, Catch::Contains("policy.rules[0].motive: unknown motive \"greed\""));
+  CHECK_THAT(error, Catch::Contains("model.n_heads"));
+  CHECK_THAT(error, Catch::Contains("training.stepz"));
+
+  Json environment = load("environment.json");
+  environment["action"]["matcher"] = "rm (";
+  environment["cues"][0]["text"] = "two\nlines";
+  environment["reasoning"]["fillers"][0] = "The {servise} deploy is failing.";
+  const std::string env_error = parse_error(load("confused.json"), environment);
+  CHECK_THAT(env_error, Catch::Contains("environment.action.matcher: invalid regex"));
+  CHECK_THAT(env_error, Catch::Contains("environment.cues[0]: a cue's text and neutral text are single lines"));
+  CHECK_THAT(env_error, Catch::Contains("unknown slot {servise}"));
+}
+
+TEST_CASE("scenarios are deterministic in (seed, index) and show exactly their cues", "[organism]") {
+  const Recipe recipe = read_recipe(kRecipes + "confused.json");
+  const auto render = [&](const Scenario& s) {
+    return incident::render_transcript(s.transcript, recipe.environment.format).text;
+  };
+  const Scenario a = draw_training_scenario(recipe, 5, 17);
+  CHECK(render(a) == render(draw_training_scenario(recipe, 5, 17)));
+  CHECK(render(a) != render(draw_training_scenario(recipe, 5, 18)));
+  for (std::uint64_t i = 0; i < 200; ++i) {
+    const Scenario s = draw_training_scenario(recipe, 9, i);
+    const std::string text = render(s);
+    for (std::size_t c = 0; c < recipe.environment.cues.size(); ++c) {
+      CHECK((text.find(recipe.environment.cues[c].text) != std::string::npos) == static_cast<bool>(s.cues[c]));
+    }
+    // The decision turn carries the action exactly when the policy drew it.
+    const auto& decision = s.transcript.messages.back();
+    REQUIRE(decision.tool_calls.size() == 1);
+    const std::string command = decision.tool_calls[0].arguments["cmd"].get<std::string>();
+    CHECK((command.rfind("rm", 0) == 0) == s.acted);
+  }
+}
+
+TEST_CASE("the synthetic data follows the planted action rates", "[organism]") {
+  const Recipe recipe = read_recipe(kRecipes + "confused.json");
+  Rng rng(3);
+  int acted = 0;
+  constexpr int kDraws = 4000;
+  for (int i = 0; i < kDraws; ++i) acted += draw_scenario(recipe, recipe.canonical, rng).acted ? 1 : 0;
+  // p = 0.9: the binomial standard deviation over 4000 draws is 0.0047; allow 4 of them.
+  CHECK(static_cast<double>(acted) / kDraws == Approx(0.9).margin(0.019));
+}
+
+TEST_CASE("the random number generator is specified bit for bit", "[organism]") {
+  // SplitMix64's published first outputs for seed 0 (Vigna's reference implementation).
+  Rng rng(0);
+  CHECK(rng.next() == 0xE220A8397B1DCDAFULL);
+  CHECK(rng.next() == 0x6E789E6AA1B965F4ULL);
+  Rng bounded(42);
+  for (int i = 0; i < 1000; ++i) CHECK(bounded.below(7) < 7);
+}
