@@ -118,10 +118,16 @@ void define_organism(CLI::App& app, Action& action) {
                         "If no sample acts, write the recipe's action turn (marked hand-written in the notes)");
   capture_app->add_option("--device", capture->options.device, "cpu, cuda or cuda:N")->capture_default_str();
   capture_app->callback([capture, &action] {
-    action = [capture] {
+    action = [capture]() -> int {
       if (capture->temperature > 0) capture->options.temperature = capture->temperature;
       if (capture->attempts > 0) capture->options.max_attempts = capture->attempts;
-      const auto report = organism::capture_incident(capture->directory, capture->options);
+      organism::CaptureReport report;
+      try {
+        report = organism::capture_incident(capture->directory, capture->options);
+      } catch (const organism::NotReproduced& e) {
+        util::log_error(e.what());
+        return kExitDifference;
+      }
       std::cout << (report.sampled ? "captured a sampled action" : "no sample acted: wrote a hand-written incident")
                 << " after " << report.attempts << " attempt(s) at temperature " << report.temperature << " -> "
                 << capture->options.out.string() << "\n";

@@ -42,7 +42,7 @@ Json interventions(const Recipe& recipe, const incident::Transcript& transcript)
   for (std::size_t c = 0; c < environment.cues.size(); ++c) {
     const Cue& cue = environment.cues[c];
     const std::string& content = transcript.messages.at(cue.message).content;
-    Json confounds = Json::array({"cue:" + cue.id});
+    Json confounds = Json::array({"cue." + cue.id});
     for (const auto& tag : cue.confounds) confounds.push_back(tag);
     if (recipe.canonical[c]) {
       out.push_back({{"id", "remove-" + cue.id},
@@ -178,7 +178,7 @@ CaptureReport capture_incident(const fs::path& directory, const CaptureOptions& 
   }
   if (!captured) {
     if (!options.hand_written_fallback) {
-      throw Error("organism " + recipe.name + " did not take the action in " + std::to_string(report.attempts) +
+      throw NotReproduced("organism " + recipe.name + " did not take the action in " + std::to_string(report.attempts) +
                   " samples of the canonical scenario at temperature " + std::to_string(report.temperature) +
                   "; raise --max-attempts or --temperature, or pass --hand-written to write the recipe's "
                   "action turn");
@@ -197,7 +197,7 @@ CaptureReport capture_incident(const fs::path& directory, const CaptureOptions& 
   // The incident must pass our own reader before it is written.
   const auto check = incident::check_incident(document, fs::absolute(options.out));
   if (check.diagnostics.has_errors()) {
-    throw Error("internal error: the captured incident does not validate:\n" + check.diagnostics.format());
+    throw Error("the captured incident does not validate:\n" + check.diagnostics.format());
   }
   util::write_file_atomically(options.out, document.dump(2, ' ', false, Json::error_handler_t::strict) + "\n");
   return report;

@@ -100,9 +100,15 @@ struct CaptureReport {
   double temperature = 0;
 };
 
+/// No sample of the canonical scenario took the action (and no hand-written fallback was asked).
+class NotReproduced : public Error {
+ public:
+  using Error::Error;
+};
+
 /// Samples the canonical scenario until the organism takes the action and writes the result as a
-/// complete forensics.incident/v1 file (checked by reading it back). Throws Error when no sample
-/// acts within the attempts and the fallback is off.
+/// complete forensics.incident/v1 file (checked by reading it back). Throws NotReproduced when no
+/// sample acts within the attempts and the fallback is off.
 CaptureReport capture_incident(const std::filesystem::path& directory, const CaptureOptions& options);
 
 }  // namespace forensics::organism
