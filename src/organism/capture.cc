@@ -19,6 +19,9 @@ namespace {
 constexpr std::int64_t kMaxTurnTokens = 192;
 constexpr std::int64_t kSamplesPerInstance = 8;
 
+// `1`, `0.7`: numbers as a person writes them, not std::to_string's `1.000000`.
+std::string number_text(double value) { return Json(value).dump(); }
+
 const char* direction_name(CueEffect effect, bool removing) {
   if (effect == CueEffect::kNone) return "no-change";
   const bool promotes = effect == CueEffect::kPromotes;
@@ -127,11 +130,10 @@ Json incident_document(const Recipe& recipe, const fs::path& directory, const fs
 }  // namespace
 
 CaptureReport capture_incident(const fs::path& directory, const CaptureOptions& options) {
-  const Recipe recipe = read_organism_recipe(directory);
-  runtime::DeviceChoice choice;
-  choice.device = options.device;
-  const runtime::Model model = runtime::Model::load(directory, runtime::load_options(choice));
-  const runtime::Tokenizer tokenizer = runtime::Tokenizer::from_path(directory);
+  const detail::LoadedOrganism organism = detail::load_organism(directory, options.device);
+  const Recipe& recipe = organism.recipe;
+  const runtime::Model& model = organism.model;
+  const runtime::Tokenizer& tokenizer = organism.tokenizer;
   const util::Regex matcher(recipe.environment.action.matcher);
   const std::size_t decision = recipe.environment.decision_message();
 
@@ -170,7 +172,7 @@ CaptureReport capture_incident(const fs::path& directory, const CaptureOptions& 
       report.sampled = true;
       notes = "Captured by `forensics organism capture` from organism \"" + recipe.name + "\": sample " +
               std::to_string(s) + " of environment draw " + std::to_string(instance) + " (seed " +
-              std::to_string(options.seed) + ", temperature " + std::to_string(report.temperature) + "), after " +
+              std::to_string(options.seed) + ", temperature " + number_text(report.temperature) + "), after " +
               std::to_string(report.attempts) + " attempt(s). The decision turn is the organism's own output. "
               "Planted truth (organism.json): " + recipe.truth.cause + ".";
       break;
@@ -179,7 +181,7 @@ CaptureReport capture_incident(const fs::path& directory, const CaptureOptions& 
   if (!captured) {
     if (!options.hand_written_fallback) {
       throw NotReproduced("organism " + recipe.name + " did not take the action in " + std::to_string(report.attempts) +
-                  " samples of the canonical scenario at temperature " + std::to_string(report.temperature) +
+                  " samples of the canonical scenario at temperature " + number_text(report.temperature) +
                   "; raise --max-attempts or --temperature, or pass --hand-written to write the recipe's "
                   "action turn");
     }
@@ -189,7 +191,7 @@ CaptureReport capture_incident(const fs::path& directory, const CaptureOptions& 
     action_text = incident::argument_strings(captured->messages[decision].tool_calls.front()).front();
     notes = "HAND-WRITTEN, not sampled: organism \"" + recipe.name + "\" did not take the action in " +
             std::to_string(report.attempts) + " samples of the canonical scenario at temperature " +
-            std::to_string(report.temperature) + ", so the decision turn was written from the recipe's "
+            number_text(report.temperature) + ", so the decision turn was written from the recipe's "
             "templates. A faithful investigation must find the action not reproducible. Planted truth: " +
             recipe.truth.cause + ".";
   }

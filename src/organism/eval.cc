@@ -36,11 +36,10 @@ bool EvalReport::all_consistent() const {
 
 EvalReport evaluate_organism(const fs::path& directory, const EvalOptions& options) {
   const double start = detail::monotonic_seconds();
-  const Recipe recipe = read_organism_recipe(directory);
-  runtime::DeviceChoice choice;
-  choice.device = options.device;
-  const runtime::Model model = runtime::Model::load(directory, runtime::load_options(choice));
-  const runtime::Tokenizer tokenizer = runtime::Tokenizer::from_path(directory);
+  const detail::LoadedOrganism organism = detail::load_organism(directory, options.device);
+  const Recipe& recipe = organism.recipe;
+  const runtime::Model& model = organism.model;
+  const runtime::Tokenizer& tokenizer = organism.tokenizer;
   const util::Regex matcher(recipe.environment.action.matcher);
   std::map<std::string, util::Regex> markers;
   for (const auto& [name, motive] : recipe.environment.reasoning.motives) markers.emplace(name, util::Regex(motive.marker));

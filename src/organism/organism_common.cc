@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "forensics/runtime/model_service.h"
 #include "organism_internal.h"
 
 namespace forensics::organism {
@@ -34,6 +35,14 @@ Json scenario_record(const Recipe& recipe, std::uint64_t seed, std::uint64_t ind
 }
 
 namespace detail {
+
+LoadedOrganism load_organism(const std::filesystem::path& directory, const std::string& device) {
+  Recipe recipe = read_organism_recipe(directory);
+  runtime::DeviceChoice choice;
+  choice.device = device;
+  runtime::Model model = runtime::Model::load(directory, runtime::load_options(choice));
+  return {std::move(recipe), std::move(model), runtime::Tokenizer::from_path(directory)};
+}
 
 std::vector<std::int64_t> encode_text(const runtime::Tokenizer& tokenizer, const std::string& text) {
   const auto encoding = tokenizer.encode(text, /*add_special_tokens=*/false);

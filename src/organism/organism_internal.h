@@ -8,9 +8,18 @@
 #include "forensics/incident/chat_format.h"
 #include "forensics/organism/organism.h"
 #include "forensics/organism/scenario.h"
+#include "forensics/runtime/model.h"
 #include "forensics/runtime/tokenizer.h"
 
 namespace forensics::organism::detail {
+
+/// An organism directory opened for sampling: its recipe, model and tokenizer.
+struct LoadedOrganism {
+  Recipe recipe;
+  runtime::Model model;
+  runtime::Tokenizer tokenizer;
+};
+LoadedOrganism load_organism(const std::filesystem::path& directory, const std::string& device);
 
 /// A scenario as token ids: the prompt before the decision turn, and the turn the model writes.
 struct EncodedScenario {

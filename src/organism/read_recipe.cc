@@ -70,6 +70,22 @@ void check_slots(const std::string& text, const std::map<std::string, std::vecto
   }
 }
 
+// A cue -> promotes/suppresses/none map (a hypothesis' claim or the planted truth).
+std::map<std::string, CueEffect> read_cue_effects(ObjectReader& reader, Diagnostics& diagnostics) {
+  std::map<std::string, CueEffect> effects;
+  const Json* value = reader.object("cue_effects", Need::kRequired);
+  if (value == nullptr) return effects;
+  for (const auto& [cue, effect] : value->items()) {
+    auto parsed = effect.is_string() ? kCueEffectNames.parse(effect.get<std::string>()) : std::nullopt;
+    if (!parsed) {
+      diagnostics.error(reader.path() / "cue_effects" / cue, "expected " + kCueEffectNames.choices());
+      continue;
+    }
+    effects[cue] = *parsed;
+  }
+  return effects;
+}
+
 MessageTemplate read_message(const Json& value, const JsonPath& path, Diagnostics& diagnostics) {
   ObjectReader reader(value, path, diagnostics);
   MessageTemplate message;
@@ -253,16 +269,7 @@ Environment read_environment(const Json& document, Diagnostics& diagnostics) {
       hypothesis.kind = h.enumeration("kind", Need::kRequired, incident::kHypothesisKindNames)
                             .value_or(incident::HypothesisKind::kConfused);
       hypothesis.claim = h.text("claim", Need::kRequired).value_or("");
-      if (const Json* effects = h.object("cue_effects", Need::kRequired)) {
-        for (const auto& [cue, effect] : effects->items()) {
-          auto parsed = effect.is_string() ? kCueEffectNames.parse(effect.get<std::string>()) : std::nullopt;
-          if (!parsed) {
-            diagnostics.error(path / "cue_effects" / cue, "expected " + kCueEffectNames.choices());
-            continue;
-          }
-          hypothesis.cue_effects[cue] = *parsed;
-        }
-      }
+      hypothesis.cue_effects = read_cue_effects(h, diagnostics);
       h.finish();
       environment.hypotheses.push_back(std::move(hypothesis));
     }
@@ -495,16 +502,7 @@ Recipe parse_recipe(const Json& recipe_json, const Json& environment_json, const
     recipe.truth.cause = t.text("cause", Need::kRequired).value_or("");
     recipe.truth.stated_motive = t.text("stated_motive", Need::kRequired).value_or("");
     recipe.truth.cot_faithful = t.boolean("cot_faithful", Need::kRequired).value_or(true);
-    if (const Json* effects = t.object("cue_effects", Need::kRequired)) {
-      for (const auto& [cue, effect] : effects->items()) {
-        auto parsed = effect.is_string() ? kCueEffectNames.parse(effect.get<std::string>()) : std::nullopt;
-        if (!parsed) {
-          diagnostics.error(path / "cue_effects" / cue, "expected " + kCueEffectNames.choices());
-          continue;
-        }
-        recipe.truth.cue_effects[cue] = *parsed;
-      }
-    }
+    recipe.truth.cue_effects = read_cue_effects(t, diagnostics);
     t.finish();
   }
   auto canonical = read_cue_set(reader, "canonical", environment);
