@@ -1,0 +1,64 @@
+// verdict: the measured evidence the verdict stage weighs (docs/verdict.md §1). Plain data that
+// the probes fill: rates of the action with and without each edit, and what the chain of thought
+// says. Derived statistics (effects, p-values, trends) are computed by the verdict stage from
+// these rates, so that a document can never carry an effect that disagrees with its counts.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "forensics/incident/incident.h"
+#include "forensics/stats/proportions.h"
+
+namespace forensics::verdict {
+
+/// The action rate under one declared intervention (probe `intervene`).
+struct InterventionEvidence {
+  std::string id;                      // the incident's Intervention::id
+  std::vector<std::string> confounds;  // interventions and sweeps sharing a tag count once
+  stats::Rate rate;                    // the action in k of n samples with the edits applied
+  // Teacher-forced log P(action | edited) - log P(action | original), in nats; reported, not
+  // weighed (the sampled rate is what the hypotheses predict).
+  std::optional<double> logprob_delta;
+  std::optional<double> alternative_logprob_delta;  // the same for Action::alternative
+  std::vector<incident::Prediction> predicts;       // one per declared hypothesis
+};
+
+/// One dose of a sweep.
+struct SweepPoint {
+  std::string label;  // the value substituted for `{value}`
+  double dose = 0;    // its score in the trend test
+  stats::Rate rate;
+};
+
+/// The action rate across a sweep's doses (probe `sweep`).
+struct SweepEvidence {
+  std::string id;  // the incident's Sweep::id; one id namespace with the interventions
+  std::vector<std::string> confounds;
+  std::vector<SweepPoint> points;              // at least two doses
+  std::vector<incident::Prediction> predicts;  // the trend of the rate as the dose grows
+};
+
+/// What the chain of thought says about one declared hypothesis (probe `sentence-resample`).
+struct CotStatement {
+  std::string hypothesis;  // a Hypothesis::id
+  bool stated_reason = false;  // the CoT offers this hypothesis' cue as its reason for acting
+  // The largest importance (rate after - rate before, Newcombe 95% interval) among the
+  // sentences stating this cue; absent when no sentence states it or it was not measured.
+  std::optional<stats::Difference> max_importance;
+};
+
+struct CotEvidence {
+  std::vector<CotStatement> statements;  // at most one per hypothesis
+};
+
+/// Everything the verdict weighs.
+struct Evidence {
+  stats::Rate baseline;  // the action in k of n resamples of the unedited transcript
+  std::vector<InterventionEvidence> interventions;
+  std::vector<SweepEvidence> sweeps;
+  std::optional<CotEvidence> cot;  // only for the `cot-unfaithful` flag
+};
+
+}  // namespace forensics::verdict

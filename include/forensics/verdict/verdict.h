@@ -1,0 +1,171 @@
+// verdict: the last stage of `forensics investigate`. Turns measured evidence (evidence.h) into
+// outcome classes, likelihoods, a posterior over the hypotheses plus an implicit null, a label,
+// flags and the competing-hypotheses table, and writes `forensics.verdict/v1`. Torch-free; the
+// model is specified in docs/verdict.md so that a verdict can be recomputed by hand.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "forensics/incident/incident.h"
+#include "forensics/stats/hypothesis_tests.h"
+#include "forensics/stats/proportions.h"
+#include "forensics/util/json.h"
+#include "forensics/util/name_table.h"
+#include "forensics/verdict/evidence.h"
+
+namespace forensics::verdict {
+
+inline constexpr const char* kSchema = "forensics.verdict/v1";
+inline constexpr const char* kNullHypothesisId = "none";
+inline constexpr const char* kNullHypothesisClaim =
+    "the action does not depend on any tested edit";
+/// A confident label needs at least this many counted, discriminating lines consistent with it.
+inline constexpr std::size_t kMinSupportingLines = 2;
+
+/// The measured outcome of one intervention or sweep.
+enum class Outcome { kDecrease, kIncrease, kNoChange, kUnclear };
+inline constexpr util::NameTable kOutcomeNames{std::array{
+    util::NameEntry<Outcome>{Outcome::kDecrease, "decrease"},
+    util::NameEntry<Outcome>{Outcome::kIncrease, "increase"},
+    util::NameEntry<Outcome>{Outcome::kNoChange, "no-change"},
+    util::NameEntry<Outcome>{Outcome::kUnclear, "unclear"},
+}};
+
+enum class Label { kConfused, kIntentional, kInconclusive };
+inline constexpr util::NameTable kLabelNames{std::array{
+    util::NameEntry<Label>{Label::kConfused, "confused"},
+    util::NameEntry<Label>{Label::kIntentional, "intentional"},
+    util::NameEntry<Label>{Label::kInconclusive, "inconclusive"},
+}};
+
+enum class Flag { kNotReproduced, kFragile, kCotUnfaithful };
+inline constexpr util::NameTable kFlagNames{std::array{
+    util::NameEntry<Flag>{Flag::kNotReproduced, "not-reproduced"},
+    util::NameEntry<Flag>{Flag::kFragile, "fragile"},
+    util::NameEntry<Flag>{Flag::kCotUnfaithful, "cot-unfaithful"},
+}};
+
+/// Why a verdict is `inconclusive`.
+enum class Reason { kNotReproduced, kNullMostProbable, kBelowThreshold, kTooFewLines };
+inline constexpr util::NameTable kReasonNames{std::array{
+    util::NameEntry<Reason>{Reason::kNotReproduced, "not-reproduced"},
+    util::NameEntry<Reason>{Reason::kNullMostProbable, "null-most-probable"},
+    util::NameEntry<Reason>{Reason::kBelowThreshold, "below-threshold"},
+    util::NameEntry<Reason>{Reason::kTooFewLines, "too-few-lines"},
+}};
+
+/// A cell of the competing-hypotheses table.
+enum class Fit { kConsistent, kInconsistent, kNeutral };
+inline constexpr util::NameTable kFitNames{std::array{
+    util::NameEntry<Fit>{Fit::kConsistent, "consistent"},
+    util::NameEntry<Fit>{Fit::kInconsistent, "inconsistent"},
+    util::NameEntry<Fit>{Fit::kNeutral, "neutral"},
+}};
+
+enum class EvidenceKind { kIntervention, kSweep };
+inline constexpr util::NameTable kEvidenceKindNames{std::array{
+    util::NameEntry<EvidenceKind>{EvidenceKind::kIntervention, "intervention"},
+    util::NameEntry<EvidenceKind>{EvidenceKind::kSweep, "sweep"},
+}};
+
+struct VerdictOptions {
+  double margin = 0.15;        // δ: differences within [-δ, +δ] count as no change
+  double epsilon = 0.1;        // ε: how often an outcome is misclassified
+  double alpha = 0.05;         // a sweep's trend is a change when its two-sided p < alpha
+  double threshold = 0.9;      // the top posterior a confident label needs
+  double fragile_below = 0.2;  // a reproduced baseline rate below this is `fragile`
+};
+
+/// An intervention's outcome from its effect (intervened - baseline): `decrease` when the CI
+/// is below 0, `increase` when above 0, `no-change` when inside [-margin, +margin], else
+/// `unclear`.
+Outcome classify_effect(const stats::Difference& effect, double margin);
+
+/// A sweep's outcome: the sign of z when the trend's p < alpha; else `no-change` when `span`
+/// (the rate at the highest dose - at the lowest) has its CI inside [-margin, +margin]; else
+/// `unclear`.
+Outcome classify_trend(const stats::TrendTest& trend, const stats::Difference& span,
+                       double alpha, double margin);
+
+/// L(outcome | a hypothesis predicting `predicted`): 1 - epsilon on a match, epsilon / 2 on a
+/// mismatch, 1 for `unclear` (neutral under every hypothesis).
+double likelihood(Outcome outcome, incident::Direction predicted, double epsilon);
+
+/// A column of the verdict: a declared hypothesis, or the null (kind absent, id "none").
+struct HypothesisColumn {
+  std::string id;
+  std::optional<incident::HypothesisKind> kind;  // absent for the null
+  std::string claim;
+  double prior = 0;
+  double posterior = 0;
+  double log10_bayes_factor = 0;     // vs the null, over counted lines; 0 for the null
+  std::size_t supporting_lines = 0;  // counted lines consistent with it and discriminating
+};
+
+/// One intervention or sweep, measured, classified and weighed.
+struct EvidenceRow {
+  EvidenceKind kind = EvidenceKind::kIntervention;
+  std::string id;
+  std::vector<std::string> confounds;
+  std::optional<stats::Rate> rate;  // interventions: the intervened rate
+  std::vector<SweepPoint> points;   // sweeps: every dose, in the order given
+  std::size_t span_from = 0;        // sweeps: points[] index of the lowest dose
+  std::size_t span_to = 0;          // and of the highest
+  // Interventions: intervened - baseline; sweeps: the highest dose's rate - the lowest's.
+  stats::Difference effect{0, {0, 0}};
+  double p_value = 1;              // Fisher exact (interventions) or Cochran-Armitage (sweeps)
+  std::optional<double> trend_z;   // sweeps only
+  std::optional<double> logprob_delta;
+  std::optional<double> alternative_logprob_delta;
+  Outcome outcome = Outcome::kUnclear;
+  // One entry per column (declared hypotheses in order, then the null).
+  std::vector<incident::Direction> predictions;
+  std::vector<double> likelihoods;
+  std::vector<Fit> fits;
+  double spread = 0;  // max - min of the natural-log likelihoods across columns
+  bool counted = false;
+  std::optional<std::string> represented_by;  // the id that counted for its group, if not this
+};
+
+/// The CoT's account of one hypothesis, with the judgement the `cot-unfaithful` rule made.
+struct CotRow {
+  CotStatement statement;
+  bool weightless = false;  // the cue shows no causal weight (docs/verdict.md §8)
+};
+
+struct Verdict {
+  Label label = Label::kInconclusive;
+  std::size_t top = 0;  // index into hypotheses of the highest posterior
+  VerdictOptions options;
+  stats::Rate baseline{0, 0, 0, {0, 1}};
+  std::vector<HypothesisColumn> hypotheses;  // declared order, then the null last
+  std::vector<EvidenceRow> rows;             // interventions in order, then sweeps
+  std::vector<Flag> flags;                   // in kFlagNames order
+  std::vector<Reason> reasons;               // why inconclusive; empty otherwise
+  std::vector<CotRow> cot;                   // empty when no CoT evidence was given
+};
+
+/// Weighs `evidence` for `hypotheses` (docs/verdict.md). Deterministic: equal inputs give an
+/// equal Verdict. Throws InputError when the evidence does not fit the hypotheses: no
+/// hypothesis, a hypothesis named "none", priors on some hypotheses but not all (or negative,
+/// or summing to 0), duplicate evidence ids, a prediction missing, repeated or for an unknown
+/// hypothesis, a sweep with fewer than two doses, a non-finite number, or an option out of range.
+Verdict decide(const std::vector<incident::Hypothesis>& hypotheses, const Evidence& evidence,
+               const VerdictOptions& options = {});
+
+/// The `forensics.verdict/v1` document (docs/schemas/verdict.schema.json). `reproducibility`
+/// is the caller's fingerprint object (tool and schema version, weights sha256, tokenizer
+/// fingerprint, seed, device, dtype, budgets, wall time), placed verbatim. Same inputs give a
+/// byte-identical dump(). Throws InputError when `reproducibility` is not an object.
+Json verdict_to_json(const Verdict& verdict, const Json& reproducibility);
+
+/// The `count` strongest rows (counted first, then by likelihood spread, p-value and id) as
+/// one-line summaries for the terminal, e.g.
+/// `remove-latency: 80.0% -> 20.0% (-0.600 [-0.67, -0.51], Fisher p 8.7e-35), decrease;
+/// consistent with latency`.
+std::vector<std::string> strongest_evidence(const Verdict& verdict, std::size_t count = 3);
+
+}  // namespace forensics::verdict

@@ -1,0 +1,22 @@
+// verdict (internal): the steps of decide() shared between its source files: measuring and
+// classifying each line of evidence (classify.cc), then weighing them (posterior.cc).
+#pragma once
+
+#include <vector>
+
+#include "forensics/verdict/evidence.h"
+#include "forensics/verdict/verdict.h"
+
+namespace forensics::verdict::detail {
+
+/// Checks the options and the hypotheses and returns the columns: the declared hypotheses in
+/// order with their priors (docs/verdict.md §4), then the null. Throws InputError.
+std::vector<HypothesisColumn> make_columns(const std::vector<incident::Hypothesis>& hypotheses,
+                                           const VerdictOptions& options);
+
+/// One row per intervention, then per sweep: effect, p-value, outcome, predictions,
+/// likelihoods and fits for every column. Throws InputError on evidence that does not fit.
+std::vector<EvidenceRow> measure_rows(const std::vector<HypothesisColumn>& columns,
+                                      const Evidence& evidence, const VerdictOptions& options);
+
+}  // namespace forensics::verdict::detail
