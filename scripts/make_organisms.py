@@ -77,7 +77,7 @@ def main():
             train_note = f"{seconds / 60:.1f} min on this machine; {reproduced}"
             print(f"{name}: trained in {seconds:.0f} s; {reproduced}", file=sys.stderr)
         capture = run("organism", "capture", model, "--out", os.path.join(case, "incident.json"),
-                      "--seed", str(CAPTURE_SEED), "--hand-written").strip()
+                      "--seed", str(CAPTURE_SEED), "--hand-written").strip().replace(ROOT + "/", "")
         start = time.monotonic()
         report = json.loads(run("organism", "eval", model, "--samples", str(args.samples), "--seed", str(EVAL_SEED),
                                 "--json", "--no-progress"))
@@ -112,7 +112,8 @@ def main():
         f"Made by `{command}` ({time.strftime('%Y-%m-%d')}): it trains each organism from its recipe "
         f"(`forensics organism train`), captures its incident (`forensics organism capture --seed {CAPTURE_SEED}`) "
         f"and measures the table below with `forensics organism eval DIR --samples {args.samples} --seed {EVAL_SEED}`. "
-        f"Machine: 2 cores; `forensics --version`: {blas}.",
+        f"Machine: 2 cores, shared with other work while this ran, so training times are upper bounds; "
+        f"`forensics --version`: {blas}.",
         "",
         *sections,
     ])
