@@ -120,7 +120,13 @@ Json incident_document(const Recipe& recipe, const fs::path& directory, const fs
                   {"alternative", environment.action.alternatives.front()}}},
       {"hypotheses", hypotheses},
       {"interventions", interventions(recipe, transcript)},
+      // Every probe, sampled at the temperature the organism was trained to be calibrated at;
+      // patching contrasts the incident with the planted cue's equal-length neutralisation.
       {"probes", {{"sampling", {{"temperature", 1.0}, {"top_p", 1.0}, {"max_new_tokens", kMaxTurnTokens}}},
+                  {"resample", {{"samples", 100}}},
+                  {"sentence-resample", {{"samples_per_side", 50}}},
+                  {"intervene", {{"samples", 100}}},
+                  {"ablate", {{"granularity", "sentence"}}},
                   {"patch", {{"intervention", "neutralize-" + patch_cue(recipe)},
                              {"sites", {"resid_pre", "attn_out", "mlp_out"}}}}}},
       {"seed", seed},
