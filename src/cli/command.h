@@ -36,5 +36,6 @@ void define_validate(CLI::App& app, Action& action);
 void define_tokenize(CLI::App& app, Action& action);
 void define_model(CLI::App& app, Action& action);
 void define_organism(CLI::App& app, Action& action);
+void define_investigate(CLI::App& app, Action& action);
 
 }  // namespace forensics::cli

@@ -1,0 +1,29 @@
+// probes: the one registry table. Adding a probe is one file defining run_<probe> (declared in
+// probe.h) and its function here in place of nullptr.
+#include "forensics/probes/probe.h"
+
+namespace forensics::probes {
+
+const std::vector<ProbeEntry>& probe_table() {
+  using incident::ProbeKind;
+  static const std::vector<ProbeEntry> table = {
+      {ProbeKind::kResample, run_resample, true},
+      // TODO(issue 6): sentence-resample, ablate and patch arrive as their own files.
+      {ProbeKind::kSentenceResample, nullptr, true},
+      {ProbeKind::kIntervene, run_intervene, true},
+      {ProbeKind::kAblate, nullptr, false},
+      {ProbeKind::kSweep, run_sweep, true},
+      {ProbeKind::kPatch, nullptr, false},
+  };
+  return table;
+}
+
+const ProbeEntry& probe_entry(incident::ProbeKind kind) {
+  for (const auto& entry : probe_table()) {
+    if (entry.kind == kind) return entry;
+  }
+  // Every ProbeKind has a row: a missing one is a bug in this file, not a user error.
+  throw Error("probe_entry: no registry row for a probe kind");
+}
+
+}  // namespace forensics::probes

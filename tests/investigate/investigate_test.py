@@ -1,0 +1,108 @@
+"""`forensics investigate` on a shipped organism case, end to end (quick budget).
+
+Checks: two runs with one seed give byte-identical verdicts apart from the lines of `wall_time_s`
+keys; `--json` prints the document it writes; the document validates against
+docs/schemas/verdict.schema.json; every probe is listed (resample, intervene and sweep `ok`, the
+others `skipped` as not implemented); the verdict's baseline and evidence are the probes' counts;
+a model whose weights do not hash to the pinned sha256 exits 3 naming both hashes.
+Usage: investigate_test.py <forensics> <source dir> <work dir>. Needs the venv (jsonschema).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import jsonschema
+
+forensics, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+        print("FAIL:", message)
+
+
+def pick_case():
+    # Organism cases may be being regenerated: prefer `confused`, take any complete one.
+    names = ["organism-confused"] + sorted(n for n in os.listdir(os.path.join(root, "cases"))
+                                           if n.startswith("organism-") and n != "organism-confused")
+    for name in names:
+        case = os.path.join(root, "cases", name)
+        if os.path.isfile(os.path.join(case, "incident.json")) and \
+                os.path.isfile(os.path.join(case, "model", "model.safetensors")):
+            return case
+    print("FAIL: no organism case with an incident and a model under cases/")
+    sys.exit(1)
+
+
+def investigate(incident, out, *extra):
+    command = [forensics, "investigate", incident, "--budget", "quick", "--seed", "5",
+               "--probes", "all", "--out", out, *extra]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
+def without_timing(text):
+    return "\n".join(line for line in text.splitlines() if '"wall_time_s":' not in line)
+
+
+case = pick_case()
+incident = os.path.join(case, "incident.json")
+print("case:", os.path.basename(case))
+first_path, second_path = os.path.join(work, "first.json"), os.path.join(work, "second.json")
+first = investigate(incident, first_path)
+second = investigate(incident, second_path, "--json")
+for name, run in (("first", first), ("second", second)):
+    check(run.returncode == 0, f"{name} run exited {run.returncode}:\n{run.stderr[-3000:]}")
+if failures:
+    sys.exit(1)
+first_text = open(first_path, encoding="utf-8").read()
+second_text = open(second_path, encoding="utf-8").read()
+check(without_timing(first_text) == without_timing(second_text),
+      "two runs with seed 5 differ beyond wall_time_s lines")
+check(second.stdout == second_text, "--json printed something other than the document it wrote")
+check("strongest evidence" in first.stderr and "posterior" in first.stderr,
+      f"no human summary on stderr:\n{first.stderr[-2000:]}")
+
+document = json.loads(first_text)
+schema = json.load(open(os.path.join(root, "docs/schemas/verdict.schema.json"), encoding="utf-8"))
+errors = [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+          for e in jsonschema.Draft202012Validator(schema).iter_errors(document)]
+check(not errors, "the verdict does not validate:\n  " + "\n  ".join(errors))
+
+probes = {p["name"]: p for p in document["probes"]}
+check(list(probes) == ["resample", "sentence-resample", "intervene", "ablate", "sweep", "patch"],
+      f"probes listed {list(probes)}")
+for name in ("resample", "intervene", "sweep"):
+    check(probes[name]["status"] == "ok", f"{name}: {probes[name]}")
+for name in ("sentence-resample", "ablate", "patch"):
+    check(probes[name] == {"name": name, "status": "skipped", "reason": "not implemented in this build"},
+          f"{name}: {probes[name]}")
+baseline = probes["resample"]["results"]["conditions"][0]["rate"]
+check(baseline == document["baseline"], f"verdict baseline {document['baseline']} != resample {baseline}")
+check(baseline["n"] == 30, f"quick budget drew {baseline['n']} baseline samples, expected 30")
+measured = {c["id"]: c["rate"] for c in probes["intervene"]["results"]["conditions"]}
+for row in document["evidence"]:
+    if row["kind"] == "intervention":
+        check(measured.get(row["id"]) == row["rate"], f"{row['id']}: evidence rate differs from the probe's")
+declared = [i["id"] for i in json.load(open(incident, encoding="utf-8")).get("interventions", [])]
+check(list(measured) == declared, f"intervene measured {list(measured)}, the incident declares {declared}")
+check(document["reproducibility"]["seed"] == 5, "reproducibility.seed is not the --seed")
+
+# A model directory whose weights are not the pinned ones: exit 3, both hashes named.
+pinned = json.load(open(incident, encoding="utf-8"))
+pinned["model"]["path"] = os.path.join(case, "model")
+pinned["model"]["weights_sha256"] = "0" * 64
+pinned_path = os.path.join(work, "wrong-weights.json")
+json.dump(pinned, open(pinned_path, "w", encoding="utf-8"))
+run = investigate(pinned_path, os.path.join(work, "never-written.json"))
+check(run.returncode == 3 and "0" * 64 in run.stderr and "hash" in run.stderr,
+      f"wrong pinned weights: exit {run.returncode}, stderr {run.stderr[-1000:]}")
+check(not os.path.exists(os.path.join(work, "never-written.json")), "a failed run wrote a verdict")
+
+print("ok" if not failures else f"{len(failures)} failure(s)")
+sys.exit(1 if failures else 0)
