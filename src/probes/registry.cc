@@ -8,10 +8,10 @@ const std::vector<ProbeEntry>& probe_table() {
   using incident::ProbeKind;
   static const std::vector<ProbeEntry> table = {
       {ProbeKind::kResample, run_resample, true},
-      // TODO(issue 6): sentence-resample, ablate and patch arrive as their own files.
+      // TODO(issue 6): sentence-resample and patch arrive as their own files.
       {ProbeKind::kSentenceResample, nullptr, true},
       {ProbeKind::kIntervene, run_intervene, true},
-      {ProbeKind::kAblate, nullptr, false},
+      {ProbeKind::kAblate, run_ablate, false},
       {ProbeKind::kSweep, run_sweep, true},
       {ProbeKind::kPatch, nullptr, false},
   };
