@@ -8,8 +8,8 @@ const std::vector<ProbeEntry>& probe_table() {
   using incident::ProbeKind;
   static const std::vector<ProbeEntry> table = {
       {ProbeKind::kResample, run_resample, true},
-      // TODO(issue 6): sentence-resample and patch arrive as their own files.
-      {ProbeKind::kSentenceResample, nullptr, true},
+      // TODO(issue 6): patch arrives as its own file.
+      {ProbeKind::kSentenceResample, run_sentence_resample, true},
       {ProbeKind::kIntervene, run_intervene, true},
       {ProbeKind::kAblate, run_ablate, false},
       {ProbeKind::kSweep, run_sweep, true},

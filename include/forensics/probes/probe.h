@@ -73,6 +73,7 @@ const ProbeEntry& probe_entry(incident::ProbeKind kind);
 
 // The probes (one file each).
 void run_resample(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
+void run_sentence_resample(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
 void run_intervene(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
 void run_ablate(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
 void run_sweep(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
