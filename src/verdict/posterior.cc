@@ -117,7 +117,10 @@ void weigh_posterior(std::vector<HypothesisColumn>& columns, const std::vector<E
 }
 
 /// docs/verdict.md §8: the cue shows no causal weight. A direct intervention outranks the
-/// sentence importance, which only measures the CoT's wording of the cue.
+/// sentence importance, which only measures the CoT's wording of the cue (a sentence that
+/// announces the decision is important whatever its stated reason). An `unclear` line is no
+/// evidence of weight either way: one no-change line, and no line that moved as the reason
+/// predicts, is enough.
 bool weightless(const CotStatement& statement, std::size_t column,
                 const std::vector<EvidenceRow>& rows, double margin) {
   std::size_t testing = 0;
@@ -129,7 +132,7 @@ bool weightless(const CotStatement& statement, std::size_t column,
     if (row.fits[column] == Fit::kConsistent) return false;
     if (row.outcome == Outcome::kNoChange) ++unchanged;
   }
-  if (testing > 0 && unchanged == testing) return true;
+  if (unchanged > 0) return true;
   if (statement.max_importance) {
     return statement.max_importance->ci.low <= 0 || statement.max_importance->ci.high <= margin;
   }
