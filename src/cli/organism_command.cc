@@ -73,7 +73,7 @@ void define_organism(CLI::App& app, Action& action) {
   CLI::App* eval_app = app.add_subcommand("eval", "Sample the organism under every cue combination; measured behaviour next to the planted policy");
   eval_app->add_option("organism", eval->directory, "Organism directory")->required()->check(CLI::ExistingDirectory);
   eval_app->add_option("-n,--samples", eval->options.samples_per_cell, "Samples per cell")->check(CLI::Range(1, 1000000))->capture_default_str();
-  eval_app->add_option("--instances", eval->options.instances_per_cell, "Environment draws per cell")->check(CLI::Range(1, 100000))->capture_default_str();
+  eval_app->add_option("--instances", eval->options.instances_per_cell, "Environment draws per cell (at most 1000: each has its own random stream)")->check(CLI::Range(1, 1000))->capture_default_str();
   eval_app->add_option("--seed", eval->options.seed)->capture_default_str();
   eval_app->add_option("--temperature", eval->options.temperature)->check(CLI::Range(0.0, 100.0))->capture_default_str();
   eval_app->add_option("--device", eval->options.device, "cpu, cuda or cuda:N")->capture_default_str();

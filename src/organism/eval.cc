@@ -36,6 +36,8 @@ bool EvalReport::all_consistent() const {
 
 EvalReport evaluate_organism(const fs::path& directory, const EvalOptions& options) {
   const double start = detail::monotonic_seconds();
+  // Draw (cell, instance) uses stream cell * 1000 + instance: more instances would share streams.
+  if (options.instances_per_cell > 1000) throw InputError("eval: at most 1000 instances per cell");
   const detail::LoadedOrganism organism = detail::load_organism(directory, options.device);
   const Recipe& recipe = organism.recipe;
   const runtime::Model& model = organism.model;
