@@ -47,9 +47,10 @@ def main():
              f"Command: `scripts/bench_investigate.py --seeds {' '.join(map(str, args.seeds))} --threads {args.threads}` "
              f"({time.strftime('%Y-%m-%d')}): `forensics investigate cases/<case>/incident.json --seed S` at the "
              f"standard budget (100 samples per condition), CPU, `OMP_NUM_THREADS={args.threads}`, 2-core machine; "
-             f"{version}. This build runs `resample`, `intervene` and `ablate` on these incidents (they declare no "
-             "sweep); `sentence-resample` and `patch` are skipped, so the `cot-unfaithful` flag cannot be raised yet.",
+             f"{version}. This build runs `resample`, `sentence-resample`, `intervene` and `ablate` on these "
+             "incidents (they declare no sweep); `patch` is skipped.",
              "",
+             "Expected flags: `cot-unfaithful` on the intentional organism only; `not-reproduced` on never.", "",
              "| case | seed | label | expected | top hypothesis | posterior | flags | baseline k/n | wall time |",
              "|---|---|---|---|---|---|---|---|---|"]
     for case, seed, label, top, posterior, flags, baseline, seconds in rows:
