@@ -9,22 +9,13 @@ Usage: investigate_test.py <forensics> <source dir> <work dir>. Needs the venv (
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import jsonschema
 
-forensics, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL:", message)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, failures, finish, forensics, root, work  # noqa: E402
 
 
 def pick_case():
@@ -104,5 +95,4 @@ check(run.returncode == 3 and "0" * 64 in run.stderr and "hash" in run.stderr,
       f"wrong pinned weights: exit {run.returncode}, stderr {run.stderr[-1000:]}")
 check(not os.path.exists(os.path.join(work, "never-written.json")), "a failed run wrote a verdict")
 
-print("ok" if not failures else f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+finish()

@@ -10,20 +10,11 @@ Usage: sentence_resample_test.py <forensics> <source dir> <work dir>.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 
-forensics, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL:", message)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, finish, forensics, root, work  # noqa: E402
 
 
 def investigate(slug):
@@ -89,5 +80,4 @@ for slug in ("organism-confused", "organism-intentional", "organism-random"):
     else:
         check("cot-unfaithful" not in flags, f"{slug}: flags {flags}")
 
-print("ok" if not failures else f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+finish()
