@@ -57,7 +57,8 @@ class Hooks {
         value = value.clone();
         patched = true;
       }
-      value.index_put_({patch.rows, patch.positions}, patch.values.to(value.options()));
+      value.index_put_({patch.rows.to(value.device()), patch.positions.to(value.device())},
+                       patch.values.to(value.options()));
     }
     for (const auto& wanted : wanted_) {
       if (wanted == point) result_.activations[point] = value;
@@ -108,6 +109,24 @@ void KvCache::expand_rows(std::int64_t rows, std::int64_t extra) {
     }
   }
   if (attention_mask.defined()) attention_mask = attention_mask.expand({rows, -1}).contiguous();
+}
+
+KvCache KvCache::gather(const at::Tensor& rows, std::int64_t length, std::int64_t extra) const {
+  if (length > used) throw Error("KvCache::gather: asked for more positions than are cached");
+  KvCache out;
+  out.used = length;
+  const auto copy = [&](const at::Tensor& buffer) {
+    const at::Tensor index = rows.to(buffer.device(), c10::kLong);
+    at::Tensor grown = at::empty({index.size(0), buffer.size(1), length + extra, buffer.size(3)}, buffer.options());
+    grown.narrow(2, 0, length).copy_(buffer.narrow(2, 0, length).index_select(0, index));
+    return grown;
+  };
+  for (const auto& buffer : keys) out.keys.push_back(copy(buffer));
+  for (const auto& buffer : values) out.values.push_back(copy(buffer));
+  if (attention_mask.defined()) {
+    out.attention_mask = attention_mask.narrow(1, 0, length).index_select(0, rows.to(attention_mask.device(), c10::kLong));
+  }
+  return out;
 }
 
 ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& options) const {

@@ -44,6 +44,9 @@ struct KvCache {
   /// Replicates a batch-1 cache to `rows` rows (the shared prefix of many samples), with room
   /// for `extra` more positions.
   void expand_rows(std::int64_t rows, std::int64_t extra);
+  /// A new cache holding rows `rows` ([n] int64 indices, repeats allowed) of this one, cut to
+  /// its first `length` positions, with room for `extra` more. This cache is left unchanged.
+  KvCache gather(const at::Tensor& rows, std::int64_t length, std::int64_t extra) const;
 };
 
 /// Replace activations at `point` for chosen (row, position) pairs: values [n, ...site dims].

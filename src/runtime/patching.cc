@@ -1,0 +1,366 @@
+// runtime: exact activation patching. Each run is split in two passes, the prompt (one row, shared
+// by every continuation) and the continuations (one row each, right-padded), so a patched cell at a
+// prompt position recomputes the prompt's tail once and then the continuations from its cache.
+#include "forensics/runtime/patching.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "forensics/util/error.h"
+
+namespace forensics::runtime {
+
+namespace {
+
+// What a patched run needs from an unpatched one.
+struct BaseRun {
+  std::vector<std::int64_t> prompt;
+  KvCache prompt_cache;                           // 1 row, the prompt's positions
+  KvCache full_cache;                             // one row per continuation, prompt + continuation
+  std::map<HookPoint, at::Tensor> prompt_values;  // [1, prompt, d]
+  std::map<HookPoint, at::Tensor> turn_values;    // [rows, continuation, d]
+  std::vector<std::vector<double>> logprobs;      // [row][token]: log P(token | earlier)
+  double metric = 0;
+
+  std::int64_t prompt_length() const { return static_cast<std::int64_t>(prompt.size()); }
+};
+
+// The continuations as one right-padded batch.
+struct Continuations {
+  at::Tensor ids;                  // [rows, width] int64, 0 past a row's end
+  at::Tensor mask;                 // [rows, width] int64, 1 for real tokens
+  std::vector<std::int64_t> lengths;
+  std::int64_t width = 0;
+  std::int64_t rows() const { return static_cast<std::int64_t>(lengths.size()); }
+};
+
+Continuations pad_continuations(const std::vector<std::vector<std::int64_t>>& continuations) {
+  Continuations out;
+  for (const auto& row : continuations) {
+    if (row.empty()) throw Error("patch_activations: a continuation is empty");
+    out.lengths.push_back(static_cast<std::int64_t>(row.size()));
+    out.width = std::max(out.width, out.lengths.back());
+  }
+  out.ids = at::zeros({out.rows(), out.width}, at::kLong);
+  out.mask = at::zeros({out.rows(), out.width}, at::kLong);
+  for (std::int64_t r = 0; r < out.rows(); ++r) {
+    const auto& row = continuations[static_cast<std::size_t>(r)];
+    out.ids[r].narrow(0, 0, out.lengths[r]).copy_(at::tensor(row, at::kLong));
+    out.mask[r].narrow(0, 0, out.lengths[r]).fill_(1);
+  }
+  return out;
+}
+
+// log_softmax(logits)[.., targets] as [rows, positions] doubles on the CPU.
+at::Tensor target_logprobs(const at::Tensor& logits, const at::Tensor& targets) {
+  return logits.log_softmax(-1)
+      .gather(-1, targets.to(logits.device()).unsqueeze(-1))
+      .squeeze(-1)
+      .to(at::kCPU, at::kDouble)
+      .contiguous();
+}
+
+// One continuation's log-probabilities: token 0 from `first` [rows, 1] (the prompt's last logits),
+// tokens 1.. from `rest` [rows, width - 1] (undefined when the width is 1).
+std::vector<double> turn_row(const at::Tensor& first, const at::Tensor& rest, std::int64_t first_row,
+                             std::int64_t rest_row, std::int64_t length) {
+  std::vector<double> out = {first.accessor<double, 2>()[first_row][0]};
+  if (length > 1) {
+    const auto values = rest.accessor<double, 2>();
+    for (std::int64_t j = 1; j < length; ++j) out.push_back(values[rest_row][j - 1]);
+  }
+  return out;
+}
+
+double weighted_metric(const std::vector<std::vector<double>>& logprobs, const std::vector<double>& weights) {
+  double metric = 0;
+  for (std::size_t r = 0; r < logprobs.size(); ++r) {
+    double total = 0;
+    for (const double value : logprobs[r]) total += value;
+    metric += weights[r] * total;
+  }
+  return metric;
+}
+
+at::Tensor repeat_each(std::int64_t values, std::int64_t times) {
+  return at::arange(values, at::kLong).repeat_interleave(times);
+}
+
+at::Tensor tile(std::int64_t values, std::int64_t times) { return at::arange(values, at::kLong).repeat({times}); }
+
+BaseRun run_unpatched(const Model& model, const std::vector<std::int64_t>& prompt, const Continuations& turns,
+                      const std::vector<HookPoint>& points, const std::vector<double>& weights) {
+  BaseRun run;
+  run.prompt = prompt;
+  const std::int64_t length = run.prompt_length();
+  run.prompt_cache = model.new_cache();
+  ForwardOptions prompt_options;
+  prompt_options.cache = &run.prompt_cache;
+  prompt_options.record = points;
+  const auto prompt_pass = model.forward(at::tensor(prompt, at::kLong).unsqueeze(0), prompt_options);
+  run.prompt_values = prompt_pass.activations;
+  const at::Tensor first = target_logprobs(prompt_pass.logits.narrow(1, length - 1, 1).expand({turns.rows(), 1, -1}),
+                                           turns.ids.narrow(1, 0, 1));
+
+  run.full_cache = run.prompt_cache.gather(at::zeros({turns.rows()}, at::kLong), length, turns.width);
+  ForwardOptions turn_options;
+  turn_options.cache = &run.full_cache;
+  turn_options.record = points;
+  turn_options.attention_mask = at::cat({at::ones({turns.rows(), length}, at::kLong), turns.mask}, 1);
+  const auto turn_pass = model.forward(turns.ids, turn_options);
+  run.turn_values = turn_pass.activations;
+  const at::Tensor rest = turns.width > 1 ? target_logprobs(turn_pass.logits.narrow(1, 0, turns.width - 1),
+                                                            turns.ids.narrow(1, 1, turns.width - 1))
+                                          : at::Tensor();
+  for (std::int64_t r = 0; r < turns.rows(); ++r) run.logprobs.push_back(turn_row(first, rest, r, r, turns.lengths[r]));
+  run.metric = weighted_metric(run.logprobs, weights);
+  return run;
+}
+
+// One cell of a batch: which activation is replaced.
+struct Cell {
+  std::int64_t site = 0;   // index into PatchingInput::sites
+  std::int64_t layer = 0;
+};
+
+class Patcher {
+ public:
+  Patcher(const Model& model, const PatchingInput& input, const Continuations& turns, const BaseRun& target,
+          const BaseRun& source, PatchingResult& result)
+      : model_(model), input_(input), turns_(turns), target_(target), source_(source), result_(result) {}
+
+  // Fills `grid` for the direction whose patched run is `target`. `to_target` / `to_source` map a
+  // prompt pair (clean, corrupted) to the target's and the source's position.
+  void run(PatchingGrid& grid, bool target_is_clean) {
+    const std::int64_t layers = model_.config().n_layers;
+    const auto prompt_count = static_cast<std::int64_t>(input_.prompt_positions.size());
+    for (std::int64_t i = 0; i < grid.positions; ++i) {
+      std::vector<Cell> cells;
+      std::int64_t target_position = 0;
+      std::int64_t source_position = 0;
+      const bool in_prompt = i < prompt_count;
+      if (in_prompt) {
+        const auto& [clean, corrupted] = input_.prompt_positions[static_cast<std::size_t>(i)];
+        target_position = target_is_clean ? clean : corrupted;
+        source_position = target_is_clean ? corrupted : clean;
+      } else {
+        target_position = source_position = i - prompt_count;  // continuation token
+      }
+      for (std::int64_t s = 0; s < grid.sites; ++s) {
+        for (std::int64_t l = 0; l < layers; ++l) {
+          const HookPoint point{input_.sites[static_cast<std::size_t>(s)], static_cast<std::int32_t>(l)};
+          const std::size_t at = grid.index(s, l, i);
+          if (same_values(point, in_prompt, target_position, source_position)) {
+            grid.metric[at] = target_.metric;
+            grid.identical[at] = 1;
+          } else {
+            cells.push_back({s, l});
+          }
+        }
+      }
+      for (std::size_t begin = 0; begin < cells.size(); begin += static_cast<std::size_t>(input_.cells_per_batch)) {
+        const std::vector<Cell> batch(
+            cells.begin() + static_cast<std::ptrdiff_t>(begin),
+            cells.begin() + static_cast<std::ptrdiff_t>(std::min(cells.size(), begin + static_cast<std::size_t>(input_.cells_per_batch))));
+        const auto metrics = in_prompt ? patch_prompt(batch, target_position, source_position)
+                                       : patch_continuation(batch, target_position);
+        for (std::size_t c = 0; c < batch.size(); ++c) grid.metric[grid.index(batch[c].site, batch[c].layer, i)] = metrics[c];
+        result_.cells_run += static_cast<std::int64_t>(batch.size());
+      }
+    }
+  }
+
+ private:
+  HookPoint point_of(const Cell& cell) const {
+    return {input_.sites[static_cast<std::size_t>(cell.site)], static_cast<std::int32_t>(cell.layer)};
+  }
+
+  // The source's activation to write at a prompt position (the same for every row).
+  at::Tensor source_prompt_value(const HookPoint& point, std::int64_t position) const {
+    return source_.prompt_values.at(point)[0][position];
+  }
+
+  bool same_values(const HookPoint& point, bool in_prompt, std::int64_t target_position,
+                   std::int64_t source_position) const {
+    if (in_prompt) {
+      return at::equal(target_.prompt_values.at(point)[0][target_position],
+                       source_.prompt_values.at(point)[0][source_position]);
+    }
+    for (std::int64_t r = 0; r < turns_.rows(); ++r) {
+      if (target_position >= turns_.lengths[r]) continue;
+      if (!at::equal(target_.turn_values.at(point)[r][target_position],
+                     source_.turn_values.at(point)[r][target_position])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Patches (grouped by hook point) that write `values` at relative position 0 of `rows`.
+  static void add_patch(std::vector<ActivationPatch>& patches, const HookPoint& point, std::int64_t row,
+                        const at::Tensor& value) {
+    for (auto& patch : patches) {
+      if (patch.point == point) {
+        patch.rows = at::cat({patch.rows, at::tensor({row}, at::kLong)});
+        patch.positions = at::cat({patch.positions, at::zeros({1}, at::kLong)});
+        patch.values = at::cat({patch.values, value.unsqueeze(0)});
+        return;
+      }
+    }
+    patches.push_back({point, at::tensor({row}, at::kLong), at::zeros({1}, at::kLong), value.unsqueeze(0)});
+  }
+
+  // Cells patched at prompt position `position` of the target: the prompt's tail [position, end)
+  // runs once per cell, then every continuation runs from that cell's cache.
+  std::vector<double> patch_prompt(const std::vector<Cell>& cells, std::int64_t position, std::int64_t source_position) {
+    const auto count = static_cast<std::int64_t>(cells.size());
+    const std::int64_t length = target_.prompt_length();
+    const std::int64_t rows = turns_.rows();
+    const std::int64_t device_rows = count * rows;
+
+    KvCache cache = target_.prompt_cache.gather(at::zeros({count}, at::kLong), position, length - position);
+    ForwardOptions tail_options;
+    tail_options.cache = &cache;
+    for (std::int64_t c = 0; c < count; ++c) {
+      const HookPoint point = point_of(cells[static_cast<std::size_t>(c)]);
+      add_patch(tail_options.patches, point, c, source_prompt_value(point, source_position));
+    }
+    const std::vector<std::int64_t> tail(target_.prompt.begin() + position, target_.prompt.end());
+    const auto tail_pass = model_.forward(at::tensor(tail, at::kLong).unsqueeze(0).expand({count, -1}), tail_options);
+    // The tail's last logits predict every continuation's first token.
+    const at::Tensor first = target_logprobs(
+        tail_pass.logits.narrow(1, length - position - 1, 1).index_select(0, repeat_each(count, rows).to(tail_pass.logits.device())),
+        turns_.ids.narrow(1, 0, 1).repeat({count, 1}));
+
+    KvCache turn_cache = cache.gather(repeat_each(count, rows), length, turns_.width);
+    ForwardOptions turn_options;
+    turn_options.cache = &turn_cache;
+    turn_options.attention_mask =
+        at::cat({at::ones({device_rows, length}, at::kLong), turns_.mask.repeat({count, 1})}, 1);
+    const at::Tensor ids = turns_.ids.repeat({count, 1});
+    const auto turn_pass = model_.forward(ids, turn_options);
+    result_.forward_passes += 2;
+    const at::Tensor rest = turns_.width > 1 ? target_logprobs(turn_pass.logits.narrow(1, 0, turns_.width - 1),
+                                                               ids.narrow(1, 1, turns_.width - 1))
+                                             : at::Tensor();
+    std::vector<double> metrics;
+    for (std::int64_t c = 0; c < count; ++c) {
+      std::vector<std::vector<double>> logprobs;
+      for (std::int64_t r = 0; r < rows; ++r) {
+        logprobs.push_back(turn_row(first, rest, c * rows + r, c * rows + r, turns_.lengths[r]));
+      }
+      metrics.push_back(weighted_metric(logprobs, input_.weights));
+    }
+    return metrics;
+  }
+
+  // Cells patched at continuation token `token`: each continuation row re-runs from that token,
+  // after the target's cache of everything before it.
+  std::vector<double> patch_continuation(const std::vector<Cell>& cells, std::int64_t token) {
+    const auto count = static_cast<std::int64_t>(cells.size());
+    const std::int64_t rows = turns_.rows();
+    const std::int64_t device_rows = count * rows;
+    const std::int64_t cached = target_.prompt_length() + token;
+    const std::int64_t fresh = turns_.width - token;
+
+    KvCache cache = target_.full_cache.gather(tile(rows, count), cached, fresh);
+    ForwardOptions options;
+    options.cache = &cache;
+    options.attention_mask = at::cat({cache.attention_mask.to(at::kCPU), turns_.mask.narrow(1, token, fresh).repeat({count, 1})}, 1);
+    for (std::int64_t c = 0; c < count; ++c) {
+      const HookPoint point = point_of(cells[static_cast<std::size_t>(c)]);
+      for (std::int64_t r = 0; r < rows; ++r) {
+        if (token >= turns_.lengths[r]) continue;  // padding: nothing to patch
+        add_patch(options.patches, point, c * rows + r, source_.turn_values.at(point)[r][token]);
+      }
+    }
+    const at::Tensor ids = turns_.ids.narrow(1, token, fresh).repeat({count, 1});
+    const auto pass = model_.forward(ids, options);
+    result_.forward_passes += 1;
+    const at::Tensor later = fresh > 1 ? target_logprobs(pass.logits.narrow(1, 0, fresh - 1), ids.narrow(1, 1, fresh - 1))
+                                       : at::zeros({device_rows, 1}, at::kDouble);
+    const auto later_values = later.accessor<double, 2>();
+    std::vector<double> metrics;
+    for (std::int64_t c = 0; c < count; ++c) {
+      std::vector<std::vector<double>> logprobs;
+      for (std::int64_t r = 0; r < rows; ++r) {
+        // Tokens up to `token` were predicted before the patch: the unpatched values stand.
+        const auto& base = target_.logprobs[static_cast<std::size_t>(r)];
+        std::vector<double> values(base.begin(), base.begin() + std::min<std::int64_t>(token + 1, turns_.lengths[r]));
+        for (std::int64_t j = token + 1; j < turns_.lengths[r]; ++j) values.push_back(later_values[c * rows + r][j - token - 1]);
+        logprobs.push_back(std::move(values));
+      }
+      metrics.push_back(weighted_metric(logprobs, input_.weights));
+    }
+    return metrics;
+  }
+
+  const Model& model_;
+  const PatchingInput& input_;
+  const Continuations& turns_;
+  const BaseRun& target_;
+  const BaseRun& source_;
+  PatchingResult& result_;
+};
+
+}  // namespace
+
+PatchingResult patch_activations(const Model& model, const PatchingInput& input) {
+  if (input.clean_prompt.empty() || input.corrupted_prompt.empty()) throw Error("patch_activations: a prompt is empty");
+  if (input.continuations.empty()) throw Error("patch_activations: no continuation to score");
+  if (input.weights.size() != input.continuations.size()) {
+    throw Error("patch_activations: one weight per continuation is needed");
+  }
+  if (input.cells_per_batch < 1) throw Error("patch_activations: cells_per_batch must be at least 1");
+  for (const auto site : input.sites) {
+    if (site != HookSite::kResidPre && site != HookSite::kAttnOut && site != HookSite::kMlpOut) {
+      throw Error("patch_activations: only resid_pre, attn_out and mlp_out can be patched");
+    }
+  }
+  const auto clean_length = static_cast<std::int64_t>(input.clean_prompt.size());
+  const auto corrupted_length = static_cast<std::int64_t>(input.corrupted_prompt.size());
+  for (const auto& [clean, corrupted] : input.prompt_positions) {
+    if (clean < 0 || clean >= clean_length || corrupted < 0 || corrupted >= corrupted_length) {
+      throw Error("patch_activations: a prompt position is outside its prompt");
+    }
+  }
+
+  at::InferenceMode inference;
+  const std::int64_t layers = model.config().n_layers;
+  std::vector<HookPoint> points;
+  for (const auto site : input.sites) {
+    for (std::int64_t l = 0; l < layers; ++l) points.push_back({site, static_cast<std::int32_t>(l)});
+  }
+  const Continuations turns = pad_continuations(input.continuations);
+  const BaseRun clean = run_unpatched(model, input.clean_prompt, turns, points, input.weights);
+  const BaseRun corrupted = run_unpatched(model, input.corrupted_prompt, turns, points, input.weights);
+
+  PatchingResult result;
+  result.clean_metric = clean.metric;
+  result.corrupted_metric = corrupted.metric;
+  result.forward_passes = 4;
+  // Token j's activations move only the logits of tokens after j: the last token of the longest
+  // continuation moves nothing that is scored.
+  result.continuation_positions = turns.width - 1;
+  const auto empty_grid = [&] {
+    PatchingGrid grid;
+    grid.sites = static_cast<std::int64_t>(input.sites.size());
+    grid.layers = layers;
+    grid.positions = static_cast<std::int64_t>(input.prompt_positions.size()) + result.continuation_positions;
+    grid.metric.assign(static_cast<std::size_t>(grid.sites * grid.layers * grid.positions), 0.0);
+    grid.identical.assign(grid.metric.size(), 0);
+    return grid;
+  };
+  if (input.denoising) {
+    result.denoising = empty_grid();
+    Patcher(model, input, turns, corrupted, clean, result).run(*result.denoising, /*target_is_clean=*/false);
+  }
+  if (input.noising) {
+    result.noising = empty_grid();
+    Patcher(model, input, turns, clean, corrupted, result).run(*result.noising, /*target_is_clean=*/true);
+  }
+  return result;
+}
+
+}  // namespace forensics::runtime
