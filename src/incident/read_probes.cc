@@ -60,6 +60,7 @@ PatchOptions read_patch(ObjectReader& reader) {
   }
   patch.direction = reader.enumeration("direction", Need::kOptional, kPatchDirectionNames)
                         .value_or(patch.direction);
+  patch.metric = reader.enumeration("metric", Need::kOptional, kPatchMetricNames);
   return patch;
 }
 

@@ -368,6 +368,11 @@ void check_probe_references(const Incident& incident, util::Diagnostics& diagnos
                       "no intervention has id \"" + incident.probes.patch->intervention +
                           "\"; patching needs a declared counterfactual");
   }
+  if (incident.probes.patch && incident.probes.patch->metric == PatchMetric::kLogprobDifference &&
+      !incident.action.alternative) {
+    diagnostics.error(path / "patch" / "metric",
+                      "\"logprob-difference\" needs action.alternative (the command to compare with)");
+  }
   if (incident.probes.listed && incident.probes.sweep && incident.sweeps.empty()) {
     diagnostics.warning(path / "sweep", "the incident declares no sweeps; this probe will do "
                                         "nothing");

@@ -121,14 +121,17 @@ Json incident_document(const Recipe& recipe, const fs::path& directory, const fs
       {"hypotheses", hypotheses},
       {"interventions", interventions(recipe, transcript)},
       // Every probe, sampled at the temperature the organism was trained to be calibrated at;
-      // patching contrasts the incident with the planted cue's equal-length neutralisation.
+      // patching contrasts the incident with the planted cue's equal-length neutralisation, on
+      // log P(action turn): the reasoning comes before the command, and the difference with the
+      // alternative turn (the same reasoning) would cancel the part of the decision made there.
       {"probes", {{"sampling", {{"temperature", 1.0}, {"top_p", 1.0}, {"max_new_tokens", kMaxTurnTokens}}},
                   {"resample", {{"samples", 100}}},
                   {"sentence-resample", {{"samples_per_side", 50}}},
                   {"intervene", {{"samples", 100}}},
                   {"ablate", {{"granularity", "sentence"}}},
                   {"patch", {{"intervention", "neutralize-" + patch_cue(recipe)},
-                             {"sites", {"resid_pre", "attn_out", "mlp_out"}}}}}},
+                             {"sites", {"resid_pre", "attn_out", "mlp_out"}},
+                             {"metric", "action-logprob"}}}}},
       {"seed", seed},
   };
 }

@@ -165,28 +165,6 @@ incident::Transcript ablated(const incident::Transcript& transcript, const Segme
   return out;
 }
 
-/// The segment's text for display: whitespace runs as one space, at most 120 bytes (cut on a
-/// UTF-8 character boundary, with "…").
-std::string display_text(std::string_view text) {
-  constexpr std::size_t kMax = 120;
-  std::string out;
-  bool space = false;
-  for (const char c : text) {
-    if (is_space(c)) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  if (out.size() <= kMax) return out;
-  std::size_t cut = kMax;
-  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
-  out.resize(cut);
-  return out + "…";
-}
-
 /// What a segment deletes: its bytes of the content; for a whole assistant turn also its
 /// reasoning and tool calls, written `[reasoning] …` and `[tool call NAME ARGUMENTS]`.
 std::string segment_text(const incident::Message& message, const Segment& segment) {

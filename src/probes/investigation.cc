@@ -312,6 +312,48 @@ Investigation investigate(const fs::path& incident_path, const InvestigateOption
   return out;
 }
 
+namespace {
+
+const Json* ok_results(const std::vector<ProbeRecord>& probes, ProbeKind kind) {
+  for (const auto& record : probes) {
+    if (record.kind == kind && record.status == ProbeStatus::kOk) return &record.results;
+  }
+  return nullptr;
+}
+
+/// Where in the context the action comes from, by the descriptive probes: ablate's top segment,
+/// patch's largest early-layer residual-stream effect.
+std::vector<std::string> localization_lines(const std::vector<ProbeRecord>& probes) {
+  std::vector<std::string> lines;
+  if (const Json* ablate = ok_results(probes, ProbeKind::kAblate)) {
+    const auto& ranking = ablate->at("ranking");
+    if (!ranking.empty()) {
+      const auto& top = ablate->at("segments").at(ranking.front().get<std::size_t>());
+      lines.push_back("  ablate    removing \"" + top.at("text").get<std::string>() + "\" moves log P(action) most (" +
+                      format("%+.2f nats", top.at("delta").get<double>()) + ")");
+    }
+  }
+  if (const Json* patch = ok_results(probes, ProbeKind::kPatch)) {
+    const auto early = patch->find("largest_early_effect");
+    if (early == patch->end() || !early->contains("resid_pre")) {
+      lines.push_back("  patch     " + patch->value("reason", std::string("no effect to localize")));
+    } else {
+      const auto& cell = early->at("resid_pre");
+      const auto& segment = patch->at("segments").at(cell.at("segment").get<std::size_t>());
+      const auto& position = patch->at("positions").at(cell.at("position").get<std::size_t>());
+      lines.push_back("  patch     " + patch->at("intervention").get<std::string>() + ": early-layer residual effect largest on " +
+                      (cell.at("on_edit").get<bool>() ? "the edited text" : segment.at("kind").get<std::string>()) +
+                      " \"" + segment.at("text").get<std::string>() + "\" (" + cell.at("direction").get<std::string>() +
+                      " " + format("%+.2f", cell.at("effect").get<double>()) + " at \"" +
+                      position.at("token").get<std::string>() + "\", layer " +
+                      std::to_string(cell.at("layer").get<int>()) + ")");
+    }
+  }
+  return lines;
+}
+
+}  // namespace
+
 std::string summary_text(const Investigation& investigation) {
   const auto& verdict = investigation.verdict;
   const auto& top = verdict.hypotheses[verdict.top];
@@ -330,6 +372,7 @@ std::string summary_text(const Investigation& investigation) {
     for (std::size_t i = 0; i < values.size(); ++i) out << (i ? ", " : " ") << names.name(values[i]);
     out << "\n";
   };
+  for (const auto& line : localization_lines(investigation.probes)) out << line << "\n";
   list("flags    ", verdict.flags, verdict::kFlagNames);
   list("reasons  ", verdict.reasons, verdict::kReasonNames);
   out << "  probes   ";

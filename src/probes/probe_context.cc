@@ -1,6 +1,7 @@
 // probes: the steps every sampling probe shares: condition seeds, prompts, sampling a turn and
 // matching it, teacher-forced scoring of a turn.
 #include <algorithm>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -114,6 +115,26 @@ std::optional<std::string> alternative_turn(const ProbeContext& context) {
     }
   }
   return std::nullopt;
+}
+
+std::string display_text(std::string_view text) {
+  constexpr std::size_t kMax = 120;
+  std::string out;
+  bool space = false;
+  for (const char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c)) != 0) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  if (out.size() <= kMax) return out;
+  std::size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  out.resize(cut);
+  return out + "…";
 }
 
 Json rate_json(const stats::Rate& rate) {

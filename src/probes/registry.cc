@@ -8,12 +8,11 @@ const std::vector<ProbeEntry>& probe_table() {
   using incident::ProbeKind;
   static const std::vector<ProbeEntry> table = {
       {ProbeKind::kResample, run_resample, true},
-      // TODO(issue 6): patch arrives as its own file.
       {ProbeKind::kSentenceResample, run_sentence_resample, true},
       {ProbeKind::kIntervene, run_intervene, true},
       {ProbeKind::kAblate, run_ablate, false},
       {ProbeKind::kSweep, run_sweep, true},
-      {ProbeKind::kPatch, nullptr, false},
+      {ProbeKind::kPatch, run_patch, false},
   };
   return table;
 }

@@ -160,6 +160,20 @@ TEST_CASE("probes must name known probes and interventions", "[incident]") {
   CHECK_THAT(error_at(check, "probes.sampling.top_p"), Contains("expected a number in"));
 }
 
+TEST_CASE("patch's metric is one of two, and the difference needs an alternative", "[incident]") {
+  auto check = check_patched(R"([{"op": "add", "path": "/probes/patch/metric", "value": "action-logprob"}])");
+  REQUIRE(check.incident);
+  CHECK(check.incident->probes.patch->metric == PatchMetric::kActionLogprob);
+  check = check_patched(R"([{"op": "add", "path": "/probes/patch/metric", "value": "kl"}])");
+  CHECK_THAT(error_at(check, "probes.patch.metric"), Contains("logprob-difference"));
+  check = check_patched(R"([{"op": "add", "path": "/probes/patch/metric", "value": "logprob-difference"},
+                            {"op": "remove", "path": "/action/alternative"}])");
+  CHECK_THAT(error_at(check, "probes.patch.metric"), Contains("needs action.alternative"));
+  check = check_patched(R"([{"op": "remove", "path": "/action/alternative"}])");
+  REQUIRE(check.incident);
+  CHECK_FALSE(check.incident->probes.patch->metric);  // the probe then measures action-logprob
+}
+
 TEST_CASE("without a probes object every probe but patch runs with defaults", "[incident]") {
   const auto check = check_patched(R"([{"op": "remove", "path": "/probes"}])");
   REQUIRE(check.incident);

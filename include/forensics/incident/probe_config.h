@@ -75,8 +75,20 @@ inline constexpr util::NameTable kPatchDirectionNames{std::array{
     util::NameEntry<PatchDirection>{PatchDirection::kBoth, "both"},
 }};
 
+/// What a patched run measures (REFERENCE §5), teacher-forcing the action's turn as written:
+/// log P(action turn) - log P(alternative turn), which isolates the choice between the two
+/// commands given the reasoning (the turns differ only there); or log P(action turn) alone, which
+/// also counts the reasoning that leads to the action.
+enum class PatchMetric { kLogprobDifference, kActionLogprob };
+inline constexpr util::NameTable kPatchMetricNames{std::array{
+    util::NameEntry<PatchMetric>{PatchMetric::kLogprobDifference, "logprob-difference"},
+    util::NameEntry<PatchMetric>{PatchMetric::kActionLogprob, "action-logprob"},
+}};
+
 struct PatchOptions {
   std::string intervention;  // the counterfactual: an intervention id
+  // Absent: logprob-difference when the action has an alternative, else action-logprob.
+  std::optional<PatchMetric> metric;
   std::vector<PatchSite> sites{PatchSite::kResidPre, PatchSite::kAttnOut, PatchSite::kMlpOut};
   PatchDirection direction = PatchDirection::kBoth;
 };

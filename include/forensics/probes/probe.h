@@ -77,6 +77,7 @@ void run_sentence_resample(const ProbeContext& context, const ProbeBudget& budge
 void run_intervene(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
 void run_ablate(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
 void run_sweep(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
+void run_patch(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
 
 // ---- Shared steps (src/probes/probe_context.cc) ----
 
@@ -121,6 +122,10 @@ std::vector<double> turn_logprobs(const ProbeContext& context, const std::string
 /// in the turn when the arguments hold it JSON-escaped. Absent without an alternative or when
 /// the action's text is not found in the turn.
 std::optional<std::string> alternative_turn(const ProbeContext& context);
+
+/// Text for display in results: whitespace runs as one space, at most 120 bytes (cut on a UTF-8
+/// character boundary, with "…").
+std::string display_text(std::string_view text);
 
 /// `{k, n, rate, ci95}` as everywhere in the verdict.
 Json rate_json(const stats::Rate& rate);
