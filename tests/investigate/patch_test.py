@@ -7,7 +7,8 @@ length, metric log P(action turn)):
 - in the early layers the residual stream's largest effect (either direction) is on the cue's
   positions, and it is substantial (|normalized effect| >= 0.2): the cue's tokens carry the action;
 - the numbers are right (also for the confused organism with metric logprob-difference, which
-  scores the action's turn and the alternative's, two continuations of different lengths): the clean and corrupted metrics, and a sample of cells (the strongest cell of
+  scores the action's turn and the alternative's, two continuations of different lengths, and with
+  a deletion as counterfactual, whose prompts differ in length and align by shared prefix and suffix): the clean and corrupted metrics, and a sample of cells (the strongest cell of
   every site x layer x direction, plus random ones), recomputed with `transformers` — the reference
   model, its own forward hooks, one full forward pass per patched cell, no KV cache — agree with
   ours (metrics within 1e-3 nats, normalized effects within 2e-3).
@@ -92,53 +93,64 @@ def metric_of(reference, prompt, inputs, patch=None, record=False):
     return total, activations
 
 
-def check_case(slug, metric=None):
+def check_case(slug, metric=None, intervention=None):
     case = os.path.join(root, "cases", slug)
     incident_path = os.path.join(case, "incident.json")
     incident = json.load(open(incident_path, encoding="utf-8"))
-    name = slug + (f"-{metric}" if metric else "")
-    if metric:
-        incident["probes"]["patch"]["metric"] = metric
+    variant = metric or intervention
+    name = slug + (f"-{variant}" if variant else "")
+    if variant:
+        if metric:
+            incident["probes"]["patch"]["metric"] = metric
+        if intervention:
+            incident["probes"]["patch"]["intervention"] = intervention
         incident["model"]["path"] = os.path.abspath(os.path.join(case, "model"))
         incident_path = os.path.join(work, name + "-incident.json")
         json.dump(incident, open(incident_path, "w", encoding="utf-8"))
     out = os.path.join(work, name + ".json")
     run = subprocess.run([forensics, "investigate", incident_path, "--probes", "patch",
                           "--out", out], capture_output=True, text=True, timeout=600)
-    check(run.returncode == 0, f"{slug}: exit {run.returncode}\n{run.stderr[-2000:]}")
+    check(run.returncode == 0, f"{name}: exit {run.returncode}\n{run.stderr[-2000:]}")
     if run.returncode != 0:
         return
     probe = {p["name"]: p for p in json.load(open(out, encoding="utf-8"))["probes"]}["patch"]
-    check(probe["status"] == "ok", f"{slug}: patch {probe.get('status')}: {probe.get('error')}")
+    check(probe["status"] == "ok", f"{name}: patch {probe.get('status')}: {probe.get('error')}")
     if probe["status"] != "ok":
         return
     results = probe["results"]
-    print(f"{slug}: {results['intervention']}, metric {results['metric']}: clean {results['clean_metric']:.4f}, "
+    print(f"{name}: {results['intervention']}, metric {results['metric']}: clean {results['clean_metric']:.4f}, "
           f"corrupted {results['corrupted_metric']:.4f}; {results['cells']['patched']} cells patched")
 
     # The map and its edit segment.
-    check(results["alignment"]["equal_length"], f"{slug}: the counterfactual is not equal-length")
-    intervention = next(i for i in incident["interventions"] if i["id"] == results["intervention"])
-    cue = intervention["edits"][0]["find"]
+    alignment = results["alignment"]
+    if intervention:  # a deletion: only the shared prefix and suffix are in the map
+        check(not alignment["equal_length"], f"{name}: a deletion gave equal lengths")
+        check(len(results["positions"]) == alignment["shared_prefix"] + alignment["shared_suffix"] +
+              alignment["turn_tokens"] - 1, f"{name}: {len(results['positions'])} map positions for {alignment}")
+        check(not any(s["kind"] == "edit" for s in results["segments"]), f"{name}: an unaligned edit is in the map")
+    else:
+        check(alignment["equal_length"], f"{name}: the counterfactual is not equal-length")
+    declared = next(i for i in incident["interventions"] if i["id"] == results["intervention"])
+    cue = declared["edits"][0]["find"]
     edits = [s for s in results["segments"] if s["kind"] == "edit"]
-    check(len(edits) == 1, f"{slug}: {len(edits)} edit segments")
+    check(len(edits) == (0 if intervention else 1), f"{name}: {len(edits)} edit segments")
     if edits:
-        check(edits[0]["text"] in cue, f"{slug}: edit segment {edits[0]['text']!r} is not inside the cue {cue!r}")
-        check(len(edits[0]["text"]) >= len(cue) // 2, f"{slug}: edit segment {edits[0]['text']!r} is a small part of the cue")
+        check(edits[0]["text"] in cue, f"{name}: edit segment {edits[0]['text']!r} is not inside the cue {cue!r}")
+        check(len(edits[0]["text"]) >= len(cue) // 2, f"{name}: edit segment {edits[0]['text']!r} is a small part of the cue")
     early = results["largest_early_effect"]["resid_pre"]
     print(f"  largest early-layer residual effect: {early}")
-    if not metric:  # the incident's own configuration
-        check(early["on_edit"], f"{slug}: the largest early-layer residual effect is off the cue: {early}")
-        check(abs(early["effect"]) >= 0.2, f"{slug}: the cue's largest early-layer residual effect is only {early['effect']}")
+    if not variant:  # the incident's own configuration
+        check(early["on_edit"], f"{name}: the largest early-layer residual effect is off the cue: {early}")
+        check(abs(early["effect"]) >= 0.2, f"{name}: the cue's largest early-layer residual effect is only {early['effect']}")
 
     # The numbers, against transformers.
     reference = Reference(os.path.join(case, "model"))
     inputs = results["inputs"]
     clean, clean_acts = metric_of(reference, inputs["clean_prompt"], inputs, record=True)
     corrupted, corrupted_acts = metric_of(reference, inputs["corrupted_prompt"], inputs, record=True)
-    check(abs(clean - results["clean_metric"]) < 1e-3, f"{slug}: clean metric {results['clean_metric']} vs transformers {clean}")
+    check(abs(clean - results["clean_metric"]) < 1e-3, f"{name}: clean metric {results['clean_metric']} vs transformers {clean}")
     check(abs(corrupted - results["corrupted_metric"]) < 1e-3,
-          f"{slug}: corrupted metric {results['corrupted_metric']} vs transformers {corrupted}")
+          f"{name}: corrupted metric {results['corrupted_metric']} vs transformers {corrupted}")
     gap = clean - corrupted
     positions = results["positions"]
     prompt_lengths = {"clean": len(inputs["clean_prompt"]), "corrupted": len(inputs["corrupted_prompt"])}
@@ -149,7 +161,7 @@ def check_case(slug, metric=None):
             for cell in per_layer:
                 cells.add((direction, site, cell["layer"], cell["position"]))
     rng = random.Random(7)
-    edit_first, edit_end = edits[0]["positions"] if edits else (0, 0)
+    edit_first = edits[0]["positions"][0] if edits else alignment["shared_prefix"] - 1
     while len(cells) < len(results["strongest"]) * 12 + 24:
         cells.add((rng.choice(list(results["maps"])), rng.choice(results["sites"]), rng.randrange(results["layers"]),
                    rng.randrange(edit_first, len(positions))))
@@ -173,11 +185,12 @@ def check_case(slug, metric=None):
         ours = results["maps"][direction][site][layer][index]
         worst = max(worst, abs(expected - ours))
         check(abs(expected - ours) < 2e-3,
-              f"{slug}: {direction} {site} layer {layer} position {index}: ours {ours}, transformers {expected:.5f}")
+              f"{name}: {direction} {site} layer {layer} position {index}: ours {ours}, transformers {expected:.5f}")
     print(f"  {len(cells)} cells recomputed with transformers; largest difference {worst:.2e}")
 
 
 for slug in ("organism-confused", "organism-intentional"):
     check_case(slug)
 check_case("organism-confused", metric="logprob-difference")
+check_case("organism-confused", intervention="remove-latency_pressure")
 finish()
