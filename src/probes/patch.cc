@@ -15,6 +15,7 @@
 #include "forensics/probes/probe.h"
 #include "forensics/runtime/patching.h"
 #include "forensics/util/error.h"
+#include "forensics/util/text.h"
 
 namespace forensics::probes {
 
@@ -186,7 +187,7 @@ void run_patch(const ProbeContext& context, const ProbeBudget& /*budget: patchin
     MapPosition position;
     position.clean = clean;
     position.corrupted = corrupted;
-    position.token = clean_prompt.text.substr(begin, end - begin);
+    position.token = util::valid_utf8(std::string_view(clean_prompt.text).substr(begin, end - begin));
     place_position(std::move(position), kind, message, {begin, end});
   }
 
@@ -208,7 +209,7 @@ void run_patch(const ProbeContext& context, const ProbeBudget& /*budget: patchin
                                   : std::pair{context.action_turn.text.size(), context.action_turn.text.size()};
     MapPosition position;
     position.turn_token = j;
-    position.token = context.action_turn.text.substr(begin, end - begin);
+    position.token = util::valid_utf8(std::string_view(context.action_turn.text).substr(begin, end - begin));
     place_position(std::move(position), "turn", std::nullopt, {begin, end});
   }
 

@@ -7,6 +7,7 @@
 
 #include "forensics/probes/probe.h"
 #include "forensics/util/error.h"
+#include "forensics/util/text.h"
 
 namespace forensics::probes {
 
@@ -117,8 +118,9 @@ std::optional<std::string> alternative_turn(const ProbeContext& context) {
   return std::nullopt;
 }
 
-std::string display_text(std::string_view text) {
+std::string display_text(std::string_view raw) {
   constexpr std::size_t kMax = 120;
+  const std::string text = util::valid_utf8(raw);
   std::string out;
   bool space = false;
   for (const char c : text) {

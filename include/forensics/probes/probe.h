@@ -123,8 +123,8 @@ std::vector<double> turn_logprobs(const ProbeContext& context, const std::string
 /// the action's text is not found in the turn.
 std::optional<std::string> alternative_turn(const ProbeContext& context);
 
-/// Text for display in results: whitespace runs as one space, at most 120 bytes (cut on a UTF-8
-/// character boundary, with "…").
+/// Text for display in results: valid UTF-8, whitespace runs as one space, at most 120 bytes (cut
+/// on a UTF-8 character boundary, with "…").
 std::string display_text(std::string_view text);
 
 /// `{k, n, rate, ci95}` as everywhere in the verdict.

@@ -26,4 +26,9 @@ bool is_slug(std::string_view text);
 /// `text` cut to `max_bytes` on a UTF-8 boundary, with `...` when cut, for quoting in messages.
 std::string abbreviate(std::string_view text, std::size_t max_bytes = 60);
 
+/// `text` with each byte that starts no valid UTF-8 sequence (overlong forms, surrogates and code
+/// points past U+10FFFF included) replaced by U+FFFD, as lossy decoders do: e.g. a token's byte
+/// offsets can cut a character, and JSON output must be valid UTF-8.
+std::string valid_utf8(std::string_view text);
+
 }  // namespace forensics::util
