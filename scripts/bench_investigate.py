@@ -64,7 +64,7 @@ def main():
              f"{version}. Every probe the incidents list runs: `resample`, `sentence-resample`, `intervene`, "
              "`ablate` and `patch` (they declare no sweep). The patch column: where the largest early-layer "
              "residual-stream effect is, and the probe's own time. Wall times on a shared machine are upper bounds "
-             "(other jobs slow a run by up to 5x; the same case and seed then takes its usual time again).",
+             "(runs of one case differed up to 5x here while a build ran alongside).",
              "",
              "Expected flags: `cot-unfaithful` on the intentional organism only; `not-reproduced` on never.", "",
              "| case | seed | label | expected | top hypothesis | posterior | flags | baseline k/n | patch | wall time |",
