@@ -1,6 +1,8 @@
 // Our forward pass against transformers on small random models of every architecture
 // (made at test time by make_reference_models.py): logits and every hook point within 1e-4 in
 // float32, KV-cache decoding equal to a full pass, a padded batch equal to its rows alone.
+// FORENSICS_PARITY_DEVICE=cuda (or cuda:N) runs the same suite with every model on that GPU in
+// float32, comparing on the CPU; unset or "cpu", the CPU.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -8,6 +10,7 @@
 #include <iostream>
 
 #include <ATen/ATen.h>
+#include <ATen/Context.h>
 
 #include "forensics/runtime/generation.h"
 #include "forensics/runtime/model.h"
@@ -24,6 +27,26 @@ fs::path models_dir() {
   REQUIRE(dir != nullptr);
   return dir;
 }
+
+// The device under test, from FORENSICS_PARITY_DEVICE: "cpu" (the default) or "cuda"/"cuda:N".
+// The GPU runs in float32, not the CUDA default bfloat16, so the CPU's tolerances apply unchanged.
+LoadOptions parity_load_options() {
+  static const LoadOptions options = [] {
+    LoadOptions chosen;
+    const char* device = std::getenv("FORENSICS_PARITY_DEVICE");
+    if (device == nullptr || std::string(device).empty() || std::string(device) == "cpu") return chosen;
+    chosen.device = c10::Device(device);
+    chosen.dtype = c10::kFloat;
+    // libtorch's float32 matmuls are full precision unless TF32 is allowed; TF32 (about 1e-3
+    // relative) would fail the 1e-4 tolerances, so say which one ran.
+    std::cout << "parity device " << chosen.device << ", float32, TF32 matmuls "
+              << (at::globalContext().allowTF32CuBLAS() ? "ALLOWED" : "off") << "\n";
+    return chosen;
+  }();
+  return options;
+}
+
+Model load_model(const fs::path& directory) { return Model::load(directory, parity_load_options()); }
 
 std::vector<std::string> model_names() {
   std::vector<std::string> names;
@@ -48,8 +71,9 @@ std::map<std::string, at::Tensor> reference(const std::string& name) {
   return out;
 }
 
+// Compared on the CPU: either side may come from the device under test.
 double max_diff(const at::Tensor& a, const at::Tensor& b) {
-  return (a.to(at::kFloat) - b.to(at::kFloat)).abs().max().item<double>();
+  return (a.to(at::kCPU, at::kFloat) - b.to(at::kCPU, at::kFloat)).abs().max().item<double>();
 }
 
 // Largest logit magnitude, at least 1: the scale float32 rounding errors grow with.
@@ -72,7 +96,7 @@ std::vector<HookPoint> all_hook_points(const ModelConfig& config) {
 TEST_CASE("logits and every hook point match transformers within 1e-4", "[parity]") {
   for (const auto& name : model_names()) {
     INFO("model " << name);
-    const Model model = Model::load(models_dir() / name);
+    const Model model = load_model(models_dir() / name);
     auto ref = reference(name);
     ForwardOptions options;
     options.record = all_hook_points(model.config());
@@ -95,7 +119,7 @@ TEST_CASE("logits and every hook point match transformers within 1e-4", "[parity
 TEST_CASE("decoding with the KV cache equals a full forward pass", "[parity]") {
   for (const auto& name : model_names()) {
     INFO("model " << name);
-    const Model model = Model::load(models_dir() / name);
+    const Model model = load_model(models_dir() / name);
     const at::Tensor ids = reference(name).at("input_ids");
     const at::Tensor full = model.forward(ids).logits;
     KvCache cache = model.new_cache();
@@ -113,7 +137,7 @@ TEST_CASE("decoding with the KV cache equals a full forward pass", "[parity]") {
 TEST_CASE("a left-padded batch equals its rows run one by one", "[parity]") {
   for (const auto& name : model_names()) {
     INFO("model " << name);
-    const Model model = Model::load(models_dir() / name);
+    const Model model = load_model(models_dir() / name);
     const at::Tensor ids = reference(name).at("input_ids");
     const std::int64_t length = ids.size(1);
     const at::Tensor short_row = ids[1].narrow(0, 0, length - 4);
@@ -133,7 +157,7 @@ TEST_CASE("a left-padded batch equals its rows run one by one", "[parity]") {
 TEST_CASE("32 greedy tokens equal transformers' greedy generation", "[parity]") {
   for (const auto& name : model_names()) {
     INFO("model " << name);
-    const Model model = Model::load(models_dir() / name);
+    const Model model = load_model(models_dir() / name);
     auto ref = reference(name);
     const at::Tensor prompt = ref.at("input_ids")[0];
     std::vector<std::int64_t> prefix(prompt.data_ptr<std::int64_t>(), prompt.data_ptr<std::int64_t>() + prompt.numel());
@@ -152,7 +176,7 @@ TEST_CASE("32 greedy tokens equal transformers' greedy generation", "[parity]") 
 TEST_CASE("temperature, top-k and top-p give transformers' distribution", "[parity]") {
   for (const auto& name : model_names()) {
     INFO("model " << name);
-    const Model model = Model::load(models_dir() / name);
+    const Model model = load_model(models_dir() / name);
     auto ref = reference(name);
     const at::Tensor logits = model.forward(ref.at("input_ids").narrow(0, 0, 1)).logits[0][-1];
     SamplingParams params;
@@ -168,7 +192,7 @@ TEST_CASE("temperature, top-k and top-p give transformers' distribution", "[pari
 // seed is fixed, so the outcome is reproducible.
 TEST_CASE("20,000 sampled next tokens follow the warped softmax (chi-square)", "[parity]") {
   const std::string name = model_names().front();
-  const Model model = Model::load(models_dir() / name);
+  const Model model = load_model(models_dir() / name);
   auto ref = reference(name);
   const at::Tensor prompt = ref.at("input_ids")[0];
   std::vector<std::int64_t> prefix(prompt.data_ptr<std::int64_t>(), prompt.data_ptr<std::int64_t>() + prompt.numel());
@@ -212,7 +236,7 @@ TEST_CASE("20,000 sampled next tokens follow the warped softmax (chi-square)", "
 
 TEST_CASE("teacher-forced scores equal log-softmax of a plain forward pass", "[parity]") {
   const std::string name = model_names().back();
-  const Model model = Model::load(models_dir() / name);
+  const Model model = load_model(models_dir() / name);
   const at::Tensor ids = reference(name).at("input_ids");
   auto row = [&](int r, int from, int count) {
     std::vector<std::int64_t> out;
@@ -234,7 +258,7 @@ TEST_CASE("teacher-forced scores equal log-softmax of a plain forward pass", "[p
 TEST_CASE("fused attention (no pattern hook) gives the same logits as transformers", "[parity]") {
   for (const auto& name : model_names()) {
     INFO("model " << name);
-    const Model model = Model::load(models_dir() / name);
+    const Model model = load_model(models_dir() / name);
     auto ref = reference(name);
     CHECK(max_diff(model.forward(ref.at("input_ids")).logits, ref.at("logits")) <= 1e-4);
   }
@@ -243,7 +267,7 @@ TEST_CASE("fused attention (no pattern hook) gives the same logits as transforme
 TEST_CASE("patching a layer's whole residual stream from another run reproduces that run", "[patching]") {
   for (const auto& name : model_names()) {
     INFO("model " << name);
-    const Model model = Model::load(models_dir() / name);
+    const Model model = load_model(models_dir() / name);
     const at::Tensor ids = reference(name).at("input_ids");
     const at::Tensor clean = ids.narrow(0, 0, 1);
     const at::Tensor corrupted = ids.narrow(0, 1, 1);
@@ -279,12 +303,12 @@ TEST_CASE("patching a layer's whole residual stream from another run reproduces 
 
 TEST_CASE("the forward pass supports autograd", "[autograd]") {
   const std::string name = model_names().front();
-  const Model model = Model::load(models_dir() / name);
+  const Model model = load_model(models_dir() / name);
   for (const auto& [param_name, tensor] : model.parameters()) const_cast<at::Tensor&>(tensor).requires_grad_(true);
   const at::Tensor ids = reference(name).at("input_ids");
   const at::Tensor logits = model.forward(ids).logits;
   const at::Tensor loss = at::cross_entropy_loss(logits.narrow(1, 0, 11).reshape({-1, logits.size(2)}),
-                                                 ids.narrow(1, 1, 11).reshape({-1}));
+                                                 ids.narrow(1, 1, 11).reshape({-1}).to(logits.device()));
   loss.backward();
   for (const auto& [param_name, tensor] : model.parameters()) {
     INFO(param_name);
@@ -295,7 +319,7 @@ TEST_CASE("the forward pass supports autograd", "[autograd]") {
 
 TEST_CASE("a stop string ends a sample as soon as its text contains it; EOS ids end it too", "[generation]") {
   const fs::path dir = models_dir() / "gpt2";  // the one reference model with a tokenizer
-  const Model model = Model::load(dir);
+  const Model model = load_model(dir);
   const Tokenizer tokenizer = Tokenizer::from_path(dir);
   const std::vector<std::int64_t> prefix{10, 20, 30, 40};
   SamplingParams greedy;
@@ -320,7 +344,7 @@ TEST_CASE("a stop string ends a sample as soon as its text contains it; EOS ids 
 
 TEST_CASE("a sample depends on its seed and index, not on how many samples run beside it", "[generation]") {
   const std::string name = model_names().front();
-  const Model model = Model::load(models_dir() / name);
+  const Model model = load_model(models_dir() / name);
   const std::vector<std::int64_t> prefix{5, 6, 7, 8, 9};
   SamplingParams params;
   params.temperature = 1.0;
