@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include <c10/core/GradMode.h>
+
 #include "forensics/util/error.h"
 #include "model_impl.h"
 
@@ -47,6 +49,11 @@ class Hooks {
   // Applies patches for `point`, then records it if asked; returns the (possibly patched) value.
   at::Tensor operator()(HookSite site, std::int32_t layer, at::Tensor value) {
     const HookPoint point{site, layer};
+    // Frozen weights build no graph: the embedding becomes a leaf that requires grad, so every
+    // later activation has a gradient to keep.
+    if (options_.retain_grad && site == HookSite::kEmbed && c10::GradMode::is_enabled()) {
+      value = value.detach().requires_grad_(true);
+    }
     bool patched = false;
     for (const auto& patch : options_.patches) {
       if (!(patch.point == point)) continue;
@@ -61,7 +68,9 @@ class Hooks {
                        patch.values.to(value.options()));
     }
     for (const auto& wanted : wanted_) {
-      if (wanted == point) result_.activations[point] = value;
+      if (!(wanted == point)) continue;
+      if (options_.retain_grad && value.requires_grad()) value.retain_grad();
+      result_.activations[point] = value;
     }
     return value;
   }

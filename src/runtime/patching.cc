@@ -4,8 +4,12 @@
 #include "forensics/runtime/patching.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <set>
 #include <string>
+
+#include <c10/core/GradMode.h>
 
 #include "forensics/util/error.h"
 
@@ -135,6 +139,10 @@ class Patcher {
   void run(PatchingGrid& grid, bool target_is_clean) {
     const std::int64_t layers = model_.config().n_layers;
     const auto prompt_count = static_cast<std::int64_t>(input_.prompt_positions.size());
+    const std::set<PatchingCell> only(input_.only.begin(), input_.only.end());
+    const auto wanted = [&](std::int64_t site, std::int64_t layer, std::int64_t position) {
+      return only.empty() || only.count({site, layer, position}) > 0;
+    };
     for (std::int64_t i = 0; i < grid.positions; ++i) {
       std::vector<Cell> cells;
       std::int64_t target_position = 0;
@@ -149,6 +157,7 @@ class Patcher {
       }
       for (std::int64_t s = 0; s < grid.sites; ++s) {
         for (std::int64_t l = 0; l < layers; ++l) {
+          if (!wanted(s, l, i)) continue;
           const HookPoint point{input_.sites[static_cast<std::size_t>(s)], static_cast<std::int32_t>(l)};
           const std::size_t at = grid.index(s, l, i);
           if (same_values(point, in_prompt, target_position, source_position)) {
@@ -304,6 +313,93 @@ class Patcher {
   PatchingResult& result_;
 };
 
+// One run without a cache, every row the whole sequence, with the gradient of the metric with
+// respect to every recorded activation.
+struct GradientRun {
+  std::int64_t prompt_length = 0;
+  std::map<HookPoint, at::Tensor> values;     // [rows, prompt + width, d]
+  std::map<HookPoint, at::Tensor> gradients;  // d metric / d value, the same shape
+  double metric = 0;
+};
+
+GradientRun run_with_gradients(const Model& model, const std::vector<std::int64_t>& prompt, const Continuations& turns,
+                               const std::vector<HookPoint>& points, const std::vector<double>& weights) {
+  c10::AutoGradMode grad(true);
+  GradientRun run;
+  run.prompt_length = static_cast<std::int64_t>(prompt.size());
+  const std::int64_t length = run.prompt_length;
+  const std::int64_t rows = turns.rows();
+  const at::Tensor ids = at::cat({at::tensor(prompt, at::kLong).unsqueeze(0).expand({rows, length}), turns.ids}, 1);
+  ForwardOptions options;
+  options.attention_mask = at::cat({at::ones({rows, length}, at::kLong), turns.mask}, 1);
+  options.record = points;
+  options.retain_grad = true;
+  const auto pass = model.forward(ids, options);
+  // Position length - 1 + j predicts continuation token j; padding counts for nothing.
+  const at::Tensor logprobs = pass.logits.narrow(1, length - 1, turns.width)
+                                  .log_softmax(-1)
+                                  .gather(-1, turns.ids.to(pass.logits.device()).unsqueeze(-1))
+                                  .squeeze(-1) *
+                              turns.mask.to(pass.logits.device(), at::kFloat);
+  const at::Tensor weight = at::tensor(weights, at::kDouble).to(pass.logits.device(), at::kFloat).unsqueeze(1);
+  (logprobs * weight).sum().backward();
+  const at::Tensor exact = logprobs.detach().to(at::kCPU, at::kDouble);
+  const auto values = exact.accessor<double, 2>();
+  for (std::int64_t r = 0; r < rows; ++r) {
+    double total = 0;
+    for (std::int64_t j = 0; j < turns.lengths[r]; ++j) total += values[r][j];
+    run.metric += weights[static_cast<std::size_t>(r)] * total;
+  }
+  for (const auto& point : points) {
+    const at::Tensor& value = pass.activations.at(point);
+    run.values[point] = value.detach().to(at::kFloat);
+    run.gradients[point] = value.grad().defined() ? value.grad().to(at::kFloat) : at::zeros_like(run.values[point]);
+  }
+  return run;
+}
+
+// Attribution estimates for one direction: for every cell, sum over rows and channels of
+// (source activation - target activation) * d metric / d target activation.
+void attribute(const PatchingInput& input, const Continuations& turns, const GradientRun& target,
+               const GradientRun& source, bool target_is_clean, PatchingGrid& grid) {
+  std::vector<std::int64_t> target_positions;
+  std::vector<std::int64_t> source_positions;
+  for (const auto& [clean, corrupted] : input.prompt_positions) {
+    target_positions.push_back(target_is_clean ? clean : corrupted);
+    source_positions.push_back(target_is_clean ? corrupted : clean);
+  }
+  const auto prompt_count = static_cast<std::int64_t>(target_positions.size());
+  for (std::int64_t j = 0; j + 1 < turns.width; ++j) {
+    target_positions.push_back(target.prompt_length + j);
+    source_positions.push_back(source.prompt_length + j);
+  }
+  // Prompt positions are real in every row; continuation token j only where the row has it.
+  at::Tensor real = at::ones({turns.rows(), grid.positions}, at::kFloat);
+  if (turns.width > 1) real.narrow(1, prompt_count, turns.width - 1).copy_(turns.mask.narrow(1, 0, turns.width - 1));
+  for (std::int64_t s = 0; s < grid.sites; ++s) {
+    for (std::int64_t l = 0; l < grid.layers; ++l) {
+      const HookPoint point{input.sites[static_cast<std::size_t>(s)], static_cast<std::int32_t>(l)};
+      const at::Tensor& target_values = target.values.at(point);
+      const auto device = target_values.device();
+      const at::Tensor target_index = at::tensor(target_positions, at::kLong).to(device);
+      const at::Tensor delta = source.values.at(point).index_select(1, at::tensor(source_positions, at::kLong).to(device)) -
+                               target_values.index_select(1, target_index);                 // [rows, positions, d]
+      const at::Tensor mask = real.to(device);
+      const at::Tensor estimate = ((delta * target.gradients.at(point).index_select(1, target_index)).sum(2) * mask)
+                                      .sum(0)
+                                      .to(at::kCPU, at::kDouble)
+                                      .contiguous();
+      const at::Tensor same = ((delta.abs().amax(2) * mask).amax(0) == 0).to(at::kCPU);
+      const auto estimates = estimate.accessor<double, 1>();
+      const auto identical = same.accessor<bool, 1>();
+      for (std::int64_t p = 0; p < grid.positions; ++p) {
+        grid.metric[grid.index(s, l, p)] = target.metric + estimates[p];
+        grid.identical[grid.index(s, l, p)] = identical[p] ? 1 : 0;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 PatchingResult patch_activations(const Model& model, const PatchingInput& input) {
@@ -326,20 +422,13 @@ PatchingResult patch_activations(const Model& model, const PatchingInput& input)
     }
   }
 
-  at::InferenceMode inference;
   const std::int64_t layers = model.config().n_layers;
   std::vector<HookPoint> points;
   for (const auto site : input.sites) {
     for (std::int64_t l = 0; l < layers; ++l) points.push_back({site, static_cast<std::int32_t>(l)});
   }
   const Continuations turns = pad_continuations(input.continuations);
-  const BaseRun clean = run_unpatched(model, input.clean_prompt, turns, points, input.weights);
-  const BaseRun corrupted = run_unpatched(model, input.corrupted_prompt, turns, points, input.weights);
-
   PatchingResult result;
-  result.clean_metric = clean.metric;
-  result.corrupted_metric = corrupted.metric;
-  result.forward_passes = 4;
   // Token j's activations move only the logits of tokens after j: the last token of the longest
   // continuation moves nothing that is scored.
   result.continuation_positions = turns.width - 1;
@@ -348,10 +437,36 @@ PatchingResult patch_activations(const Model& model, const PatchingInput& input)
     grid.sites = static_cast<std::int64_t>(input.sites.size());
     grid.layers = layers;
     grid.positions = static_cast<std::int64_t>(input.prompt_positions.size()) + result.continuation_positions;
-    grid.metric.assign(static_cast<std::size_t>(grid.sites * grid.layers * grid.positions), 0.0);
+    grid.metric.assign(static_cast<std::size_t>(grid.sites * grid.layers * grid.positions),
+                       std::numeric_limits<double>::quiet_NaN());
     grid.identical.assign(grid.metric.size(), 0);
     return grid;
   };
+
+  if (input.method == PatchingMethod::kAttribution) {
+    // Gradients: no inference mode here (its tensors cannot enter autograd).
+    const GradientRun clean = run_with_gradients(model, input.clean_prompt, turns, points, input.weights);
+    const GradientRun corrupted = run_with_gradients(model, input.corrupted_prompt, turns, points, input.weights);
+    result.clean_metric = clean.metric;
+    result.corrupted_metric = corrupted.metric;
+    result.forward_passes = 2;  // each with its backward pass
+    if (input.denoising) {
+      result.denoising = empty_grid();
+      attribute(input, turns, corrupted, clean, /*target_is_clean=*/false, *result.denoising);
+    }
+    if (input.noising) {
+      result.noising = empty_grid();
+      attribute(input, turns, clean, corrupted, /*target_is_clean=*/true, *result.noising);
+    }
+    return result;
+  }
+
+  at::InferenceMode inference;
+  const BaseRun clean = run_unpatched(model, input.clean_prompt, turns, points, input.weights);
+  const BaseRun corrupted = run_unpatched(model, input.corrupted_prompt, turns, points, input.weights);
+  result.clean_metric = clean.metric;
+  result.corrupted_metric = corrupted.metric;
+  result.forward_passes = 4;
   if (input.denoising) {
     result.denoising = empty_grid();
     Patcher(model, input, turns, corrupted, clean, result).run(*result.denoising, /*target_is_clean=*/false);

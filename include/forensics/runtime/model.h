@@ -65,6 +65,9 @@ struct ForwardOptions {
   KvCache* cache = nullptr;
   std::vector<HookPoint> record;         // activations to return
   std::vector<ActivationPatch> patches;  // activations to replace, in the same pass
+  /// With grad mode on: the recorded activations keep their gradient after a backward pass
+  /// (`activations.at(point).grad()`), the total derivative through every later layer.
+  bool retain_grad = false;
 };
 
 struct ForwardResult {

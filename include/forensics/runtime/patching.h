@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -15,6 +16,22 @@
 #include "forensics/runtime/model.h"
 
 namespace forensics::runtime {
+
+/// How the cells are measured. Exact: one patched run per cell. Attribution (REFERENCE §5): the
+/// first-order estimate (a_source - a_target) . dM/da at the target run for every cell at once, from
+/// one forward and one backward pass per run; it can be far off where attention saturates, so the
+/// caller confirms the top cells exactly (`only`).
+enum class PatchingMethod { kExact, kAttribution };
+
+/// One cell: a site (index into PatchingInput::sites), a layer, a map position.
+struct PatchingCell {
+  std::int64_t site = 0;
+  std::int64_t layer = 0;
+  std::int64_t position = 0;
+  bool operator<(const PatchingCell& other) const {
+    return std::tie(site, layer, position) < std::tie(other.site, other.layer, other.position);
+  }
+};
 
 struct PatchingInput {
   std::vector<std::int64_t> clean_prompt;
@@ -35,6 +52,9 @@ struct PatchingInput {
   bool noising = true;
   /// Patched cells per batch (each takes one row per continuation).
   std::int64_t cells_per_batch = 16;
+  PatchingMethod method = PatchingMethod::kExact;
+  /// Exact only: run just these cells; the others keep metric NaN. Empty: every cell.
+  std::vector<PatchingCell> only;
 };
 
 /// Patched metrics over sites x layers x positions (prompt_positions, then continuation positions).
@@ -42,7 +62,7 @@ struct PatchingGrid {
   std::int64_t sites = 0;
   std::int64_t layers = 0;
   std::int64_t positions = 0;
-  std::vector<double> metric;      // the patched run's metric
+  std::vector<double> metric;      // the patched run's metric (attribution: unpatched + estimate)
   std::vector<char> identical;     // 1: the two activations were equal, nothing to patch (metric = unpatched)
 
   std::size_t index(std::int64_t site, std::int64_t layer, std::int64_t position) const {
