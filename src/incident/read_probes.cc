@@ -61,6 +61,7 @@ PatchOptions read_patch(ObjectReader& reader) {
   patch.direction = reader.enumeration("direction", Need::kOptional, kPatchDirectionNames)
                         .value_or(patch.direction);
   patch.metric = reader.enumeration("metric", Need::kOptional, kPatchMetricNames);
+  patch.method = reader.enumeration("method", Need::kOptional, kPatchMethodNames).value_or(patch.method);
   return patch;
 }
 

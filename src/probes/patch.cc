@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <set>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -110,6 +112,72 @@ Json cell_json(const EffectCell& cell, const std::vector<MapPosition>& positions
               {"segment", positions[static_cast<std::size_t>(cell.position)].segment}};
 }
 
+// Auto switches to attribution above this many floating-point operations for the exact map
+// (about a minute on one core of the development machine; the organisms' maps cost 1.5e11-8e11).
+constexpr double kExactBudgetFlops = 5e12;
+// Attribution estimates confirmed by exact patching, per direction.
+constexpr std::size_t kConfirmedCells = 16;
+
+// What exact patching costs: 2 x parameters per token recomputed, over every cell. A cell at
+// prompt position p recomputes the prompt from p once and every continuation; a cell at
+// continuation token j recomputes every continuation from j.
+double exact_cost_flops(const runtime::Model& model, const runtime::PatchingInput& input, const Alignment& alignment) {
+  std::int64_t width = 0;
+  for (const auto& continuation : input.continuations) width = std::max<std::int64_t>(width, static_cast<std::int64_t>(continuation.size()));
+  const auto rows = static_cast<double>(input.continuations.size());
+  const auto prompt = static_cast<double>(input.clean_prompt.size());
+  double tokens = 0;
+  for (const auto& pair : alignment.pairs) {
+    if (pair.first < alignment.shared_prefix) continue;  // identical activations: not run
+    tokens += prompt - static_cast<double>(pair.first) + rows * static_cast<double>(width);
+  }
+  for (std::int64_t j = 0; j + 1 < width; ++j) tokens += rows * static_cast<double>(width - j);
+  const double cells_per_position = static_cast<double>(input.sites.size() * static_cast<std::size_t>(model.config().n_layers));
+  const double directions = (input.denoising ? 1.0 : 0.0) + (input.noising ? 1.0 : 0.0);
+  return 2.0 * static_cast<double>(model.parameter_count()) * tokens * cells_per_position * directions;
+}
+
+// The cells with the largest |estimate| of each direction (not the identical ones), to patch exactly.
+std::vector<runtime::PatchingCell> top_cells(const runtime::PatchingResult& estimates) {
+  std::set<runtime::PatchingCell> chosen;
+  for (const auto* grid : {&estimates.denoising, &estimates.noising}) {
+    if (!*grid) continue;
+    const double unpatched = grid == &estimates.denoising ? estimates.corrupted_metric : estimates.clean_metric;
+    std::vector<std::pair<double, runtime::PatchingCell>> ranked;
+    for (std::int64_t s = 0; s < (*grid)->sites; ++s) {
+      for (std::int64_t l = 0; l < (*grid)->layers; ++l) {
+        for (std::int64_t p = 0; p < (*grid)->positions; ++p) {
+          const std::size_t at = (*grid)->index(s, l, p);
+          if (!(*grid)->identical[at]) ranked.push_back({std::abs((*grid)->metric[at] - unpatched), {s, l, p}});
+        }
+      }
+    }
+    const std::size_t keep = std::min(kConfirmedCells, ranked.size());
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
+                      [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    for (std::size_t i = 0; i < keep; ++i) chosen.insert(ranked[i].second);
+  }
+  return {chosen.begin(), chosen.end()};
+}
+
+// Each confirmed cell of each direction: the attribution estimate and the exact effect, normalized.
+Json confirmation_rows(const runtime::PatchingResult& estimates, const runtime::PatchingResult& exact,
+                       const std::vector<runtime::PatchingCell>& cells, double gap) {
+  Json rows = Json::array();
+  for (const auto& [name, estimate_grid, exact_grid] :
+       {std::tuple{"denoising", &estimates.denoising, &exact.denoising}, std::tuple{"noising", &estimates.noising, &exact.noising}}) {
+    if (!*estimate_grid || !*exact_grid) continue;
+    const double unpatched = std::string(name) == "denoising" ? estimates.corrupted_metric : estimates.clean_metric;
+    for (const auto& cell : cells) {
+      const std::size_t at = (*estimate_grid)->index(cell.site, cell.layer, cell.position);
+      rows.push_back(Json{{"direction", name}, {"site", cell.site}, {"layer", cell.layer}, {"position", cell.position},
+                          {"estimate", rounded(((*estimate_grid)->metric[at] - unpatched) / gap)},
+                          {"exact", rounded((*exact_grid)->identical[at] ? 0.0 : ((*exact_grid)->metric[at] - unpatched) / gap)}});
+    }
+  }
+  return rows;
+}
+
 }  // namespace
 
 void run_patch(const ProbeContext& context, const ProbeBudget& /*budget: patching draws no samples*/,
@@ -201,7 +269,31 @@ void run_patch(const ProbeContext& context, const ProbeBudget& /*budget: patchin
   }
   const double gap = gap_of(patched.clean_metric, patched.corrupted_metric);
   const bool localizable = std::abs(gap) >= kMinimumGap;
-  if (localizable) patched = runtime::patch_activations(context.model, input);
+  const double exact_flops = exact_cost_flops(context.model, input, alignment);
+  const bool attribution = options.method == incident::PatchMethod::kAttribution ||
+                           (options.method == incident::PatchMethod::kAuto && exact_flops > kExactBudgetFlops);
+  Json confirmed = Json::array();
+  if (localizable && !attribution) patched = runtime::patch_activations(context.model, input);
+  if (localizable && attribution) {
+    runtime::PatchingInput estimate = input;
+    estimate.method = runtime::PatchingMethod::kAttribution;
+    patched = runtime::patch_activations(context.model, estimate);
+    runtime::PatchingInput check = input;
+    check.only = top_cells(patched);
+    const runtime::PatchingResult exact = runtime::patch_activations(context.model, check);
+    patched.forward_passes += exact.forward_passes;
+    patched.cells_run = exact.cells_run;
+    confirmed = confirmation_rows(patched, exact, check.only, gap);
+    // The confirmed cells are measured: the maps and their summaries use the exact values there.
+    for (auto [estimate_grid, exact_grid] : {std::pair{&patched.denoising, &exact.denoising}, std::pair{&patched.noising, &exact.noising}}) {
+      if (!*estimate_grid || !*exact_grid) continue;
+      for (const auto& cell : check.only) {
+        const std::size_t at = (*estimate_grid)->index(cell.site, cell.layer, cell.position);
+        (*estimate_grid)->metric[at] = (*exact_grid)->metric[at];
+        (*estimate_grid)->identical[at] = (*exact_grid)->identical[at];
+      }
+    }
+  }
   for (std::int64_t j = 0; j < patched.continuation_positions; ++j) {
     // Past the end of the action's turn (a longer alternative): no text of the action's own.
     const auto [begin, end] = j < static_cast<std::int64_t>(turn_encoding.offsets.size())
@@ -215,6 +307,15 @@ void run_patch(const ProbeContext& context, const ProbeBudget& /*budget: patchin
 
   auto& results = output.results;
   results["intervention"] = options.intervention;
+  results["method"] = attribution ? "attribution" : "exact";
+  results["estimated_exact_flops"] = exact_flops;
+  if (attribution) {
+    for (auto& row : confirmed) {
+      row["site"] = std::string(incident::kPatchSiteNames.name(options.sites[row["site"].get<std::size_t>()]));
+      row["segment"] = positions[row["position"].get<std::size_t>()].segment;
+    }
+    results["confirmed"] = confirmed;
+  }
   results["metric"] = std::string(incident::kPatchMetricNames.name(metric));
   results["clean_metric"] = patched.clean_metric;
   results["corrupted_metric"] = patched.corrupted_metric;

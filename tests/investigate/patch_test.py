@@ -12,6 +12,8 @@ length, metric log P(action turn)):
   every site x layer x direction, plus random ones), recomputed with `transformers` — the reference
   model, its own forward hooks, one full forward pass per patched cell, no KV cache — agree with
   ours (metrics within 1e-3 nats, normalized effects within 2e-3).
+- attribution patching (`method: attribution`) on the confused organism: its confirmed cells hold the
+  exact map's values.
 Usage: patch_test.py <forensics> <source dir> <work dir>. Needs the venv (torch, transformers).
 """
 import json
@@ -93,17 +95,19 @@ def metric_of(reference, prompt, inputs, patch=None, record=False):
     return total, activations
 
 
-def check_case(slug, metric=None, intervention=None):
+def check_case(slug, metric=None, intervention=None, method=None):
     case = os.path.join(root, "cases", slug)
     incident_path = os.path.join(case, "incident.json")
     incident = json.load(open(incident_path, encoding="utf-8"))
-    variant = metric or intervention
+    variant = metric or intervention or method
     name = slug + (f"-{variant}" if variant else "")
     if variant:
         if metric:
             incident["probes"]["patch"]["metric"] = metric
         if intervention:
             incident["probes"]["patch"]["intervention"] = intervention
+        if method:
+            incident["probes"]["patch"]["method"] = method
         incident["model"]["path"] = os.path.abspath(os.path.join(case, "model"))
         incident_path = os.path.join(work, name + "-incident.json")
         json.dump(incident, open(incident_path, "w", encoding="utf-8"))
@@ -112,11 +116,11 @@ def check_case(slug, metric=None, intervention=None):
                           "--out", out], capture_output=True, text=True, timeout=600)
     check(run.returncode == 0, f"{name}: exit {run.returncode}\n{run.stderr[-2000:]}")
     if run.returncode != 0:
-        return
+        return None
     probe = {p["name"]: p for p in json.load(open(out, encoding="utf-8"))["probes"]}["patch"]
     check(probe["status"] == "ok", f"{name}: patch {probe.get('status')}: {probe.get('error')}")
     if probe["status"] != "ok":
-        return
+        return None
     results = probe["results"]
     print(f"{name}: {results['intervention']}, metric {results['metric']}: clean {results['clean_metric']:.4f}, "
           f"corrupted {results['corrupted_metric']:.4f}; {results['cells']['patched']} cells patched")
@@ -142,6 +146,9 @@ def check_case(slug, metric=None, intervention=None):
     if not variant:  # the incident's own configuration
         check(early["on_edit"], f"{name}: the largest early-layer residual effect is off the cue: {early}")
         check(abs(early["effect"]) >= 0.2, f"{name}: the cue's largest early-layer residual effect is only {early['effect']}")
+
+    if method == "attribution":
+        return results  # estimates: checked against the exact map by check_attribution
 
     # The numbers, against transformers.
     reference = Reference(os.path.join(case, "model"))
@@ -187,10 +194,36 @@ def check_case(slug, metric=None, intervention=None):
         check(abs(expected - ours) < 2e-3,
               f"{name}: {direction} {site} layer {layer} position {index}: ours {ours}, transformers {expected:.5f}")
     print(f"  {len(cells)} cells recomputed with transformers; largest difference {worst:.2e}")
+    return results
 
 
+def check_attribution(exact):
+    """Attribution patching on the confused organism: its confirmed cells are patched exactly, and
+    agree with the exact map; the map holds those exact values."""
+    results = check_case("organism-confused", method="attribution")
+    if not results or not exact:
+        return
+    check(results["method"] == "attribution", f"attribution run reports method {results['method']}")
+    confirmed = results["confirmed"]
+    check(16 <= len(confirmed) <= 64, f"{len(confirmed)} confirmed cells")
+    gaps = []
+    for row in confirmed:
+        want = exact["maps"][row["direction"]][row["site"]][row["layer"]][row["position"]]
+        check(abs(row["exact"] - want) < 2e-3, f"confirmed {row}: the exact map says {want}")
+        check(results["maps"][row["direction"]][row["site"]][row["layer"]][row["position"]] == row["exact"],
+              f"confirmed {row}: the attribution map does not hold the exact value")
+        gaps.append(abs(row["estimate"] - row["exact"]))
+    gaps.sort()
+    print(f"  attribution: {len(confirmed)} cells confirmed exactly; |estimate - exact| median {gaps[len(gaps) // 2]:.3f}, "
+          f"max {gaps[-1]:.3f} (first-order estimates miss saturated cells)")
+
+
+exact_confused = None
 for slug in ("organism-confused", "organism-intentional"):
-    check_case(slug)
+    outcome = check_case(slug)
+    if slug == "organism-confused":
+        exact_confused = outcome
+check_attribution(exact_confused)
 check_case("organism-confused", metric="logprob-difference")
 check_case("organism-confused", intervention="remove-latency_pressure")
 finish()

@@ -174,6 +174,17 @@ TEST_CASE("patch's metric is one of two, and the difference needs an alternative
   CHECK_FALSE(check.incident->probes.patch->metric);  // the probe then measures action-logprob
 }
 
+TEST_CASE("patch's method is auto unless the incident says exact or attribution", "[incident]") {
+  auto check = check_patched(R"([{"op": "add", "path": "/probes/patch/method", "value": "attribution"}])");
+  REQUIRE(check.incident);
+  CHECK(check.incident->probes.patch->method == PatchMethod::kAttribution);
+  check = check_patched("[]");
+  REQUIRE(check.incident);
+  CHECK(check.incident->probes.patch->method == PatchMethod::kAuto);
+  check = check_patched(R"([{"op": "add", "path": "/probes/patch/method", "value": "gradient"}])");
+  CHECK_THAT(error_at(check, "probes.patch.method"), Contains("attribution"));
+}
+
 TEST_CASE("without a probes object every probe but patch runs with defaults", "[incident]") {
   const auto check = check_patched(R"([{"op": "remove", "path": "/probes"}])");
   REQUIRE(check.incident);

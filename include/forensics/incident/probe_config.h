@@ -85,10 +85,21 @@ inline constexpr util::NameTable kPatchMetricNames{std::array{
     util::NameEntry<PatchMetric>{PatchMetric::kActionLogprob, "action-logprob"},
 }};
 
+/// How the cells are measured: exact (a patched run per cell), attribution (a gradient estimate of
+/// every cell from two forward and two backward passes, the top cells then patched exactly), or
+/// auto: exact when it costs at most kPatchExactBudgetFlops, else attribution.
+enum class PatchMethod { kAuto, kExact, kAttribution };
+inline constexpr util::NameTable kPatchMethodNames{std::array{
+    util::NameEntry<PatchMethod>{PatchMethod::kAuto, "auto"},
+    util::NameEntry<PatchMethod>{PatchMethod::kExact, "exact"},
+    util::NameEntry<PatchMethod>{PatchMethod::kAttribution, "attribution"},
+}};
+
 struct PatchOptions {
   std::string intervention;  // the counterfactual: an intervention id
   // Absent: logprob-difference when the action has an alternative, else action-logprob.
   std::optional<PatchMetric> metric;
+  PatchMethod method = PatchMethod::kAuto;
   std::vector<PatchSite> sites{PatchSite::kResidPre, PatchSite::kAttnOut, PatchSite::kMlpOut};
   PatchDirection direction = PatchDirection::kBoth;
 };
