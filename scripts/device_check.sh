@@ -60,6 +60,14 @@ export PKG_CONFIG_LIBDIR="$DEPS_LIB/pkgconfig:$DEPS/usr/share/pkgconfig" PKG_CON
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 HF_HUB_DISABLE_PROGRESS_BARS=1
 export TOKENIZERS_PARALLELISM=false TRANSFORMERS_VERBOSITY=error TQDM_DISABLE=1 PYTHONUNBUFFERED=1
 
+# FORENSICS_CHECK_STEPS="a b e" runs only the steps whose names start so (default: all).
+want() {
+  [ -z "${FORENSICS_CHECK_STEPS:-}" ] && return 0
+  local step
+  for step in $FORENSICS_CHECK_STEPS; do [ "${1#"$step"}" != "$1" ] && return 0; done
+  return 1
+}
+
 SUMMARY=()
 # record STATUS NAME DETAILS [OUTPUT_FILE]: one line of the final summary; for a failed step, the
 # lines of its output that say why.
@@ -224,22 +232,62 @@ bench() {
   fi
 }
 
-export -f machine_info build make_models parity device_parity investigate bench
+# e5. patch with attribution: the confused incident with `method: attribution`, patch alone.
+attribution() {  # attribution OUT_FILE DEVICE
+  rm -f "$1"
+  "$PY" - "$ROOT" "$WORK/attribution-incident.json" <<'EOF'
+import json, os, sys
+root, out = sys.argv[1], sys.argv[2]
+incident = json.load(open(os.path.join(root, "cases/organism-confused/incident.json")))
+incident["probes"]["patch"]["method"] = "attribution"
+incident["model"]["path"] = os.path.join(root, "cases/organism-confused/model")
+json.dump(incident, open(out, "w"))
+EOF
+  "$BUILD/forensics" investigate "$WORK/attribution-incident.json" --probes patch --device "$2" --dtype float32 --out "$1"
+}
+# The largest difference between two verdicts' patch maps (and their confirmed cells).
+patch_difference() {
+  "$PY" - "$1" "$2" <<'EOF'
+import json, sys
+def patch(path):
+    return next(p for p in json.load(open(path))["probes"] if p["name"] == "patch")["results"]
+a, b = patch(sys.argv[1]), patch(sys.argv[2])
+worst = 0.0
+for direction, sites in a["maps"].items():
+    for site, rows in sites.items():
+        for row_a, row_b in zip(rows, b["maps"][direction][site]):
+            worst = max(worst, max(abs(x - y) for x, y in zip(row_a, row_b)))
+extra = ""
+if "confirmed" in a:
+    extra = "; %d confirmed cells, max |exact a - exact b| %.2e" % (len(a["confirmed"]), max(
+        abs(x["exact"] - y["exact"]) for x, y in zip(a["confirmed"], b["confirmed"])))
+print("method %s, max map difference %.2e%s" % (a["method"], worst, extra))
+EOF
+}
+
+export -f machine_info build make_models parity device_parity investigate bench attribution patch_difference
 
 # ---------------------------------------------------------------------------------------------
 echo "device check: $( [ "$DRY" = 1 ] && echo "CPU dry run" || echo "GPU run"), budget $BUDGET s, out $OUT, build $BUILD" | tee -a "$LOG"
 
+if want a; then
 run_step "a. machine" 60 "$WORK/info.txt" machine_info
 record "$(status_of $STEP_RC)" "machine" "$(grep -E "^(python|cuda available)" "$WORK/info.txt" | tr '\n' ' ')" "$WORK/info.txt"
 grep -q "^WARNING" "$WORK/info.txt" && record WARN "libstdc++" "$(grep -m1 "^WARNING" "$WORK/info.txt")"
 [ "$DRY" = 0 ] && record INFO "gpu" "$(head -1 "$WORK/info.txt")"
+fi
 
+if want b; then
 TAIL_LINES=12 run_step "b. build" 330 "$OUT/build.log" build
 record "$(status_of $STEP_RC)" "build" "$(grep -E "^(configure|build):" "$OUT/build.log" | tr '\n' ' ')($(timing))" "$OUT/build.log"
+fi
 
+if want c1; then
 run_step "c1. reference models" 120 "$WORK/models.txt" make_models
 record "$(status_of $STEP_RC)" "reference models" "$(grep -c "parameters" "$WORK/models.txt") models ($(timing))" "$WORK/models.txt"
+fi
 
+if want c; then
 # One thread, as CI runs it (scripts/test.sh): with several, gpt2's logits now and then come out
 # 1.3e-4 from the reference (a different CPU reduction order), over the 1e-4 tolerance.
 run_step "c2. parity suite, cpu, 1 thread" 150 "$WORK/parity-cpu.txt" parity cpu 1
@@ -252,10 +300,14 @@ else
   run_step "c3. parity suite, cuda float32" 150 "$WORK/parity-cuda.txt" parity cuda
 fi
 record "$(status_of $STEP_RC)" "parity $DEVICE fp32" "$(parity_summary "$WORK/parity-cuda.txt") ($(timing))"
+fi
 
+if want d; then
 TAIL_LINES=16 run_step "d. scores vs transformers, $DEVICE fp32+bf16" 180 "$WORK/device-parity.txt" device_parity
 record "$(status_of $STEP_RC)" "scores $DEVICE" "$(grep -E "^(device-parity|max over models)" "$WORK/device-parity.txt" | tr '\n' ' ')($(timing))" "$WORK/device-parity.txt"
+fi
 
+if want e; then
 run_step "e1. investigate $DEVICE float32 #1" 120 "$WORK/investigate-1.txt" investigate "$WORK/verdict-cuda-1.json" "$DEVICE" float32
 record "$(status_of $STEP_RC)" "investigate $DEVICE #1" "$(verdict_line "$WORK/verdict-cuda-1.json") ($(timing))" "$WORK/investigate-1.txt"
 run_step "e2. investigate $DEVICE float32 #2" 120 "$WORK/investigate-2.txt" investigate "$WORK/verdict-cuda-2.json" "$DEVICE" float32
@@ -281,9 +333,25 @@ fi
 for name in verdict-cuda-1 verdict-cuda-2 verdict-cpu; do
   [ -s "$WORK/$name.json" ] && cp "$WORK/$name.json" "$OUT/$name.json"
 done
+fi
 
+if want e5; then
+run_step "e5. patch by attribution, $DEVICE" 120 "$WORK/attribution-cuda.txt" attribution "$WORK/attribution-cuda.json" "$DEVICE"
+OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}" run_step "e5. patch by attribution, cpu" 120 "$WORK/attribution-cpu.txt" attribution "$WORK/attribution-cpu.json" cpu
+if [ -s "$WORK/attribution-cuda.json" ] && [ -s "$WORK/attribution-cpu.json" ]; then
+  record PASS "attribution $DEVICE" "vs cpu: $(patch_difference "$WORK/attribution-cuda.json" "$WORK/attribution-cpu.json")"
+else
+  record FAIL "attribution $DEVICE" "a verdict is missing" "$WORK/attribution-cuda.txt"
+fi
+if [ -s "$WORK/verdict-cuda-1.json" ] && [ -s "$WORK/verdict-cpu.json" ]; then
+  record INFO "exact patch $DEVICE" "vs cpu: $(patch_difference "$WORK/verdict-cuda-1.json" "$WORK/verdict-cpu.json")"
+fi
+fi
+
+if want f; then
 TAIL_LINES=14 run_step "f. generation benchmark, $DEVICE" 240 "$WORK/bench.txt" bench
 record "$(status_of $STEP_RC)" "generation $DEVICE" "$(grep -E "^(float32|bfloat16):" "$WORK/bench.txt" | tr '\n' ';') ($(timing))" "$WORK/bench.txt"
+fi
 
 # g. The summary, last, so it is what the run's output ends with.
 {
