@@ -24,7 +24,6 @@ using incident::ProbeKind;
 
 namespace {
 
-constexpr const char* kNotImplemented = "not implemented in this build";
 constexpr const char* kNotSelected = "not selected";
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -232,9 +231,6 @@ Investigation investigate(const fs::path& incident_path, const InvestigateOption
     const std::string name(incident::kProbeKindNames.name(entry.kind));
     if (std::find(chosen.begin(), chosen.end(), entry.kind) == chosen.end()) {
       record.reason = kNotSelected;
-    } else if (entry.run == nullptr) {
-      record.reason = kNotImplemented;
-      util::log_info("investigate: " + name + ": skipped (" + kNotImplemented + ")");
     } else {
       ProbeBudget budget;
       if (entry.samples) {

@@ -1,5 +1,5 @@
 // probes: the one registry table. Adding a probe is one file defining run_<probe> (declared in
-// probe.h) and its function here in place of nullptr.
+// probe.h) and its row here.
 #include "forensics/probes/probe.h"
 
 namespace forensics::probes {

@@ -58,10 +58,10 @@ using ProbeFunction = void (*)(const ProbeContext& context, const ProbeBudget& b
                                ProbeOutput& output);
 
 /// One row of the registry. A probe is one file (src/probes/<name>.cc) defining its function,
-/// plus its row here; a row without a function is recorded as skipped.
+/// plus its row here.
 struct ProbeEntry {
   incident::ProbeKind kind;
-  ProbeFunction run;  // nullptr: not implemented in this build
+  ProbeFunction run;
   bool samples = false;  // draws samples per condition (takes the --budget / --samples budget)
 };
 
