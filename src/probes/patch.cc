@@ -259,25 +259,18 @@ void run_patch(const ProbeContext& context, const ProbeBudget& /*budget: patchin
     place_position(std::move(position), kind, message, {begin, end});
   }
 
-  runtime::PatchingResult patched;
-  const auto gap_of = [](double clean, double corrupted) { return clean - corrupted; };
-  // Measure the two unpatched runs first: without a gap there is nothing to patch.
-  {
-    runtime::PatchingInput unpatched = input;
-    unpatched.denoising = unpatched.noising = false;
-    patched = runtime::patch_activations(context.model, unpatched);
-  }
-  const double gap = gap_of(patched.clean_metric, patched.corrupted_metric);
-  const bool localizable = std::abs(gap) >= kMinimumGap;
   const double exact_flops = exact_cost_flops(context.model, input, alignment);
   const bool attribution = options.method == incident::PatchMethod::kAttribution ||
                            (options.method == incident::PatchMethod::kAuto && exact_flops > kExactBudgetFlops);
+  // One call measures the unpatched runs and, when they differ enough, every cell.
+  runtime::PatchingInput first = input;
+  first.minimum_gap = kMinimumGap;
+  if (attribution) first.method = runtime::PatchingMethod::kAttribution;
+  runtime::PatchingResult patched = runtime::patch_activations(context.model, first);
+  const double gap = patched.clean_metric - patched.corrupted_metric;
+  const bool localizable = std::abs(gap) >= kMinimumGap;
   Json confirmed = Json::array();
-  if (localizable && !attribution) patched = runtime::patch_activations(context.model, input);
   if (localizable && attribution) {
-    runtime::PatchingInput estimate = input;
-    estimate.method = runtime::PatchingMethod::kAttribution;
-    patched = runtime::patch_activations(context.model, estimate);
     runtime::PatchingInput check = input;
     check.only = top_cells(patched);
     const runtime::PatchingResult exact = runtime::patch_activations(context.model, check);

@@ -4,6 +4,7 @@
 #include "forensics/runtime/patching.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <set>
@@ -450,6 +451,7 @@ PatchingResult patch_activations(const Model& model, const PatchingInput& input)
     result.clean_metric = clean.metric;
     result.corrupted_metric = corrupted.metric;
     result.forward_passes = 2;  // each with its backward pass
+    if (std::abs(clean.metric - corrupted.metric) < input.minimum_gap) return result;
     if (input.denoising) {
       result.denoising = empty_grid();
       attribute(input, turns, corrupted, clean, /*target_is_clean=*/false, *result.denoising);
@@ -467,6 +469,7 @@ PatchingResult patch_activations(const Model& model, const PatchingInput& input)
   result.clean_metric = clean.metric;
   result.corrupted_metric = corrupted.metric;
   result.forward_passes = 4;
+  if (std::abs(clean.metric - corrupted.metric) < input.minimum_gap) return result;
   if (input.denoising) {
     result.denoising = empty_grid();
     Patcher(model, input, turns, corrupted, clean, result).run(*result.denoising, /*target_is_clean=*/false);

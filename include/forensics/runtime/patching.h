@@ -53,6 +53,9 @@ struct PatchingInput {
   /// Patched cells per batch (each takes one row per continuation).
   std::int64_t cells_per_batch = 16;
   PatchingMethod method = PatchingMethod::kExact;
+  /// When |clean metric - corrupted metric| is below this, no cell is run (no grids come back):
+  /// a normalized effect would divide by rounding noise.
+  double minimum_gap = 0;
   /// Exact only: run just these cells; the others keep metric NaN. Empty: every cell.
   std::vector<PatchingCell> only;
 };
