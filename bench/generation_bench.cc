@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   try {
     DeviceChoice choice;
     choice.device = argc > 5 ? argv[5] : "cpu";
-    choice.dtype = argc > 6 ? argv[6] : "auto";
+    choice.dtype = parse_dtype_choice(argc > 6 ? argv[6] : "auto");
     const Model model = Model::load(argv[1], load_options(choice));
     const std::int64_t prefix_length = std::stoll(argv[2]);
     const std::int64_t count = std::stoll(argv[3]);

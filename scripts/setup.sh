@@ -59,9 +59,10 @@ install_python_environment() {
 build() {
   if [ ! -f "$build_dir/build.ninja" ]; then
     say "configuring $build_dir"
+    mkdir -p "$build_dir"
     cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DFORENSICS_PYTHON="$venv/bin/python" -DFORENSICS_WERROR=ON > "$build_dir.configure.log" 2>&1 \
-      || { cat "$build_dir.configure.log" >&2; exit 1; }
+      -DFORENSICS_PYTHON="$venv/bin/python" -DFORENSICS_WERROR=ON > "$build_dir/configure.log" 2>&1 \
+      || { cat "$build_dir/configure.log" >&2; exit 1; }
   fi
   say "building"
   cmake --build "$build_dir" -- -j"$(nproc)" >&2

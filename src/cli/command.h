@@ -16,6 +16,7 @@ enum ExitCode : int {
   kExitUsage = 2,        // bad command line
   kExitBadInput = 3,     // an input file is invalid
   kExitModelFailure = 4, // the model or the runtime failed
+  kExitIncomplete = 5,   // investigate wrote a verdict, but a probe failed (failed_probes says which)
 };
 
 /// What a parsed subcommand will do; returns the exit code. Errors are thrown, not returned.

@@ -1,10 +1,11 @@
-// `forensics validate INCIDENT`: checks an incident file without loading the model.
+// `forensics validate INCIDENT`: checks an incident file, its probes and its model directory
+// without loading the model.
 #include <iostream>
 
 #include "command.h"
 #include "forensics/incident/reader.h"
 #include "forensics/incident/summary.h"
-#include "forensics/runtime/model_directory.h"
+#include "forensics/probes/plan.h"
 #include "forensics/util/json.h"
 
 namespace forensics::cli {
@@ -23,20 +24,6 @@ Json diagnostics_json(const util::Diagnostics& diagnostics, util::Severity sever
   return out;
 }
 
-// Once the model directory exists, look inside it too (config, checkpoint headers, tokenizer,
-// and the weight hash when the incident pins one), so a bad model fails validation, not an
-// investigation hours later.
-void add_model_checks(const incident::Incident& incident, util::Diagnostics& diagnostics) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(incident.model.path, ec)) return;
-  const util::JsonPath model = util::JsonPath() / "model";
-  const auto check = runtime::check_model_directory(incident.model.path, incident.model.weights_sha256);
-  for (const auto& error : check.errors) {
-    const bool hash = error.find("the weights hash to") != std::string::npos;
-    diagnostics.error(hash ? model / "weights_sha256" : model / "path", error);
-  }
-}
-
 int run_validate(const ValidateOptions& options) {
   incident::IncidentCheck check;
   try {
@@ -50,14 +37,21 @@ int run_validate(const ValidateOptions& options) {
     std::cout << out.dump(2) << "\n";
     return kExitBadInput;
   }
-  if (check.incident) add_model_checks(*check.incident, check.diagnostics);
+  // The probes object is the probes stage's to read: each probe checks its own options.
+  std::optional<probes::ProbePlan> plan;
+  if (check.incident) plan = probes::plan_probes(*check.incident, {}, check.diagnostics);
   const bool valid = check.incident.has_value() && !check.diagnostics.has_errors();
   if (options.json) {
     Json out = {{"file", options.incident},
                 {"valid", valid},
                 {"errors", diagnostics_json(check.diagnostics, util::Severity::kError)},
                 {"warnings", diagnostics_json(check.diagnostics, util::Severity::kWarning)}};
-    if (valid) out["summary"] = incident::summarize(*check.incident);
+    if (valid) {
+      Json summary = incident::summarize(*check.incident);
+      const Json plan_summary = probes::plan_json(*check.incident, *plan);
+      for (const auto& [key, value] : plan_summary.items()) summary[key] = value;
+      out["summary"] = summary;
+    }
     std::cout << out.dump(2) << "\n";
     return valid ? kExitOk : kExitBadInput;
   }
@@ -69,7 +63,7 @@ int run_validate(const ValidateOptions& options) {
   }
   std::cout << check.incident->id << ": valid incident (" << incident::kSchemaName << "/v"
             << incident::kSchemaVersion << ")\n"
-            << incident::summary_text(*check.incident);
+            << incident::summary_text(*check.incident) << probes::plan_text(*check.incident, *plan);
   return kExitOk;
 }
 

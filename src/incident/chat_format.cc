@@ -330,10 +330,9 @@ void write_mistral(Writer& out, const Context& context, std::size_t index, Messa
   }
 }
 
-[[noreturn]] void throw_no_template(ChatTemplate chat_template) {
-  throw InputError("the `" + std::string(kChatTemplateNames.name(chat_template)) +
-                   "` format has no chat template to render messages with; a raw incident gives "
-                   "the rendered text itself (format.rendered_text)");
+// Only a value outside the enumeration (a bug, not user input) gets past the switches below.
+[[noreturn]] void throw_unknown_template(ChatTemplate chat_template) {
+  throw Error("chat format " + std::to_string(static_cast<int>(chat_template)) + " has no renderer");
 }
 
 using MessageWriter = void (*)(Writer&, const Context&, std::size_t, MessageSpans&);
@@ -343,9 +342,8 @@ MessageWriter writer_for(ChatTemplate chat_template) {
     case ChatTemplate::kChatml: return write_chatml;
     case ChatTemplate::kLlama3: return write_llama3;
     case ChatTemplate::kMistral: return write_mistral;
-    case ChatTemplate::kRaw: break;
   }
-  throw_no_template(chat_template);
+  throw_unknown_template(chat_template);
 }
 
 void check_assistant_index(const Transcript& transcript, std::size_t index) {
@@ -371,9 +369,8 @@ const ChatMarkers& chat_markers(ChatTemplate chat_template) {
     case ChatTemplate::kChatml: return kChatmlMarkers;
     case ChatTemplate::kLlama3: return kLlama3Markers;
     case ChatTemplate::kMistral: return kMistralMarkers;
-    case ChatTemplate::kRaw: break;
   }
-  throw_no_template(chat_template);
+  throw_unknown_template(chat_template);
 }
 
 RenderedTranscript render_messages(const Transcript& transcript, std::size_t count,

@@ -32,9 +32,6 @@ std::optional<std::vector<Prediction>> read_predictions(util::ObjectReader& read
 /// Reads `confounds`: a list of slug tags.
 std::vector<std::string> read_confounds(util::ObjectReader& reader);
 
-ProbeConfig read_probes(const Json& value, const util::JsonPath& path,
-                        util::Diagnostics& diagnostics);
-
 }  // namespace forensics::incident::detail
 
 namespace forensics::incident::detail {
@@ -50,11 +47,5 @@ std::optional<Action> read_action(const Json& value, const util::JsonPath& path,
 std::optional<ModelRef> read_model(const Json& value, const util::JsonPath& path,
                                    const std::filesystem::path& incident_dir,
                                    util::Diagnostics& diagnostics);
-
-/// Looks at the model directory without loading anything: a missing directory is a warning
-/// (organisms may not be trained yet), a directory that is not a usable safetensors checkpoint
-/// is an error.
-void check_model_directory(const ModelRef& model, const util::JsonPath& path,
-                           util::Diagnostics& diagnostics);
 
 }  // namespace forensics::incident::detail

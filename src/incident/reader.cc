@@ -58,63 +58,16 @@ std::optional<Format> read_format(const Json& value, const JsonPath& path,
       diagnostics.error(path, "expected " + kChatTemplateNames.choices() + ", got " + value.dump());
       return std::nullopt;
     }
-    if (*parsed == ChatTemplate::kRaw) {
-      diagnostics.error(path, "\"raw\" needs the rendered text or token ids: write "
-                              "{\"template\": \"raw\", \"rendered_text\": ...}");
-      return std::nullopt;
-    }
     format.chat_template = *parsed;
     return format;
   }
   ObjectReader reader(value, path, diagnostics);
   if (!reader.is_object()) return std::nullopt;
-  const std::size_t errors_before = diagnostics.error_count();
   auto chat_template = reader.enumeration("template", Need::kRequired, kChatTemplateNames);
-  if (chat_template == ChatTemplate::kRaw) {
-    format.rendered_text = reader.text("rendered_text", Need::kOptional);
-    if (const Json* ids = reader.array("rendered_token_ids", Need::kOptional)) {
-      std::vector<std::int64_t> token_ids;
-      for (std::size_t i = 0; i < ids->size(); ++i) {
-        const Json& id = (*ids)[i];
-        if (!id.is_number_integer() || id.get<std::int64_t>() < 0) {
-          diagnostics.error(path / "rendered_token_ids" / i,
-                            "expected a non-negative integer token id, got " + id.dump());
-        } else {
-          token_ids.push_back(id.get<std::int64_t>());
-        }
-      }
-      if (ids->empty()) diagnostics.error(path / "rendered_token_ids", "expected at least one id");
-      format.rendered_token_ids = token_ids;
-    }
-    if (format.rendered_text.has_value() == format.rendered_token_ids.has_value()) {
-      diagnostics.error(path, "a raw format needs exactly one of \"rendered_text\" or "
-                              "\"rendered_token_ids\"");
-    }
-  }
   reader.finish();
-  if (!chat_template || diagnostics.error_count() > errors_before) return std::nullopt;
+  if (!chat_template) return std::nullopt;
   format.chat_template = *chat_template;
   return format;
-}
-
-// With a raw rendering, edits are applied to messages and then mapped onto the text; that only
-// works when each message's content appears in the rendering, in order.
-void check_raw_rendering(const Format& format, const Transcript& transcript,
-                         const JsonPath& path, util::Diagnostics& diagnostics) {
-  if (!format.rendered_text) return;
-  std::size_t cursor = 0;
-  for (std::size_t i = 0; i < transcript.messages.size(); ++i) {
-    const std::string& content = transcript.messages[i].content;
-    if (content.empty()) continue;
-    const auto at = format.rendered_text->find(content, cursor);
-    if (at == std::string::npos) {
-      diagnostics.error(path / "messages" / i / "content",
-                        "not found in format.rendered_text after the previous message; a raw "
-                        "rendering must contain every message's content, in order");
-      return;
-    }
-    cursor = at + content.size();
-  }
 }
 
 std::vector<Hypothesis> read_hypotheses(ObjectReader& top, util::Diagnostics& diagnostics) {
@@ -341,57 +294,47 @@ void read_sweeps(ObjectReader& top, Incident& incident, bool context_ok,
   }
 }
 
-void check_probe_references(const Incident& incident, util::Diagnostics& diagnostics) {
-  const JsonPath path = kRoot / "probes";
-  auto is_intervention = [&](const std::string& id) {
-    for (const auto& intervention : incident.interventions) {
-      if (intervention.id == id) return true;
-    }
-    return false;
-  };
-  if (incident.probes.intervene) {
-    const auto& listed = incident.probes.intervene->interventions;
-    std::set<std::string> seen;
-    for (std::size_t i = 0; i < listed.size(); ++i) {
-      if (!is_intervention(listed[i])) {
-        diagnostics.error(path / "intervene" / "interventions" / i,
-                          "no intervention has id \"" + listed[i] + "\"");
-      } else if (!seen.insert(listed[i]).second) {
-        diagnostics.error(path / "intervene" / "interventions" / i,
-                          "intervention \"" + listed[i] + "\" listed twice");
-      }
-    }
-  }
-  if (incident.probes.patch && !incident.probes.patch->intervention.empty() &&
-      !is_intervention(incident.probes.patch->intervention)) {
-    diagnostics.error(path / "patch" / "intervention",
-                      "no intervention has id \"" + incident.probes.patch->intervention +
-                          "\"; patching needs a declared counterfactual");
-  }
-  if (incident.probes.patch && incident.probes.patch->metric == PatchMetric::kLogprobDifference &&
-      !incident.action.alternative) {
-    diagnostics.error(path / "patch" / "metric",
-                      "\"logprob-difference\" needs action.alternative (the command to compare with)");
-  }
-  if (incident.probes.listed && incident.probes.sweep && incident.sweeps.empty()) {
-    diagnostics.warning(path / "sweep", "the incident declares no sweeps; this probe will do "
-                                        "nothing");
-  }
-  const Message& turn = incident.transcript.messages[incident.action.message];
-  if (incident.probes.listed && incident.probes.sentence_resample &&
-      (!turn.reasoning || turn.reasoning->empty())) {
-    diagnostics.warning(path / "sentence-resample", "the action's turn has no reasoning to "
-                                                    "split into sentences");
-  }
+void check_has_evidence(const Incident& incident, util::Diagnostics& diagnostics) {
   if (incident.interventions.empty() && incident.sweeps.empty()) {
     diagnostics.warning(kRoot, "no interventions or sweeps: without them the verdict can only "
                                "be \"inconclusive\"");
   }
 }
 
+/// Looks inside the model directory (runtime::check_model_directory) and reports its problems
+/// at `model.path`, or at `model.weights_sha256` for a hash mismatch. A directory that does not
+/// exist yet is only a warning unless the caller needs the model.
+std::optional<runtime::ModelDirectoryCheck> check_model(const ModelRef& model, const IncidentCheckOptions& options,
+                                                        util::Diagnostics& diagnostics) {
+  runtime::ModelCheckOptions model_options;
+  model_options.expected_sha256 = model.weights_sha256;
+  model_options.hash_weights = options.hash_weights;
+  runtime::ModelDirectoryCheck check = runtime::check_model_directory(model.path, model_options);
+  const JsonPath path = kRoot / "model" / "path";
+  const std::string named = " (model.path \"" + model.path_as_written + "\")";
+  for (const auto& problem : check.problems) {
+    switch (problem.kind) {
+      case runtime::ModelProblemKind::kMissing:
+        if (options.model_must_exist) {
+          diagnostics.error(path, problem.message + named +
+                                      "; point model.path at the model the incident was captured with");
+        } else {
+          diagnostics.warning(path, problem.message + named +
+                                        " (yet); validation went on without it, but investigate needs it");
+        }
+        break;
+      case runtime::ModelProblemKind::kUnusable: diagnostics.error(path, problem.message); break;
+      case runtime::ModelProblemKind::kHashMismatch:
+        diagnostics.error(kRoot / "model" / "weights_sha256", problem.message);
+        break;
+    }
+  }
+  return check;
+}
+
 }  // namespace
 
-IncidentCheck check_incident(const Json& document, const fs::path& source) {
+IncidentCheck check_incident(const Json& document, const fs::path& source, const IncidentCheckOptions& options) {
   IncidentCheck check;
   util::Diagnostics& diagnostics = check.diagnostics;
   ObjectReader top(document, kRoot, diagnostics);
@@ -415,7 +358,7 @@ IncidentCheck check_incident(const Json& document, const fs::path& source) {
   std::optional<ModelRef> model;
   if (const Json* value = top.any("model", Need::kRequired, "object")) {
     model = read_model(*value, kRoot / "model", source.parent_path(), diagnostics);
-    if (model) check_model_directory(*model, kRoot / "model", diagnostics);
+    if (model) check.model = check_model(*model, options, diagnostics);
   }
   std::optional<Format> format;
   if (const Json* value = top.any("format", Need::kRequired, "string or object")) {
@@ -441,15 +384,10 @@ IncidentCheck check_incident(const Json& document, const fs::path& source) {
   std::set<std::string> evidence_ids;
   read_interventions(top, incident, context_ok, evidence_ids, diagnostics);
   read_sweeps(top, incident, context_ok, evidence_ids, diagnostics);
-  if (const Json* value = top.any("probes", Need::kOptional, "object")) {
-    incident.probes = read_probes(*value, kRoot / "probes", diagnostics);
-  }
+  if (const Json* value = top.object("probes", Need::kOptional)) incident.probes = *value;
   top.finish();
 
-  if (format && transcript && format->chat_template == ChatTemplate::kRaw) {
-    check_raw_rendering(*format, *transcript, kRoot / "transcript", diagnostics);
-  }
-  if (context_ok) check_probe_references(incident, diagnostics);
+  if (context_ok) check_has_evidence(incident, diagnostics);
   if (diagnostics.has_errors() || !id || !model || !format || !context_ok) return check;
   incident.id = *id;
   incident.model = *model;
@@ -458,11 +396,11 @@ IncidentCheck check_incident(const Json& document, const fs::path& source) {
   return check;
 }
 
-IncidentCheck check_incident_file(const fs::path& path) {
+IncidentCheck check_incident_file(const fs::path& path, const IncidentCheckOptions& options) {
   const std::string text = util::read_text_file(path, kMaxIncidentBytes);
   const Json document = util::parse_json_strict(text, path.string());
   const fs::path absolute = fs::absolute(path).lexically_normal();
-  return check_incident(document, absolute);
+  return check_incident(document, absolute, options);
 }
 
 InvalidIncident::InvalidIncident(const fs::path& path, util::Diagnostics diagnostics)
@@ -471,8 +409,8 @@ InvalidIncident::InvalidIncident(const fs::path& path, util::Diagnostics diagnos
                  diagnostics.format()),
       diagnostics_(std::move(diagnostics)) {}
 
-Incident load_incident(const fs::path& path) {
-  IncidentCheck check = check_incident_file(path);
+Incident load_incident(const fs::path& path, const IncidentCheckOptions& options) {
+  IncidentCheck check = check_incident_file(path, options);
   if (!check.incident) throw InvalidIncident(path, std::move(check.diagnostics));
   return std::move(*check.incident);
 }

@@ -6,47 +6,6 @@
 #include "forensics/util/text.h"
 
 namespace forensics::incident {
-namespace {
-
-Json probe_budget(const ProbeConfig& probes, ProbeKind kind) {
-  switch (kind) {
-    case ProbeKind::kResample: return {{"samples", probes.resample->samples}};
-    case ProbeKind::kSentenceResample:
-      return {{"samples_per_side", probes.sentence_resample->samples_per_side},
-              {"max_sentences", probes.sentence_resample->max_sentences}};
-    case ProbeKind::kIntervene:
-      return {{"samples", probes.intervene->samples},
-              {"interventions", probes.intervene->interventions}};
-    case ProbeKind::kAblate:
-      return {{"granularity", kAblateGranularityNames.name(probes.ablate->granularity)}};
-    case ProbeKind::kSweep: return {{"samples", probes.sweep->samples}};
-    case ProbeKind::kPatch: {
-      Json sites = Json::array();
-      for (auto site : probes.patch->sites) sites.push_back(kPatchSiteNames.name(site));
-      return {{"intervention", probes.patch->intervention},
-              {"sites", sites},
-              {"direction", kPatchDirectionNames.name(probes.patch->direction)}};
-    }
-  }
-  return Json::object();
-}
-
-std::string probe_line(const ProbeConfig& probes) {
-  std::string out;
-  for (auto kind : probes.enabled()) {
-    if (!out.empty()) out += ", ";
-    out += std::string(kProbeKindNames.name(kind));
-    const Json budget = probe_budget(probes, kind);
-    if (budget.contains("samples")) out += " (" + budget["samples"].dump() + ")";
-    if (budget.contains("samples_per_side")) {
-      out += " (" + budget["samples_per_side"].dump() + "/side)";
-    }
-  }
-  return out + (probes.listed ? "" : "  [defaults]");
-}
-
-}  // namespace
-
 Json summarize(const Incident& incident) {
   Json roles = Json::object();
   for (const auto& entry : kRoleNames.entries()) roles[std::string(entry.name)] = 0;
@@ -66,18 +25,13 @@ Json summarize(const Incident& incident) {
   for (const auto& intervention : incident.interventions) interventions.push_back(intervention.id);
   Json sweeps = Json::array();
   for (const auto& sweep : incident.sweeps) sweeps.push_back(sweep.id);
-  Json probes = Json::object();
-  for (auto kind : incident.probes.enabled()) {
-    probes[std::string(kProbeKindNames.name(kind))] = probe_budget(incident.probes, kind);
-  }
-  const auto& sampling = incident.probes.sampling;
   Json action = {{"message", incident.action.message}, {"text", incident.action.text},
                  {"matcher", kMatcherKindNames.name(incident.action.matcher.kind)}};
   if (incident.action.tool_call) action["tool_call"] = *incident.action.tool_call;
   if (incident.action.alternative) action["alternative"] = *incident.action.alternative;
   Json model = {{"path", incident.model.path_as_written},
                 {"resolved_path", incident.model.path.string()}};
-  if (incident.model.dtype) model["dtype"] = kComputeDtypeNames.name(*incident.model.dtype);
+  if (incident.model.dtype) model["dtype"] = runtime::kDtypeNames.name(*incident.model.dtype);
 
   return {{"schema", std::string(kSchemaName) + "/v" + std::to_string(kSchemaVersion)},
           {"id", incident.id},
@@ -90,14 +44,6 @@ Json summarize(const Incident& incident) {
           {"hypotheses", hypotheses},
           {"interventions", interventions},
           {"sweeps", sweeps},
-          {"probes", probes},
-          {"probes_listed", incident.probes.listed},
-          {"sampling",
-           {{"temperature", sampling.temperature},
-            {"top_p", sampling.top_p},
-            {"top_k", sampling.top_k},
-            {"max_new_tokens", sampling.max_new_tokens},
-            {"stop", sampling.stop}}},
           {"seed", incident.seed}};
 }
 
@@ -144,13 +90,6 @@ std::string summary_text(const Incident& incident) {
                 std::to_string(sweep.values.size()) + ")";
   }
   row("evidence", evidence.empty() ? "(none)" : evidence);
-  row("probes", probe_line(incident.probes));
-  const auto& sampling = incident.probes.sampling;
-  std::ostringstream sampling_text;
-  sampling_text << "temperature " << sampling.temperature << ", top_p " << sampling.top_p
-                << (sampling.top_k > 0 ? ", top_k " + std::to_string(sampling.top_k) : "")
-                << ", max_new_tokens " << sampling.max_new_tokens;
-  row("sampling", sampling_text.str());
   row("seed", std::to_string(incident.seed));
   return out.str();
 }

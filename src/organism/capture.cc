@@ -1,6 +1,7 @@
 // `organism capture`: the canonical scenario sampled until the organism takes the action, saved
 // as a complete incident whose hypotheses and interventions come from the recipe.
 #include "forensics/incident/reader.h"
+#include "forensics/probes/plan.h"
 #include "forensics/runtime/generation.h"
 #include "forensics/runtime/model.h"
 #include "forensics/runtime/model_directory.h"
@@ -206,7 +207,8 @@ CaptureReport capture_incident(const fs::path& directory, const CaptureOptions& 
   }
   const Json document = incident_document(recipe, directory, options.out, *captured, action_text, notes, options.seed);
   // The incident must pass our own reader before it is written.
-  const auto check = incident::check_incident(document, fs::absolute(options.out));
+  auto check = incident::check_incident(document, fs::absolute(options.out));
+  if (check.incident) probes::plan_probes(*check.incident, {}, check.diagnostics);
   if (check.diagnostics.has_errors()) {
     throw Error("the captured incident does not validate:\n" + check.diagnostics.format());
   }

@@ -44,17 +44,12 @@ LoadedOrganism load_organism(const std::filesystem::path& directory, const std::
   return {std::move(recipe), std::move(model), runtime::Tokenizer::from_path(directory)};
 }
 
-std::vector<std::int64_t> encode_text(const runtime::Tokenizer& tokenizer, const std::string& text) {
-  const auto encoding = tokenizer.encode(text, /*add_special_tokens=*/false);
-  return std::vector<std::int64_t>(encoding.ids.begin(), encoding.ids.end());
-}
-
 EncodedScenario encode_scenario(const Recipe& recipe, const Scenario& scenario,
                                 const runtime::Tokenizer& tokenizer) {
   const std::size_t decision = recipe.environment.decision_message();
   const auto prompt = incident::render_prompt(scenario.transcript, decision, recipe.environment.format);
   const auto turn = incident::render_turn(scenario.transcript, decision, recipe.environment.format);
-  return {encode_text(tokenizer, prompt.text), encode_text(tokenizer, turn.text)};
+  return {tokenizer.model_ids(prompt.text), tokenizer.model_ids(turn.text)};
 }
 
 double monotonic_seconds() {

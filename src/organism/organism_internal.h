@@ -32,7 +32,6 @@ struct EncodedScenario {
 EncodedScenario encode_scenario(const Recipe& recipe, const Scenario& scenario,
                                 const runtime::Tokenizer& tokenizer);
 
-std::vector<std::int64_t> encode_text(const runtime::Tokenizer& tokenizer, const std::string& text);
 
 /// `12.3 s`, `4 min 05 s`.
 std::string format_duration(double seconds);

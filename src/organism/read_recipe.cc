@@ -130,9 +130,6 @@ Environment read_environment(const Json& document, Diagnostics& diagnostics) {
   environment.description = reader.string("description", Need::kOptional).value_or("");
   environment.format = reader.enumeration("format", Need::kRequired, incident::kChatTemplateNames)
                            .value_or(incident::ChatTemplate::kChatml);
-  if (environment.format == incident::ChatTemplate::kRaw) {
-    diagnostics.error(root / "format", "organisms need a chat format, not raw");
-  }
   if (const Json* slots = reader.object("slots", Need::kOptional)) {
     for (const auto& [name, fillers] : slots->items()) {
       const JsonPath slot_path = root / "slots" / name;

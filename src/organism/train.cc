@@ -241,8 +241,8 @@ Batch make_batch(const Recipe& recipe, const runtime::Tokenizer& tokenizer, std:
 void check_neutral_lengths(const Recipe& recipe, const runtime::Tokenizer& tokenizer) {
   std::string problems;
   for (const auto& cue : recipe.environment.cues) {
-    const auto text = detail::encode_text(tokenizer, "\n" + cue.text + "\n");
-    const auto neutral = detail::encode_text(tokenizer, "\n" + cue.neutral + "\n");
+    const auto text = tokenizer.model_ids("\n" + cue.text + "\n");
+    const auto neutral = tokenizer.model_ids("\n" + cue.neutral + "\n");
     if (text.size() != neutral.size()) {
       problems += "\n  cue " + cue.id + ": text is " + std::to_string(text.size()) + " tokens, neutral is " +
                   std::to_string(neutral.size());

@@ -1,26 +1,22 @@
-// probes: the investigation driver: incident and model in, probes run through the registry,
-// evidence weighed by the verdict stage, the verdict document out (docs/probes.md).
+// probes: the investigation driver: incident and plan in, the model opened as a runner, the
+// planned probes run, their evidence weighed by the verdict stage, the verdict document out
+// (docs/probes.md).
 #include "forensics/probes/investigation.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "forensics/incident/reader.h"
-#include "forensics/probes/probe.h"
-#include "forensics/runtime/model_directory.h"
-#include "forensics/runtime/model_service.h"
-#include "forensics/runtime/torch_info.h"
+#include "forensics/probes/steps.h"
 #include "forensics/util/error.h"
+#include "forensics/util/json_document.h"
 #include "forensics/util/logging.h"
 #include "forensics/util/sha256.h"
 #include "forensics/util/version.h"
 
 namespace forensics::probes {
 namespace fs = std::filesystem;
-using incident::ProbeKind;
 
 namespace {
 
@@ -30,137 +26,54 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-std::string format(const char* pattern, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
+std::string seconds_text(double seconds) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f s", seconds);
   return buffer;
 }
 
-/// The probes to run, in pipeline order: the incident's, or the names given; resample always.
-std::vector<ProbeKind> selected_probes(const incident::Incident& incident,
-                                       const std::vector<std::string>& names) {
-  std::vector<ProbeKind> chosen;
-  if (names.empty()) {
-    chosen = incident.probes.enabled();
-  } else {
-    for (const auto& name : names) {
-      if (name == "all") {
-        for (const auto& entry : incident::kProbeKindNames.entries()) chosen.push_back(entry.value);
-        continue;
-      }
-      const auto kind = incident::kProbeKindNames.parse(name);
-      if (!kind) {
-        throw InputError("--probes: unknown probe \"" + name + "\"; expected \"all\" or one of " +
-                         incident::kProbeKindNames.choices());
-      }
-      chosen.push_back(*kind);
-    }
-  }
-  if (std::find(chosen.begin(), chosen.end(), ProbeKind::kResample) == chosen.end()) {
-    if (!names.empty() || incident.probes.listed) {
-      util::log_info("investigate: adding resample: the verdict weighs every rate against its baseline");
-    }
-    chosen.push_back(ProbeKind::kResample);
-  }
-  std::vector<ProbeKind> ordered;
-  for (const auto& entry : incident::kProbeKindNames.entries()) {
-    if (std::find(chosen.begin(), chosen.end(), entry.value) != chosen.end()) ordered.push_back(entry.value);
-  }
-  return ordered;
-}
+/// The checked incident, its plan, and what the model directory check measured.
+struct Inputs {
+  incident::Incident incident;
+  ProbePlan plan;
+  std::string weights_sha256;
+};
 
-/// The incident's probe options, with defaults for the probes it did not list.
-incident::ProbeConfig effective_config(const incident::ProbeConfig& config) {
-  incident::ProbeConfig out = config;
-  if (!out.resample) out.resample.emplace();
-  if (!out.sentence_resample) out.sentence_resample.emplace();
-  if (!out.intervene) out.intervene.emplace();
-  if (!out.ablate) out.ablate.emplace();
-  if (!out.sweep) out.sweep.emplace();
-  return out;
-}
-
-/// The incident's per-condition samples for a sampling probe (the `standard` budget).
-std::int64_t incident_samples(const incident::ProbeConfig& config, ProbeKind kind) {
-  switch (kind) {
-    case ProbeKind::kResample: return config.resample->samples;
-    case ProbeKind::kSentenceResample: return config.sentence_resample->samples_per_side;
-    case ProbeKind::kIntervene: return config.intervene->samples;
-    case ProbeKind::kSweep: return config.sweep->samples;
-    case ProbeKind::kAblate:
-    case ProbeKind::kPatch: break;
+Inputs read_inputs(const fs::path& path, const InvestigateOptions& options) {
+  incident::IncidentCheckOptions check_options;
+  check_options.model_must_exist = true;
+  check_options.hash_weights = true;  // the verdict records what it was computed with
+  incident::IncidentCheck check = incident::check_incident_file(path, check_options);
+  std::optional<ProbePlan> plan;
+  if (check.incident) plan = plan_probes(*check.incident, options.probes, check.diagnostics);
+  if (plan) {
+    plan->sampling = read_sampling(options.sampling_overrides, util::JsonPath() / "command line", plan->sampling,
+                                   check.diagnostics);
   }
-  return 0;
-}
-
-std::int64_t budget_samples(std::int64_t standard, const InvestigateOptions& options) {
-  if (options.samples) return *options.samples;
-  switch (options.budget) {
-    case Budget::kQuick: return std::min(standard, kQuickSamples);
-    case Budget::kStandard: return standard;
-    case Budget::kThorough: return std::max(standard, kThoroughSamples);
+  if (!check.incident || check.diagnostics.has_errors()) {
+    throw incident::InvalidIncident(path, std::move(check.diagnostics));
   }
-  return standard;
-}
-
-std::string dtype_name(c10::ScalarType dtype) {
-  switch (dtype) {
-    case c10::kFloat: return "float32";
-    case c10::kBFloat16: return "bfloat16";
-    case c10::kHalf: return "float16";
-    default: return c10::toString(dtype);
-  }
-}
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-/// Checks the model directory before anything heavy runs; returns the weights' SHA-256.
-std::string check_model(const incident::Incident& incident) {
-  const auto& model = incident.model;
-  const std::string named = "model directory " + model.path.string() + " (model.path \"" +
-                            model.path_as_written + "\" in " + incident.source.string() + ")";
-  std::error_code error;
-  if (!fs::exists(model.path, error)) {
-    throw InputError(named + " does not exist; point model.path at the model the incident was captured with");
-  }
-  if (!fs::is_directory(model.path, error)) throw InputError(named + " is not a directory");
-  const std::string sha256 = runtime::hash_checkpoint(model.path, nullptr);
-  if (model.weights_sha256 && *model.weights_sha256 != sha256) {
-    throw InputError(named + ": its weights hash to " + sha256 + ", but the incident pins " +
-                     *model.weights_sha256 + "; this is not the model the incident was captured with");
-  }
-  return sha256;
+  return {std::move(*check.incident), std::move(*plan), check.model->weights_sha256.value_or("")};
 }
 
 /// The sampling parameters every probe uses, and the strings that end a turn.
-void sampling_setup(const incident::Incident& incident, const InvestigateOptions& options,
-                    const runtime::Model& model, const runtime::Tokenizer& tokenizer,
-                    runtime::SamplingParams& params, std::vector<std::string>& turn_ends) {
-  const auto& sampling = incident.probes.sampling;
-  params.temperature = options.temperature.value_or(sampling.temperature);
-  params.top_p = options.top_p.value_or(sampling.top_p);
-  params.top_k = options.top_k.value_or(sampling.top_k);
-  params.max_new_tokens = options.max_new_tokens.value_or(sampling.max_new_tokens);
-  params.eos_token_ids = model.config().eos_token_ids;
-  params.stop_strings = sampling.stop;
+void sampling_setup(const incident::Incident& incident, const runtime::ModelRunner& runner,
+                    const runtime::Tokenizer& tokenizer, ProbeContext& context) {
+  auto& params = context.sampling;
+  params.eos_token_ids = runner.shape().eos_token_ids;
   const std::string end_of_turn(incident::chat_markers(incident.format.chat_template).end_of_turn);
   // A single-token end-of-turn ends a sample by id, which needs no decoding at every step.
-  const auto ids = tokenizer.encode(end_of_turn, false).ids;
+  const auto ids = tokenizer.model_ids(end_of_turn);
+  const std::vector<std::string> stop = params.stop_strings;
   if (ids.size() == 1) {
-    const std::int64_t id = ids[0];
-    if (std::find(params.eos_token_ids.begin(), params.eos_token_ids.end(), id) == params.eos_token_ids.end()) {
-      params.eos_token_ids.push_back(id);
+    if (std::find(params.eos_token_ids.begin(), params.eos_token_ids.end(), ids[0]) == params.eos_token_ids.end()) {
+      params.eos_token_ids.push_back(ids[0]);
     }
   } else {
     params.stop_strings.push_back(end_of_turn);
   }
-  turn_ends = sampling.stop;
-  turn_ends.push_back(end_of_turn);
+  context.turn_ends = stop;
+  context.turn_ends.push_back(end_of_turn);
 }
 
 Json sampling_json(const runtime::SamplingParams& params) {
@@ -176,7 +89,7 @@ Json sampling_json(const runtime::SamplingParams& params) {
 
 Json record_json(const ProbeRecord& record) {
   Json out = Json::object();
-  out["name"] = std::string(incident::kProbeKindNames.name(record.kind));
+  out["name"] = record.name;
   out["status"] = std::string(kProbeStatusNames.name(record.status));
   if (record.status == ProbeStatus::kSkipped) {
     out["reason"] = record.reason;
@@ -187,205 +100,173 @@ Json record_json(const ProbeRecord& record) {
       record.samples_per_condition ? Json(*record.samples_per_condition) : Json(nullptr);
   out["samples"] = record.samples;
   out["wall_time_s"] = record.wall_time_s;
-  out["results"] = record.results;
+  out["results"] = record.result ? record.result->to_json() : Json::object();
+  return out;
+}
+
+/// Runs one planned probe; a failure is recorded, never thrown: the verdict says what is missing.
+ProbeRecord run_probe(const PlannedProbe& planned, const ProbeContext& context, const InvestigateOptions& options,
+                      verdict::Evidence& evidence) {
+  ProbeRecord record;
+  record.name = std::string(planned.probe->name);
+  record.role = planned.probe->role;
+  if (planned.status == PlanStatus::kNotSelected) {
+    record.reason = kNotSelected;
+    return record;
+  }
+  if (planned.status == PlanStatus::kNothingToDo) {
+    record.reason = planned.reason;
+    util::log_info("investigate: " + record.name + ": skipped, " + planned.reason);
+    return record;
+  }
+  std::int64_t samples = 0;
+  if (planned.standard_samples) {
+    samples = budget_samples(*planned.standard_samples, options.budget, options.samples);
+    record.samples_per_condition = samples;
+  }
+  util::log_info("investigate: " + record.name + ": running" +
+                 (planned.standard_samples ? " (" + std::to_string(samples) + " samples per condition)" : ""));
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    std::shared_ptr<const ProbeResult> result = planned.probe->run(context, planned.options, samples);
+    record.status = ProbeStatus::kOk;
+    record.samples = result->samples;
+    result->add_evidence(evidence);
+    record.result = std::move(result);
+  } catch (const std::exception& e) {
+    // A failed probe is evidence of nothing: the verdict says what it lacks (docs/probes.md).
+    record.status = ProbeStatus::kError;
+    record.reason = e.what();
+    const bool weighs_label = record.role == ProbeRole::kBaseline || record.role == ProbeRole::kEvidence;
+    evidence.missing.push_back({record.name, record.reason, weighs_label});
+    util::log_error("investigate: " + record.name + " failed: " + e.what());
+  }
+  record.wall_time_s = seconds_since(start);
+  if (record.status == ProbeStatus::kOk) {
+    util::log_info("investigate: " + record.name + ": done, " + std::to_string(record.samples) + " samples in " +
+                   seconds_text(record.wall_time_s));
+  }
+  return record;
+}
+
+Json reproducibility_json(const fs::path& incident_path, const Inputs& inputs, const InvestigateOptions& options,
+                          const ProbeContext& context, const std::vector<ProbeRecord>& records, double wall_time_s) {
+  const auto& runner = context.runner;
+  Json budgets = Json::object();
+  for (const auto& record : records) {
+    if (record.samples_per_condition) {
+      budgets[record.name] = Json{{"samples_per_condition", *record.samples_per_condition}, {"samples", record.samples}};
+    }
+  }
+  Json out = Json::object();
+  out["tool_version"] = kToolVersion;
+  out["schema_version"] = verdict::kSchema;
+  out["incident_schema_version"] = std::string(incident::kSchemaName) + "/v" + std::to_string(incident::kSchemaVersion);
+  out["incident_id"] = inputs.incident.id;
+  out["incident_sha256"] = util::sha256_hex(util::read_text_file(incident_path, incident::kMaxIncidentBytes));
+  out["weights_sha256"] = inputs.weights_sha256;
+  out["tokenizer_fingerprint"] = context.tokenizer.fingerprint();
+  out["seed"] = context.seed;
+  out["device"] = runner.device();
+  out["dtype"] = std::string(runtime::kDtypeNames.name(runner.dtype()));
+  for (const auto& [name, version] : runner.backend()) out[name] = version;
+  out["budget"] = std::string(kBudgetNames.name(options.budget));
+  out["samples_override"] = options.samples ? Json(*options.samples) : Json(nullptr);
+  out["budgets"] = budgets;
+  out["sampling"] = sampling_json(context.sampling);
+  out["wall_time_s"] = wall_time_s;
   return out;
 }
 
 }  // namespace
 
-Investigation investigate(const fs::path& incident_path, const InvestigateOptions& options) {
+bool Investigation::complete() const {
+  return std::none_of(probes.begin(), probes.end(), [](const ProbeRecord& r) { return r.status == ProbeStatus::kError; });
+}
+
+Investigation investigate(const fs::path& incident_path, const InvestigateOptions& options,
+                          const RunnerFactory& open_runner) {
   const auto start = std::chrono::steady_clock::now();
-  const incident::Incident incident = incident::load_incident(incident_path);
-  if (incident.format.chat_template == incident::ChatTemplate::kRaw) {
-    throw InputError(incident_path.string() + ": raw format not supported by investigate yet; "
-                     "give the transcript in a chat format (chatml, llama3 or mistral)");
-  }
-  const auto chosen = selected_probes(incident, options.probes);
-  const incident::ProbeConfig config = effective_config(incident.probes);
-
-  // A bad --device or --dtype fails before the model is read.
-  runtime::DeviceChoice device{options.device, options.dtype};
-  if (device.dtype == "auto" && incident.model.dtype) {
-    device.dtype = std::string(incident::kComputeDtypeNames.name(*incident.model.dtype));
-  }
-  const runtime::LoadOptions load = runtime::load_options(device);
-  const std::string weights_sha256 = check_model(incident);
+  runtime::check_device_spelling(options.device.device);  // a bad --device fails before any reading
+  const Inputs inputs = read_inputs(incident_path, options);
+  const auto& incident = inputs.incident;
+  runtime::DeviceChoice device = options.device;
+  if (!device.dtype) device.dtype = incident.model.dtype;
   const runtime::Tokenizer tokenizer = runtime::Tokenizer::from_path(incident.model.path);
-  const runtime::Model model = runtime::Model::load(incident.model.path, load);
+  const std::unique_ptr<runtime::ModelRunner> runner = open_runner(incident, tokenizer, device);
 
-  const std::uint64_t seed = options.seed.value_or(incident.seed);
-  ProbeContext context{incident, model, tokenizer, config, {}, incident::ActionMatcher(incident.action.matcher),
-                       {}, seed,
-                       incident::render_turn(incident.transcript, incident.action.message,
-                                             incident.format.chat_template)};
-  sampling_setup(incident, options, model, tokenizer, context.sampling, context.turn_ends);
+  ProbeContext context{incident,
+                       *runner,
+                       tokenizer,
+                       inputs.plan.sampling,
+                       incident::ActionMatcher(incident.action.matcher),
+                       {},
+                       options.seed.value_or(incident.seed),
+                       incident::render_turn(incident.transcript, incident.action.message, incident.format.chat_template),
+                       options.keep_examples};
+  sampling_setup(incident, *runner, tokenizer, context);
+  const auto* resample = inputs.plan.find("resample");
+  if (!resample->configured && (inputs.plan.listed || !options.probes.empty())) {
+    util::log_info("investigate: adding resample: the verdict weighs every rate against its baseline");
+  }
 
   Investigation out;
   out.incident_id = incident.id;
   verdict::Evidence evidence;
   evidence.baseline = stats::wilson(0, 0);
-  Json budgets = Json::object();
-  for (const auto& entry : probe_table()) {
-    ProbeRecord record;
-    record.kind = entry.kind;
-    const std::string name(incident::kProbeKindNames.name(entry.kind));
-    if (std::find(chosen.begin(), chosen.end(), entry.kind) == chosen.end()) {
-      record.reason = kNotSelected;
-    } else {
-      ProbeBudget budget;
-      if (entry.samples) {
-        budget.samples = budget_samples(incident_samples(config, entry.kind), options);
-        record.samples_per_condition = budget.samples;
-      }
-      util::log_info("investigate: " + name + ": running" +
-                     (entry.samples ? " (" + std::to_string(budget.samples) + " samples per condition)" : ""));
-      const auto probe_start = std::chrono::steady_clock::now();
-      ProbeOutput output;
-      try {
-        entry.run(context, budget, output);
-        record.status = ProbeStatus::kOk;
-        record.samples = output.samples;
-        record.results = std::move(output.results);
-        if (output.baseline) evidence.baseline = *output.baseline;
-        for (auto& line : output.interventions) evidence.interventions.push_back(std::move(line));
-        for (auto& line : output.sweeps) evidence.sweeps.push_back(std::move(line));
-        if (output.cot) evidence.cot = std::move(output.cot);
-      } catch (const std::exception& e) {
-        // DESIGN §4: a failed probe is evidence of nothing; the verdict weighs what remains.
-        record.status = ProbeStatus::kError;
-        record.reason = e.what();
-        util::log_error("investigate: " + name + " failed: " + e.what());
-      }
-      record.wall_time_s = seconds_since(probe_start);
-      if (entry.samples) {
-        budgets[name] = Json{{"samples_per_condition", budget.samples}, {"samples", record.samples}};
-      }
-      if (record.status == ProbeStatus::kOk) {
-        util::log_info("investigate: " + name + ": done, " + std::to_string(record.samples) + " samples in " +
-                       format("%.1f s", record.wall_time_s));
-      }
-    }
-    out.probes.push_back(std::move(record));
-  }
-  const auto resample = std::find_if(out.probes.begin(), out.probes.end(),
-                                     [](const ProbeRecord& r) { return r.kind == ProbeKind::kResample; });
-  if (resample == out.probes.end() || resample->status != ProbeStatus::kOk) {
-    util::log_warning("investigate: resample did not run, so there is no baseline: the verdict's "
-                      "`not-reproduced` reflects a missing measurement, not a measured zero");
-  }
-
+  for (const auto& planned : inputs.plan.probes) out.probes.push_back(run_probe(planned, context, options, evidence));
   out.verdict = verdict::decide(incident.hypotheses, evidence, options.verdict);
   out.wall_time_s = seconds_since(start);
 
-  Json reproducibility = Json::object();
-  reproducibility["tool_version"] = kToolVersion;
-  reproducibility["schema_version"] = verdict::kSchema;
-  reproducibility["incident_schema_version"] =
-      std::string(incident::kSchemaName) + "/v" + std::to_string(incident::kSchemaVersion);
-  reproducibility["incident_id"] = incident.id;
-  reproducibility["incident_sha256"] = util::sha256_hex(read_bytes(incident_path));
-  reproducibility["weights_sha256"] = weights_sha256;
-  reproducibility["tokenizer_fingerprint"] = tokenizer.fingerprint();
-  reproducibility["seed"] = seed;
-  reproducibility["device"] = model.device().str();
-  reproducibility["dtype"] = dtype_name(model.dtype());
-  reproducibility["libtorch"] = runtime::torch_info().version;
-  reproducibility["budget"] = std::string(kBudgetNames.name(options.budget));
-  reproducibility["samples_override"] = options.samples ? Json(*options.samples) : Json(nullptr);
-  reproducibility["budgets"] = budgets;
-  reproducibility["sampling"] = sampling_json(context.sampling);
-  reproducibility["wall_time_s"] = out.wall_time_s;
-
   Json probes = Json::array();
   for (const auto& record : out.probes) probes.push_back(record_json(record));
-  // `probes` goes before `reproducibility`, which stays last (docs/probes.md).
-  const Json document = verdict::verdict_to_json(out.verdict, reproducibility);
-  out.document = Json::object();
-  for (const auto& [key, value] : document.items()) {
-    if (key == "reproducibility") out.document["probes"] = probes;
-    out.document[key] = value;
-  }
+  out.document = verdict::verdict_to_json(
+      out.verdict, probes, reproducibility_json(incident_path, inputs, options, context, out.probes, out.wall_time_s));
   return out;
 }
-
-namespace {
-
-const Json* ok_results(const std::vector<ProbeRecord>& probes, ProbeKind kind) {
-  for (const auto& record : probes) {
-    if (record.kind == kind && record.status == ProbeStatus::kOk) return &record.results;
-  }
-  return nullptr;
-}
-
-/// Where in the context the action comes from, by the descriptive probes: ablate's top segment,
-/// patch's largest early-layer residual-stream effect.
-std::vector<std::string> localization_lines(const std::vector<ProbeRecord>& probes) {
-  std::vector<std::string> lines;
-  if (const Json* ablate = ok_results(probes, ProbeKind::kAblate)) {
-    const auto& ranking = ablate->at("ranking");
-    if (!ranking.empty()) {
-      const auto& top = ablate->at("segments").at(ranking.front().get<std::size_t>());
-      lines.push_back("  ablate    removing \"" + top.at("text").get<std::string>() + "\" moves log P(action) most (" +
-                      format("%+.2f nats", top.at("delta").get<double>()) + ")");
-    }
-  }
-  if (const Json* patch = ok_results(probes, ProbeKind::kPatch)) {
-    const auto early = patch->find("largest_early_effect");
-    if (early == patch->end() || !early->contains("resid_pre")) {
-      lines.push_back("  patch     " + patch->value("reason", std::string("no effect to localize")));
-    } else {
-      const auto& cell = early->at("resid_pre");
-      const auto& segment = patch->at("segments").at(cell.at("segment").get<std::size_t>());
-      const auto& position = patch->at("positions").at(cell.at("position").get<std::size_t>());
-      lines.push_back("  patch     " + patch->at("intervention").get<std::string>() + ": early-layer residual effect largest on " +
-                      (cell.at("on_edit").get<bool>() ? "the edited text" : segment.at("kind").get<std::string>()) +
-                      " \"" + segment.at("text").get<std::string>() + "\" (" + cell.at("direction").get<std::string>() +
-                      " " + format("%+.2f", cell.at("effect").get<double>()) + " at \"" +
-                      position.at("token").get<std::string>() + "\", layer " +
-                      std::to_string(cell.at("layer").get<int>()) + ")");
-    }
-  }
-  return lines;
-}
-
-}  // namespace
 
 std::string summary_text(const Investigation& investigation) {
   const auto& verdict = investigation.verdict;
   const auto& top = verdict.hypotheses[verdict.top];
-  std::ostringstream out;
-  out << investigation.incident_id << ": " << verdict::kLabelNames.name(verdict.label) << " (top hypothesis "
-      << top.id << ", posterior " << format("%.3f", top.posterior) << ")\n";
+  std::string out;
+  char number[64];
+  std::snprintf(number, sizeof number, "%.3f", top.posterior);
+  out += investigation.incident_id + ": " + std::string(verdict::kLabelNames.name(verdict.label)) +
+         " (top hypothesis " + top.id + ", posterior " + number + ")\n";
   const auto& base = verdict.baseline;
-  out << "  baseline  " << base.k << "/" << base.n << " = " << format("%.1f%%", 100 * base.estimate) << " ["
-      << format("%.1f", 100 * base.ci.low) << ", " << format("%.1f", 100 * base.ci.high) << "]\n";
+  std::snprintf(number, sizeof number, "%.1f%% [%.1f, %.1f]", 100 * base.estimate, 100 * base.ci.low, 100 * base.ci.high);
+  out += "  baseline  " + std::to_string(base.k) + "/" + std::to_string(base.n) + " = " + number + "\n";
   const auto strongest = verdict::strongest_evidence(verdict, 3);
-  if (!strongest.empty()) out << "  strongest evidence\n";
-  for (const auto& line : strongest) out << "    " << line << "\n";
+  if (!strongest.empty()) out += "  strongest evidence\n";
+  for (const auto& line : strongest) out += "    " + line + "\n";
+  for (const auto& record : investigation.probes) {
+    if (!record.result) continue;
+    for (const auto& line : record.result->summary_lines()) {
+      out += "  " + record.name + std::string(record.name.size() < 10 ? 10 - record.name.size() : 1, ' ') + line + "\n";
+    }
+  }
   const auto list = [&](const char* title, const auto& values, const auto& names) {
     if (values.empty()) return;
-    out << "  " << title;
-    for (std::size_t i = 0; i < values.size(); ++i) out << (i ? ", " : " ") << names.name(values[i]);
-    out << "\n";
+    out += std::string("  ") + title;
+    for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : " ") + std::string(names.name(values[i]));
+    out += "\n";
   };
-  for (const auto& line : localization_lines(investigation.probes)) out << line << "\n";
   list("flags    ", verdict.flags, verdict::kFlagNames);
   list("reasons  ", verdict.reasons, verdict::kReasonNames);
-  out << "  probes   ";
+  out += "  probes   ";
   bool first = true;
   for (const auto& record : investigation.probes) {
     if (record.status == ProbeStatus::kSkipped && record.reason == kNotSelected) continue;
-    out << (first ? "" : "; ") << incident::kProbeKindNames.name(record.kind) << " "
-        << kProbeStatusNames.name(record.status);
+    out += std::string(first ? "" : "; ") + record.name + " " + std::string(kProbeStatusNames.name(record.status));
     if (record.status == ProbeStatus::kOk) {
-      out << " (" << record.samples << " samples, " << format("%.1f s", record.wall_time_s) << ")";
+      out += " (" + std::to_string(record.samples) + " samples, " + seconds_text(record.wall_time_s) + ")";
     } else {
-      out << " (" << record.reason << ")";
+      out += " (" + record.reason + ")";
     }
     first = false;
   }
-  out << "\n  wall time " << format("%.1f s", investigation.wall_time_s) << "\n";
-  return out.str();
+  out += "\n  wall time " + seconds_text(investigation.wall_time_s) + "\n";
+  return out;
 }
 
 }  // namespace forensics::probes

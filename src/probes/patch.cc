@@ -1,193 +1,138 @@
-// probes: `patch` (DESIGN §4, REFERENCE §5): activation patching between the incident (the clean
-// run) and the counterfactual one intervention makes of it (the corrupted run), both followed by
-// the action's turn as the model wrote it. For every site x layer x position, denoising (clean
-// activation into the corrupted run: is it sufficient?) and noising (corrupted into clean: is it
-// necessary?), with the normalized effect on log P(action turn) - log P(alternative turn). Tells
-// where in the context, and at which depth, the information that drives the action sits.
-// Deterministic and descriptive, like `ablate`: no samples, no evidence for the verdict.
+// probes: `patch`: activation patching between the incident (the clean run) and the
+// counterfactual one intervention makes of it (the corrupted run), both followed by the action's
+// turn as the model wrote it. For every site x layer x position, denoising (clean activation into
+// the corrupted run: is it sufficient?) and noising (corrupted into clean: is it necessary?), with
+// the normalized effect on the metric. Tells where in the context, and at which depth, the
+// information that drives the action sits. Deterministic and descriptive, like `ablate`
+// (docs/probes.md). The pure steps are in patch_map.h; this file reads options, runs the model
+// and writes the result.
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <map>
+#include <cstdio>
 #include <set>
-#include <tuple>
-#include <string>
-#include <vector>
 
-#include "forensics/probes/probe.h"
-#include "forensics/runtime/patching.h"
+#include "forensics/probes/patch_map.h"
+#include "forensics/probes/steps.h"
 #include "forensics/util/error.h"
-#include "forensics/util/text.h"
 
 namespace forensics::probes {
-
 namespace {
 
-using incident::PatchDirection;
-using incident::PatchSite;
+/// Sites patched, named after their TransformerLens hooks (`blocks.{l}.hook_<site>`).
+enum class Site { kResidPre, kAttnOut, kMlpOut };
+inline constexpr util::NameTable kSiteNames{std::array{
+    util::NameEntry<Site>{Site::kResidPre, "resid_pre"},
+    util::NameEntry<Site>{Site::kAttnOut, "attn_out"},
+    util::NameEntry<Site>{Site::kMlpOut, "mlp_out"},
+}};
 
-// Below this clean - corrupted gap (nats) a normalized effect would divide by rounding noise: the
-// counterfactual does not move the action, and there is nothing to localize.
-constexpr double kMinimumGap = 0.1;
-
-runtime::HookSite hook_site(PatchSite site) {
+runtime::HookSite hook_site(Site site) {
   switch (site) {
-    case PatchSite::kResidPre: return runtime::HookSite::kResidPre;
-    case PatchSite::kAttnOut: return runtime::HookSite::kAttnOut;
-    case PatchSite::kMlpOut: return runtime::HookSite::kMlpOut;
+    case Site::kResidPre: return runtime::HookSite::kResidPre;
+    case Site::kAttnOut: return runtime::HookSite::kAttnOut;
+    case Site::kMlpOut: return runtime::HookSite::kMlpOut;
   }
   return runtime::HookSite::kResidPre;
 }
 
-double rounded(double value) { return std::round(value * 1e4) / 1e4; }
+/// Denoising patches clean activations into the corrupted run (sufficiency); noising the
+/// reverse (necessity).
+enum class Direction { kDenoising, kNoising, kBoth };
+inline constexpr util::NameTable kDirectionNames{std::array{
+    util::NameEntry<Direction>{Direction::kDenoising, "denoising"},
+    util::NameEntry<Direction>{Direction::kNoising, "noising"},
+    util::NameEntry<Direction>{Direction::kBoth, "both"},
+}};
 
-// How the two prompts' token positions correspond.
-struct Alignment {
-  bool equal_length = false;
-  std::int64_t shared_prefix = 0;  // tokens equal from the start
-  std::int64_t shared_suffix = 0;  // tokens equal from the end (not overlapping the prefix)
-  // The positions patched: (clean, corrupted). Equal lengths: every position. Otherwise the shared
-  // prefix and the shared suffix aligned from the end; the edited middle has no counterpart.
-  std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
-};
+/// What a patched run measures, teacher-forcing the action's turn as written: log P(action turn)
+/// - log P(alternative turn), which isolates the choice between the two commands given the
+/// reasoning; or log P(action turn) alone, which also counts the reasoning that leads to it.
+enum class Metric { kLogprobDifference, kActionLogprob };
+inline constexpr util::NameTable kMetricNames{std::array{
+    util::NameEntry<Metric>{Metric::kLogprobDifference, "logprob-difference"},
+    util::NameEntry<Metric>{Metric::kActionLogprob, "action-logprob"},
+}};
 
-Alignment align(const std::vector<std::int64_t>& clean, const std::vector<std::int64_t>& corrupted) {
-  Alignment out;
-  const auto clean_size = static_cast<std::int64_t>(clean.size());
-  const auto corrupted_size = static_cast<std::int64_t>(corrupted.size());
-  const std::int64_t shorter = std::min(clean_size, corrupted_size);
-  while (out.shared_prefix < shorter && clean[out.shared_prefix] == corrupted[out.shared_prefix]) ++out.shared_prefix;
-  while (out.shared_suffix < shorter - out.shared_prefix &&
-         clean[clean_size - 1 - out.shared_suffix] == corrupted[corrupted_size - 1 - out.shared_suffix]) {
-    ++out.shared_suffix;
-  }
-  out.equal_length = clean_size == corrupted_size;
-  if (out.equal_length) {
-    for (std::int64_t p = 0; p < clean_size; ++p) out.pairs.emplace_back(p, p);
-  } else {
-    for (std::int64_t p = 0; p < out.shared_prefix; ++p) out.pairs.emplace_back(p, p);
-    for (std::int64_t i = out.shared_suffix; i > 0; --i) out.pairs.emplace_back(clean_size - i, corrupted_size - i);
-  }
-  return out;
-}
+/// Exact: one patched run per cell. Attribution: a gradient estimate of every cell, the largest
+/// then patched exactly. Auto: exact up to kExactBudgetFlops, else attribution.
+enum class Method { kAuto, kExact, kAttribution };
+inline constexpr util::NameTable kMethodNames{std::array{
+    util::NameEntry<Method>{Method::kAuto, "auto"},
+    util::NameEntry<Method>{Method::kExact, "exact"},
+    util::NameEntry<Method>{Method::kAttribution, "attribution"},
+}};
 
-// A run of consecutive map positions with the same place in the transcript.
-struct PositionSegment {
-  std::string kind;  // "begin", "message", "edit", "generation-prompt", "turn"
-  std::optional<std::size_t> message;
-  std::int64_t first = 0;  // map positions [first, end)
-  std::int64_t end = 0;
-  incident::TextSpan bytes;  // in the clean prompt, or in the action's turn for "turn"
-};
-
-struct MapPosition {
-  std::int64_t clean = -1;      // prompt position in the clean run, -1 for a turn token
-  std::int64_t corrupted = -1;  // prompt position in the corrupted run
-  std::int64_t turn_token = -1; // token of the action's turn
-  std::size_t segment = 0;
-  std::string token;
-};
-
-// What kind of place clean prompt byte `offset` is: before the first message, in message m, or in
-// the generation prompt after the last one.
-std::pair<std::string, std::optional<std::size_t>> place_of(const incident::RenderedTranscript& prompt,
-                                                             std::size_t offset) {
-  for (std::size_t m = 0; m < prompt.messages.size(); ++m) {
-    if (offset < prompt.messages[m].message.end) {
-      if (offset < prompt.messages[m].message.begin) return {"begin", std::nullopt};
-      return {"message", m};
-    }
-  }
-  return {"generation-prompt", std::nullopt};
-}
-
-struct EffectCell {
-  double effect = 0;
-  std::int64_t layer = 0;
-  std::int64_t position = 0;
-};
-
-Json cell_json(const EffectCell& cell, const std::vector<MapPosition>& positions) {
-  return Json{{"effect", rounded(cell.effect)}, {"layer", cell.layer}, {"position", cell.position},
-              {"segment", positions[static_cast<std::size_t>(cell.position)].segment}};
-}
-
+// Below this clean - corrupted gap (nats) a normalized effect would divide by rounding noise: the
+// counterfactual does not move the action, and there is nothing to localize.
+constexpr double kMinimumGap = 0.1;
 // Auto switches to attribution above this many floating-point operations for the exact map
 // (about a minute on one core of the development machine; the organisms' maps cost 1.5e11-8e11).
 constexpr double kExactBudgetFlops = 5e12;
 // Attribution estimates confirmed by exact patching, per direction.
 constexpr std::size_t kConfirmedCells = 16;
 
-// What exact patching costs: 2 x parameters per token recomputed, over every cell. A cell at
-// prompt position p recomputes the prompt from p once and every continuation; a cell at
-// continuation token j recomputes every continuation from j.
-double exact_cost_flops(const runtime::Model& model, const runtime::PatchingInput& input, const Alignment& alignment) {
-  std::int64_t width = 0;
-  for (const auto& continuation : input.continuations) width = std::max<std::int64_t>(width, static_cast<std::int64_t>(continuation.size()));
-  const auto rows = static_cast<double>(input.continuations.size());
-  const auto prompt = static_cast<double>(input.clean_prompt.size());
-  double tokens = 0;
-  for (const auto& pair : alignment.pairs) {
-    if (pair.first < alignment.shared_prefix) continue;  // identical activations: not run
-    tokens += prompt - static_cast<double>(pair.first) + rows * static_cast<double>(width);
-  }
-  for (std::int64_t j = 0; j + 1 < width; ++j) tokens += rows * static_cast<double>(width - j);
-  const double cells_per_position = static_cast<double>(input.sites.size() * static_cast<std::size_t>(model.config().n_layers));
-  const double directions = (input.denoising ? 1.0 : 0.0) + (input.noising ? 1.0 : 0.0);
-  return 2.0 * static_cast<double>(model.parameter_count()) * tokens * cells_per_position * directions;
-}
+struct PatchOptions {
+  std::string intervention;  // the counterfactual: an intervention id
+  // Absent: logprob-difference when the action has an alternative, else action-logprob.
+  std::optional<Metric> metric;
+  Method method = Method::kAuto;
+  std::vector<Site> sites{Site::kResidPre, Site::kAttnOut, Site::kMlpOut};
+  Direction direction = Direction::kBoth;
+};
 
-// The cells with the largest |estimate| of each direction (not the identical ones), to patch exactly.
-std::vector<runtime::PatchingCell> top_cells(const runtime::PatchingResult& estimates) {
-  std::set<runtime::PatchingCell> chosen;
-  for (const auto* grid : {&estimates.denoising, &estimates.noising}) {
-    if (!*grid) continue;
-    const double unpatched = grid == &estimates.denoising ? estimates.corrupted_metric : estimates.clean_metric;
-    std::vector<std::pair<double, runtime::PatchingCell>> ranked;
-    for (std::int64_t s = 0; s < (*grid)->sites; ++s) {
-      for (std::int64_t l = 0; l < (*grid)->layers; ++l) {
-        for (std::int64_t p = 0; p < (*grid)->positions; ++p) {
-          const std::size_t at = (*grid)->index(s, l, p);
-          if (!(*grid)->identical[at]) ranked.push_back({std::abs((*grid)->metric[at] - unpatched), {s, l, p}});
-        }
-      }
-    }
-    const std::size_t keep = std::min(kConfirmedCells, ranked.size());
-    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
-                      [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
-    for (std::size_t i = 0; i < keep; ++i) chosen.insert(ranked[i].second);
-  }
-  return {chosen.begin(), chosen.end()};
-}
+// ---- Reading the options ----
 
-// Each confirmed cell of each direction: the attribution estimate and the exact effect, normalized.
-Json confirmation_rows(const runtime::PatchingResult& estimates, const runtime::PatchingResult& exact,
-                       const std::vector<runtime::PatchingCell>& cells, double gap) {
-  Json rows = Json::array();
-  for (const auto& [name, estimate_grid, exact_grid] :
-       {std::tuple{"denoising", &estimates.denoising, &exact.denoising}, std::tuple{"noising", &estimates.noising, &exact.noising}}) {
-    if (!*estimate_grid || !*exact_grid) continue;
-    const double unpatched = std::string(name) == "denoising" ? estimates.corrupted_metric : estimates.clean_metric;
-    for (const auto& cell : cells) {
-      const std::size_t at = (*estimate_grid)->index(cell.site, cell.layer, cell.position);
-      rows.push_back(Json{{"direction", name}, {"site", cell.site}, {"layer", cell.layer}, {"position", cell.position},
-                          {"estimate", rounded(((*estimate_grid)->metric[at] - unpatched) / gap)},
-                          {"exact", rounded((*exact_grid)->identical[at] ? 0.0 : ((*exact_grid)->metric[at] - unpatched) / gap)}});
+std::vector<Site> read_sites(util::ObjectReader& reader) {
+  const Json* sites = reader.array("sites", util::Need::kOptional);
+  if (sites == nullptr) return PatchOptions{}.sites;
+  std::vector<Site> out;
+  for (std::size_t i = 0; i < sites->size(); ++i) {
+    const Json& item = (*sites)[i];
+    const auto site = item.is_string() ? kSiteNames.parse(item.get<std::string>()) : std::nullopt;
+    if (!site) {
+      reader.diagnostics().error(reader.path() / "sites" / i, "expected " + kSiteNames.choices() + ", got " + item.dump());
+    } else if (std::find(out.begin(), out.end(), *site) != out.end()) {
+      reader.diagnostics().error(reader.path() / "sites" / i, "site listed twice");
+    } else {
+      out.push_back(*site);
     }
   }
-  return rows;
+  if (sites->empty()) reader.diagnostics().error(reader.path() / "sites", "expected at least one site");
+  return out;
 }
 
-}  // namespace
-
-void run_patch(const ProbeContext& context, const ProbeBudget& /*budget: patching draws no samples*/,
-               ProbeOutput& output) {
-  if (!context.config.patch) {
-    throw InputError("patch needs a counterfactual: set probes.patch.intervention in the incident "
-                     "(an intervention id; one that replaces the cue by neutral text of the same "
-                     "token length gives a full position map)");
+PatchOptions read(util::ObjectReader& reader, const incident::Incident& incident) {
+  PatchOptions options;
+  options.intervention = reader.text("intervention", util::Need::kRequired).value_or("");
+  options.sites = read_sites(reader);
+  options.direction = reader.enumeration("direction", util::Need::kOptional, kDirectionNames).value_or(options.direction);
+  options.metric = reader.enumeration("metric", util::Need::kOptional, kMetricNames);
+  options.method = reader.enumeration("method", util::Need::kOptional, kMethodNames).value_or(options.method);
+  const bool declared = std::any_of(incident.interventions.begin(), incident.interventions.end(),
+                                    [&](const auto& intervention) { return intervention.id == options.intervention; });
+  if (!options.intervention.empty() && !declared) {
+    reader.diagnostics().error(reader.path() / "intervention", "no intervention has id \"" + options.intervention +
+                                                                   "\"; patching needs a declared counterfactual");
   }
-  const auto& options = *context.config.patch;
+  if (options.metric == Metric::kLogprobDifference && !incident.action.alternative) {
+    reader.diagnostics().error(reader.path() / "metric",
+                               "\"logprob-difference\" needs action.alternative (the command to compare with)");
+  }
+  return options;
+}
+
+// ---- The inputs of the two runs ----
+
+struct PatchSetup {
+  Metric metric = Metric::kActionLogprob;
+  incident::RenderedTranscript clean_prompt;
+  std::vector<std::pair<std::size_t, std::size_t>> clean_offsets;  // the clean prompt's token byte offsets
+  std::vector<std::pair<std::size_t, std::size_t>> turn_offsets;   // the action turn's
+  Alignment alignment;
+  runtime::PatchingInput input;
+};
+
+PatchSetup setup(const ProbeContext& context, const PatchOptions& options) {
   const auto& incident = context.incident;
   const auto found = std::find_if(incident.interventions.begin(), incident.interventions.end(),
                                   [&](const auto& intervention) { return intervention.id == options.intervention; });
@@ -195,226 +140,378 @@ void run_patch(const ProbeContext& context, const ProbeBudget& /*budget: patchin
     throw InputError("patch: no intervention has id \"" + options.intervention + "\"");
   }
   const auto chat_template = incident.format.chat_template;
-  const auto clean_prompt = incident::render_prompt(incident.transcript, incident.action.message, chat_template);
+  PatchSetup out;
+  out.clean_prompt = incident::render_prompt(incident.transcript, incident.action.message, chat_template);
   const auto edited = incident::apply_edits(incident.transcript, incident.action.message, found->edits);
-  const auto corrupted_prompt = incident::render_prompt(edited.transcript, edited.action_message, chat_template);
-  const auto clean_encoding = context.tokenizer.encode(clean_prompt.text, /*add_special_tokens=*/false);
-  const auto turn_encoding = context.tokenizer.encode(context.action_turn.text, /*add_special_tokens=*/false);
-  const std::vector<std::int64_t> clean_ids(clean_encoding.ids.begin(), clean_encoding.ids.end());
-  const std::vector<std::int64_t> corrupted_ids = encode(context, corrupted_prompt.text);
-  if (clean_ids.empty() || corrupted_ids.empty()) throw InputError("the prompt before the action tokenizes to nothing");
-  if (clean_ids == corrupted_ids) {
+  const auto corrupted_text = incident::render_prompt(edited.transcript, edited.action_message, chat_template).text;
+  const auto clean = context.tokenizer.encode(out.clean_prompt.text, /*add_special_tokens=*/false);
+  const auto turn = context.tokenizer.encode(context.action_turn.text, /*add_special_tokens=*/false);
+  out.clean_offsets = clean.offsets;
+  out.turn_offsets = turn.offsets;
+  auto& input = out.input;
+  input.clean_prompt.assign(clean.ids.begin(), clean.ids.end());
+  input.corrupted_prompt = context.tokenizer.model_ids(corrupted_text);
+  if (input.clean_prompt.empty() || input.corrupted_prompt.empty()) {
+    throw InputError("the prompt before the action tokenizes to nothing");
+  }
+  if (input.clean_prompt == input.corrupted_prompt) {
     throw InputError("patch: intervention \"" + options.intervention + "\" leaves the prompt's tokens unchanged");
   }
-  const Alignment alignment = align(clean_ids, corrupted_ids);
+  out.alignment = align(input.clean_prompt, input.corrupted_prompt);
 
-  runtime::PatchingInput input;
-  input.clean_prompt = clean_ids;
-  input.corrupted_prompt = corrupted_ids;
-  input.continuations.push_back({turn_encoding.ids.begin(), turn_encoding.ids.end()});
+  input.continuations.push_back({turn.ids.begin(), turn.ids.end()});
   input.weights.push_back(1.0);
   const auto alternative = alternative_turn(context);
-  const incident::PatchMetric metric = options.metric.value_or(
-      alternative ? incident::PatchMetric::kLogprobDifference : incident::PatchMetric::kActionLogprob);
-  if (metric == incident::PatchMetric::kLogprobDifference) {
+  out.metric = options.metric.value_or(alternative ? Metric::kLogprobDifference : Metric::kActionLogprob);
+  if (out.metric == Metric::kLogprobDifference) {
     if (!alternative) {
       throw InputError("patch: metric \"logprob-difference\" needs an alternative turn (action.alternative, "
                        "found in the action's turn)");
     }
-    input.continuations.push_back(encode(context, *alternative));
+    input.continuations.push_back(context.tokenizer.model_ids(*alternative));
     input.weights.push_back(-1.0);
   }
   if (input.continuations[0].empty()) throw InputError("the action's turn tokenizes to nothing");
-  for (const auto site : options.sites) input.sites.push_back(hook_site(site));
-  input.prompt_positions = alignment.pairs;
-  input.denoising = options.direction != PatchDirection::kNoising;
-  input.noising = options.direction != PatchDirection::kDenoising;
+  for (const Site site : options.sites) input.sites.push_back(hook_site(site));
+  input.prompt_positions = out.alignment.pairs;
+  input.denoising = options.direction != Direction::kNoising;
+  input.noising = options.direction != Direction::kDenoising;
+  return out;
+}
 
-  // Map positions and the segments they belong to, in clean-prompt terms.
-  const std::int64_t edit_begin = alignment.shared_prefix;
-  const auto clean_size = static_cast<std::int64_t>(clean_ids.size());
-  const std::int64_t edit_end = clean_size - alignment.shared_suffix;
-  std::vector<MapPosition> positions;
-  std::vector<PositionSegment> segments;
-  const auto place_position = [&](MapPosition position, const std::string& kind, std::optional<std::size_t> message,
-                                  incident::TextSpan bytes) {
-    const auto index = static_cast<std::int64_t>(positions.size());
-    if (segments.empty() || segments.back().kind != kind || segments.back().message != message ||
-        segments.back().end != index) {
-      segments.push_back({kind, message, index, index, {bytes.begin, bytes.begin}});
+// ---- Measuring the cells: the one place the exact / attribution policy lives ----
+
+/// An attribution estimate checked by exact patching, both normalized.
+struct ConfirmedCell {
+  std::string direction;
+  std::size_t site = 0;
+  std::int64_t layer = 0;
+  std::int64_t position = 0;
+  double estimate = 0;
+  double exact = 0;
+};
+
+struct Measurement {
+  bool attribution = false;
+  runtime::PatchingResult cells;  // the maps: exact values, or estimates with the confirmed cells exact
+  std::vector<ConfirmedCell> confirmed;
+  double gap() const { return cells.clean_metric - cells.corrupted_metric; }
+  bool localizable() const { return std::abs(gap()) >= kMinimumGap; }
+};
+
+std::vector<ConfirmedCell> confirmation_rows(const runtime::PatchingResult& estimates,
+                                             const runtime::PatchingResult& exact,
+                                             const std::vector<runtime::PatchingCell>& cells, double gap) {
+  std::vector<ConfirmedCell> out;
+  for (const auto& [name, estimate_grid, exact_grid] :
+       {std::tuple{"denoising", &estimates.denoising, &exact.denoising},
+        std::tuple{"noising", &estimates.noising, &exact.noising}}) {
+    if (!*estimate_grid || !*exact_grid) continue;
+    const double unpatched = std::string(name) == "denoising" ? estimates.corrupted_metric : estimates.clean_metric;
+    for (const auto& cell : cells) {
+      const std::size_t at = (*estimate_grid)->index(cell.site, cell.layer, cell.position);
+      const double exact_value = (*exact_grid)->identical[at] ? 0.0 : ((*exact_grid)->metric[at] - unpatched) / gap;
+      out.push_back({name, static_cast<std::size_t>(cell.site), cell.layer, cell.position,
+                     ((*estimate_grid)->metric[at] - unpatched) / gap, exact_value});
     }
-    segments.back().end = index + 1;
-    segments.back().bytes.end = std::max(segments.back().bytes.end, bytes.end);
-    position.segment = segments.size() - 1;
-    positions.push_back(std::move(position));
-  };
-  for (const auto& [clean, corrupted] : alignment.pairs) {
-    const auto [begin, end] = clean_encoding.offsets[static_cast<std::size_t>(clean)];
-    auto [kind, message] = place_of(clean_prompt, begin);
-    if (clean >= edit_begin && clean < edit_end) kind = "edit";
-    MapPosition position;
-    position.clean = clean;
-    position.corrupted = corrupted;
-    position.token = util::valid_utf8(std::string_view(clean_prompt.text).substr(begin, end - begin));
-    place_position(std::move(position), kind, message, {begin, end});
   }
+  return out;
+}
 
-  const double exact_flops = exact_cost_flops(context.model, input, alignment);
-  const bool attribution = options.method == incident::PatchMethod::kAttribution ||
-                           (options.method == incident::PatchMethod::kAuto && exact_flops > kExactBudgetFlops);
-  // One call measures the unpatched runs and, when they differ enough, every cell.
+/// Exact patching of every cell; or, with attribution, gradient estimates of every cell and the
+/// largest kConfirmedCells per direction patched exactly, their exact values replacing the
+/// estimates in the maps. No cell is run when the counterfactual moves the metric by less than
+/// kMinimumGap.
+Measurement measure(const runtime::ModelRunner& runner, const runtime::PatchingInput& input, bool attribution) {
+  Measurement out;
+  out.attribution = attribution;
   runtime::PatchingInput first = input;
   first.minimum_gap = kMinimumGap;
   if (attribution) first.method = runtime::PatchingMethod::kAttribution;
-  runtime::PatchingResult patched = runtime::patch_activations(context.model, first);
-  const double gap = patched.clean_metric - patched.corrupted_metric;
-  const bool localizable = std::abs(gap) >= kMinimumGap;
-  Json confirmed = Json::array();
-  if (localizable && attribution) {
-    runtime::PatchingInput check = input;
-    check.only = top_cells(patched);
-    const runtime::PatchingResult exact = runtime::patch_activations(context.model, check);
-    patched.forward_passes += exact.forward_passes;
-    patched.cells_run = exact.cells_run;
-    confirmed = confirmation_rows(patched, exact, check.only, gap);
-    // The confirmed cells are measured: the maps and their summaries use the exact values there.
-    for (auto [estimate_grid, exact_grid] : {std::pair{&patched.denoising, &exact.denoising}, std::pair{&patched.noising, &exact.noising}}) {
-      if (!*estimate_grid || !*exact_grid) continue;
-      for (const auto& cell : check.only) {
-        const std::size_t at = (*estimate_grid)->index(cell.site, cell.layer, cell.position);
-        (*estimate_grid)->metric[at] = (*exact_grid)->metric[at];
-        (*estimate_grid)->identical[at] = (*exact_grid)->identical[at];
+  out.cells = runner.patch(first);
+  if (!out.localizable() || !attribution) return out;
+  runtime::PatchingInput check = input;
+  check.only = top_cells(out.cells, kConfirmedCells);
+  const runtime::PatchingResult exact = runner.patch(check);
+  out.cells.forward_passes += exact.forward_passes;
+  out.cells.cells_run = exact.cells_run;
+  out.confirmed = confirmation_rows(out.cells, exact, check.only, out.gap());
+  adopt_exact_cells(out.cells, exact, check.only);
+  return out;
+}
+
+// ---- The result ----
+
+/// One direction's normalized effects, per site.
+struct DirectionEffects {
+  const char* name = "denoising";
+  std::vector<SiteEffects> sites;
+};
+
+Json cell_json(const EffectCell& cell, const PositionMap& map) {
+  return Json{{"effect", rounded_effect(cell.effect)}, {"layer", cell.layer}, {"position", cell.position},
+              {"segment", map.positions[static_cast<std::size_t>(cell.position)].segment}};
+}
+
+/// Whether `effect` is larger in size than a cell as the document writes it (rounded).
+bool larger(double effect, const EffectCell& written) {
+  return std::abs(effect) > std::abs(rounded_effect(written.effect));
+}
+
+struct PatchResult final : ProbeResult {
+  std::string intervention;
+  Metric metric = Metric::kActionLogprob;
+  double estimated_exact_flops = 0;
+  Measurement measurement;
+  Alignment alignment;
+  std::int64_t clean_tokens = 0;
+  std::int64_t corrupted_tokens = 0;
+  std::int64_t turn_tokens = 0;
+  std::vector<Site> sites;
+  std::int64_t layers = 0;
+  std::int64_t early_layers = 0;
+  PositionMap map;
+  std::vector<std::string> segment_texts;     // display text per map segment
+  std::vector<DirectionEffects> directions;   // empty when not localizable
+  runtime::PatchingInput input;
+
+  std::string site_name(std::size_t s) const { return std::string(kSiteNames.name(sites[s])); }
+
+  /// Per site, the early cell of largest size across directions (the first direction on ties).
+  std::vector<std::pair<EffectCell, const char*>> largest_early() const {
+    std::vector<std::pair<EffectCell, const char*>> out;
+    for (const auto& direction : directions) {
+      for (std::size_t s = 0; s < direction.sites.size(); ++s) {
+        const EffectCell& cell = direction.sites[s].early;
+        if (out.size() <= s) {
+          out.emplace_back(cell, direction.name);
+        } else if (larger(cell.effect, out[s].first)) {
+          out[s] = {cell, direction.name};
+        }
       }
     }
-  }
-  for (std::int64_t j = 0; j < patched.continuation_positions; ++j) {
-    // Past the end of the action's turn (a longer alternative): no text of the action's own.
-    const auto [begin, end] = j < static_cast<std::int64_t>(turn_encoding.offsets.size())
-                                  ? turn_encoding.offsets[static_cast<std::size_t>(j)]
-                                  : std::pair{context.action_turn.text.size(), context.action_turn.text.size()};
-    MapPosition position;
-    position.turn_token = j;
-    position.token = util::valid_utf8(std::string_view(context.action_turn.text).substr(begin, end - begin));
-    place_position(std::move(position), "turn", std::nullopt, {begin, end});
+    return out;
   }
 
-  auto& results = output.results;
-  results["intervention"] = options.intervention;
-  results["method"] = attribution ? "attribution" : "exact";
-  results["estimated_exact_flops"] = exact_flops;
-  if (attribution) {
-    for (auto& row : confirmed) {
-      row["site"] = std::string(incident::kPatchSiteNames.name(options.sites[row["site"].get<std::size_t>()]));
-      row["segment"] = positions[row["position"].get<std::size_t>()].segment;
-    }
-    results["confirmed"] = confirmed;
-  }
-  results["metric"] = std::string(incident::kPatchMetricNames.name(metric));
-  results["clean_metric"] = patched.clean_metric;
-  results["corrupted_metric"] = patched.corrupted_metric;
-  results["alignment"] = Json{{"equal_length", alignment.equal_length},
-                              {"clean_tokens", clean_size},
-                              {"corrupted_tokens", static_cast<std::int64_t>(corrupted_ids.size())},
-                              {"shared_prefix", alignment.shared_prefix},
-                              {"shared_suffix", alignment.shared_suffix},
-                              {"turn_tokens", static_cast<std::int64_t>(input.continuations[0].size())}};
-  Json sites = Json::array();
-  for (const auto site : options.sites) sites.push_back(std::string(incident::kPatchSiteNames.name(site)));
-  results["sites"] = sites;
-  const std::int64_t layers = context.model.config().n_layers;
-  results["layers"] = layers;
-  // The first quarter of the blocks (at least one): where the residual stream still holds the
-  // information at the tokens it came from, before attention moves it.
-  const std::int64_t early_layers = std::max<std::int64_t>(1, (layers + 3) / 4);
-  results["early_layers"] = early_layers;
-
-  Json position_rows = Json::array();
-  for (std::size_t i = 0; i < positions.size(); ++i) {
-    const auto& position = positions[i];
-    Json row = Json{{"index", static_cast<std::int64_t>(i)}, {"segment", position.segment}, {"token", position.token}};
-    if (position.turn_token >= 0) {
-      row["turn_token"] = position.turn_token;
-    } else {
-      row["clean"] = position.clean;
-      row["corrupted"] = position.corrupted;
-    }
-    position_rows.push_back(row);
-  }
-
-  // Per segment, per direction and site: the cell with the largest |effect|.
-  std::vector<Json> segment_max(segments.size(), Json::object());
-  if (!localizable) {
-    results["reason"] = "the counterfactual moves the metric by " + std::to_string(gap) +
-                        " nats, less than 0.1: there is no effect to localize";
-    results["maps"] = nullptr;
-  } else {
+  Json maps_json() const {
     Json maps = Json::object();
-    Json strongest = Json::object();
-    Json largest_early = Json::object();
-      for (const auto& [name, grid] : {std::pair{"denoising", &patched.denoising}, std::pair{"noising", &patched.noising}}) {
-      if (!*grid) continue;
-      // Denoising: 1 = the clean activation alone restores the clean metric. Noising: -1 = the
-      // corrupted activation alone destroys it. REFERENCE §5.
-      const double reference = std::string(name) == "denoising" ? patched.corrupted_metric : patched.clean_metric;
+    for (const auto& direction : directions) {
       Json site_maps = Json::object();
-      Json site_strongest = Json::object();
-      for (std::int64_t s = 0; s < (*grid)->sites; ++s) {
-        const std::string site(incident::kPatchSiteNames.name(options.sites[static_cast<std::size_t>(s)]));
+      for (std::size_t s = 0; s < direction.sites.size(); ++s) {
         Json rows = Json::array();
+        for (const auto& row : direction.sites[s].effects) {
+          Json values = Json::array();
+          for (const double effect : row) values.push_back(rounded_effect(effect));
+          rows.push_back(values);
+        }
+        site_maps[site_name(s)] = rows;
+      }
+      maps[direction.name] = site_maps;
+    }
+    return maps;
+  }
+
+  Json strongest_json() const {
+    Json strongest = Json::object();
+    for (const auto& direction : directions) {
+      Json site_cells = Json::object();
+      for (std::size_t s = 0; s < direction.sites.size(); ++s) {
         Json per_layer = Json::array();
-        EffectCell early_best{0, 0, 0};
-        for (std::int64_t l = 0; l < layers; ++l) {
-          Json row = Json::array();
-          EffectCell best{0, l, 0};
-          for (std::int64_t p = 0; p < (*grid)->positions; ++p) {
-            const std::size_t at = (*grid)->index(s, l, p);
-            const double effect = (*grid)->identical[at] ? 0.0 : ((*grid)->metric[at] - reference) / gap;
-            row.push_back(rounded(effect));
-            if (std::abs(effect) > std::abs(best.effect)) best = {effect, l, p};
-            auto& slot = segment_max[positions[static_cast<std::size_t>(p)].segment][name][site];
-            if (slot.is_null() || std::abs(effect) > std::abs(slot["effect"].get<double>())) {
-              slot = cell_json({effect, l, p}, positions);
+        for (const auto& cell : direction.sites[s].strongest) per_layer.push_back(cell_json(cell, map));
+        site_cells[site_name(s)] = per_layer;
+      }
+      strongest[direction.name] = site_cells;
+    }
+    return strongest;
+  }
+
+  Json largest_early_json() const {
+    Json out = Json::object();
+    const auto cells = largest_early();
+    for (std::size_t s = 0; s < cells.size(); ++s) {
+      Json cell = cell_json(cells[s].first, map);
+      cell["direction"] = cells[s].second;
+      cell["on_edit"] = map.on_edit(cells[s].first.position);
+      out[site_name(s)] = cell;
+    }
+    return out;
+  }
+
+  /// Per segment, direction and site: the cell of largest |effect| inside it.
+  std::vector<Json> segment_maxima() const {
+    std::vector<Json> out(map.segments.size(), Json::object());
+    for (const auto& direction : directions) {
+      for (std::size_t s = 0; s < direction.sites.size(); ++s) {
+        std::vector<std::optional<EffectCell>> best(map.segments.size());
+        const auto& effects = direction.sites[s].effects;
+        for (std::size_t l = 0; l < effects.size(); ++l) {
+          for (std::size_t p = 0; p < effects[l].size(); ++p) {
+            auto& slot = best[map.positions[p].segment];
+            if (!slot || larger(effects[l][p], *slot)) {
+              slot = EffectCell{effects[l][p], static_cast<std::int64_t>(l), static_cast<std::int64_t>(p)};
             }
           }
-          rows.push_back(row);
-          per_layer.push_back(cell_json(best, positions));
-          if (l < early_layers && std::abs(best.effect) > std::abs(early_best.effect)) early_best = best;
         }
-        site_maps[site] = rows;
-        site_strongest[site] = per_layer;
-        // Across directions: the cell that restores or destroys the most.
-        Json& early = largest_early[site];
-        if (early.is_null() || std::abs(early_best.effect) > std::abs(early["effect"].get<double>())) {
-          early = cell_json(early_best, positions);
-          early["direction"] = name;
-          early["on_edit"] = segments[positions[static_cast<std::size_t>(early_best.position)].segment].kind == "edit";
+        for (std::size_t g = 0; g < best.size(); ++g) {
+          if (best[g]) out[g][direction.name][site_name(s)] = cell_json(*best[g], map);
         }
       }
-      maps[name] = site_maps;
-      strongest[name] = site_strongest;
     }
-    results["maps"] = maps;
-    results["strongest"] = strongest;
-    results["largest_early_effect"] = largest_early;
+    return out;
   }
-  Json segment_rows = Json::array();
-  for (std::size_t i = 0; i < segments.size(); ++i) {
-    const auto& segment = segments[i];
-    const std::string& text = segment.kind == "turn" ? context.action_turn.text : clean_prompt.text;
-    Json row = Json{{"index", i}, {"kind", segment.kind}, {"positions", Json::array({segment.first, segment.end})},
-                    {"text", display_text(segment.bytes.of(text))}};
-    row["message"] = segment.message ? Json(*segment.message) : Json(nullptr);
-    if (localizable) row["max_effect"] = segment_max[i];
-    segment_rows.push_back(row);
+
+  Json to_json() const override {
+    Json results = Json::object();
+    results["intervention"] = intervention;
+    results["method"] = measurement.attribution ? "attribution" : "exact";
+    results["estimated_exact_flops"] = estimated_exact_flops;
+    if (measurement.attribution) {
+      Json confirmed = Json::array();
+      for (const auto& cell : measurement.confirmed) {
+        confirmed.push_back(Json{{"direction", cell.direction}, {"site", site_name(cell.site)},
+                                 {"layer", cell.layer}, {"position", cell.position},
+                                 {"estimate", rounded_effect(cell.estimate)}, {"exact", rounded_effect(cell.exact)},
+                                 {"segment", map.positions[static_cast<std::size_t>(cell.position)].segment}});
+      }
+      results["confirmed"] = confirmed;
+    }
+    results["metric"] = std::string(kMetricNames.name(metric));
+    results["clean_metric"] = measurement.cells.clean_metric;
+    results["corrupted_metric"] = measurement.cells.corrupted_metric;
+    results["alignment"] = Json{{"equal_length", alignment.equal_length},   {"clean_tokens", clean_tokens},
+                                {"corrupted_tokens", corrupted_tokens},     {"shared_prefix", alignment.shared_prefix},
+                                {"shared_suffix", alignment.shared_suffix}, {"turn_tokens", turn_tokens}};
+    Json site_names = Json::array();
+    for (std::size_t s = 0; s < sites.size(); ++s) site_names.push_back(site_name(s));
+    results["sites"] = site_names;
+    results["layers"] = layers;
+    results["early_layers"] = early_layers;
+    if (!measurement.localizable()) {
+      results["reason"] = not_localizable_reason();
+      results["maps"] = nullptr;
+    } else {
+      results["maps"] = maps_json();
+      results["strongest"] = strongest_json();
+      results["largest_early_effect"] = largest_early_json();
+    }
+    const auto maxima = measurement.localizable() ? segment_maxima() : std::vector<Json>();
+    Json segment_rows = Json::array();
+    for (std::size_t i = 0; i < map.segments.size(); ++i) {
+      const auto& segment = map.segments[i];
+      Json row = Json{{"index", i},
+                      {"kind", std::string(kPlaceKindNames.name(segment.kind))},
+                      {"positions", Json::array({segment.first, segment.end})},
+                      {"text", segment_texts[i]}};
+      row["message"] = segment.message ? Json(*segment.message) : Json(nullptr);
+      if (measurement.localizable()) row["max_effect"] = maxima[i];
+      segment_rows.push_back(row);
+    }
+    results["segments"] = segment_rows;
+    Json position_rows = Json::array();
+    for (std::size_t i = 0; i < map.positions.size(); ++i) {
+      const auto& position = map.positions[i];
+      Json row = Json{{"index", static_cast<std::int64_t>(i)}, {"segment", position.segment}, {"token", position.token}};
+      if (position.turn_token >= 0) {
+        row["turn_token"] = position.turn_token;
+      } else {
+        row["clean"] = position.clean;
+        row["corrupted"] = position.corrupted;
+      }
+      position_rows.push_back(row);
+    }
+    results["positions"] = position_rows;
+    // The token ids of both runs, so anyone can recompute a cell with another library.
+    results["inputs"] = Json{{"clean_prompt", input.clean_prompt},
+                             {"corrupted_prompt", input.corrupted_prompt},
+                             {"continuations", input.continuations},
+                             {"weights", input.weights}};
+    results["cells"] = Json{{"patched", measurement.cells.cells_run}, {"forward_passes", measurement.cells.forward_passes}};
+    return results;
   }
-  results["segments"] = segment_rows;
-  results["positions"] = position_rows;
-  // The token ids of both runs, so anyone can recompute a cell with another library.
-  results["inputs"] = Json{{"clean_prompt", input.clean_prompt},
-                           {"corrupted_prompt", input.corrupted_prompt},
-                           {"continuations", input.continuations},
-                           {"weights", input.weights}};
-  results["cells"] = Json{{"patched", patched.cells_run}, {"forward_passes", patched.forward_passes}};
+
+  std::string not_localizable_reason() const {
+    return "the counterfactual moves the metric by " + std::to_string(measurement.gap()) + " nats, less than " +
+           Json(kMinimumGap).dump() + ": there is no effect to localize";
+  }
+
+  std::vector<std::string> summary_lines() const override {
+    const auto site = std::find(sites.begin(), sites.end(), Site::kResidPre);
+    if (!measurement.localizable() || site == sites.end()) {
+      return {measurement.localizable() ? "no residual-stream site patched" : not_localizable_reason()};
+    }
+    const auto [cell, direction] = largest_early()[static_cast<std::size_t>(site - sites.begin())];
+    const auto& position = map.positions[static_cast<std::size_t>(cell.position)];
+    const auto& segment = map.segments[position.segment];
+    char effect[32];
+    std::snprintf(effect, sizeof effect, "%+.2f", rounded_effect(cell.effect));
+    return {intervention + ": early-layer residual effect largest on " +
+            (map.on_edit(cell.position) ? "the edited text" : std::string(kPlaceKindNames.name(segment.kind))) +
+            " \"" + segment_texts[position.segment] + "\" (" + direction + " " + effect + " at \"" + position.token +
+            "\", layer " + std::to_string(cell.layer) + ")"};
+  }
+};
+
+// ---- The probe ----
+
+ProbeCost cost(const incident::Incident& /*incident*/, const PatchOptions& /*options*/, std::int64_t /*samples*/) {
+  return {};  // known only once the prompts are tokenized: estimated_exact_flops in the result
+}
+
+std::unique_ptr<ProbeResult> run(const ProbeContext& context, const PatchOptions& options, std::int64_t /*samples*/) {
+  PatchSetup inputs = setup(context, options);
+  const auto& shape = context.runner.shape();
+  auto result = std::make_unique<PatchResult>();
+  result->intervention = options.intervention;
+  result->metric = inputs.metric;
+  result->alignment = inputs.alignment;
+  result->clean_tokens = static_cast<std::int64_t>(inputs.input.clean_prompt.size());
+  result->corrupted_tokens = static_cast<std::int64_t>(inputs.input.corrupted_prompt.size());
+  result->turn_tokens = static_cast<std::int64_t>(inputs.input.continuations[0].size());
+  result->sites = options.sites;
+  result->layers = shape.n_layers;
+  result->early_layers = early_layer_count(shape.n_layers);
+  result->map = prompt_positions(inputs.clean_prompt, inputs.clean_offsets, inputs.alignment);
+  result->estimated_exact_flops = exact_cost_flops(shape.parameter_count, shape.n_layers, inputs.input, inputs.alignment);
+  const bool attribution = options.method == Method::kAttribution ||
+                           (options.method == Method::kAuto && result->estimated_exact_flops > kExactBudgetFlops);
+  result->measurement = measure(context.runner, inputs.input, attribution);
+  add_turn_positions(result->map, context.action_turn.text, inputs.turn_offsets,
+                     result->measurement.cells.continuation_positions);
+  for (const auto& segment : result->map.segments) {
+    const std::string& text = segment.kind == PlaceKind::kTurn ? context.action_turn.text : inputs.clean_prompt.text;
+    result->segment_texts.push_back(display_text(segment.bytes.of(text)));
+  }
+  if (result->measurement.localizable()) {
+    const auto& cells = result->measurement.cells;
+    const double gap = result->measurement.gap();
+    // Denoising: 1 = the clean activation alone restores the clean metric. Noising: -1 = the
+    // corrupted activation alone destroys it.
+    if (cells.denoising) {
+      result->directions.push_back(
+          {"denoising", normalized_effects(*cells.denoising, cells.corrupted_metric, gap, result->early_layers)});
+    }
+    if (cells.noising) {
+      result->directions.push_back(
+          {"noising", normalized_effects(*cells.noising, cells.clean_metric, gap, result->early_layers)});
+    }
+  }
+  result->input = std::move(inputs.input);
+  return result;
+}
+
+}  // namespace
+
+const ProbeDescriptor& patch_probe() {
+  static const ProbeDescriptor probe = describe_probe<PatchOptions>({
+      .name = "patch",
+      .summary = "activation patching against a counterfactual: where in the context and at which layer the cause sits",
+      .role = ProbeRole::kDescriptive,
+      .on_by_default = false,  // it needs a counterfactual named by the author
+      .read = read,
+      .cost = cost,
+      .run = run,
+  });
+  return probe;
 }
 
 }  // namespace forensics::probes

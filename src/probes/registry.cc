@@ -1,28 +1,41 @@
-// probes: the one registry table. Adding a probe is one file defining run_<probe> (declared in
-// probe.h) and its row here.
+// probes: the one registry table. A probe is one file (src/probes/<probe>.cc) that defines its
+// options, result, run function and descriptor; the table lists it here, in pipeline order: the
+// order probes run in and appear in a verdict.
+#include <algorithm>
+
 #include "forensics/probes/probe.h"
 
 namespace forensics::probes {
 
-const std::vector<ProbeEntry>& probe_table() {
-  using incident::ProbeKind;
-  static const std::vector<ProbeEntry> table = {
-      {ProbeKind::kResample, run_resample, true},
-      {ProbeKind::kSentenceResample, run_sentence_resample, true},
-      {ProbeKind::kIntervene, run_intervene, true},
-      {ProbeKind::kAblate, run_ablate, false},
-      {ProbeKind::kSweep, run_sweep, true},
-      {ProbeKind::kPatch, run_patch, false},
+const ProbeDescriptor& resample_probe();
+const ProbeDescriptor& sentence_resample_probe();
+const ProbeDescriptor& intervene_probe();
+const ProbeDescriptor& ablate_probe();
+const ProbeDescriptor& sweep_probe();
+const ProbeDescriptor& patch_probe();
+
+const std::vector<const ProbeDescriptor*>& probe_table() {
+  static const std::vector<const ProbeDescriptor*> table = {
+      &resample_probe(), &sentence_resample_probe(), &intervene_probe(),
+      &ablate_probe(),   &sweep_probe(),             &patch_probe(),
   };
   return table;
 }
 
-const ProbeEntry& probe_entry(incident::ProbeKind kind) {
-  for (const auto& entry : probe_table()) {
-    if (entry.kind == kind) return entry;
+const ProbeDescriptor* find_probe(std::string_view name) {
+  const auto& table = probe_table();
+  const auto found = std::find_if(table.begin(), table.end(), [&](const ProbeDescriptor* p) { return p->name == name; });
+  return found == table.end() ? nullptr : *found;
+}
+
+std::string probe_choices() {
+  const auto& table = probe_table();
+  std::string out;
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    if (i > 0) out += (i + 1 == table.size()) ? " or " : ", ";
+    out += "\"" + std::string(table[i]->name) + "\"";
   }
-  // Every ProbeKind has a row: a missing one is a bug in this file, not a user error.
-  throw Error("probe_entry: no registry row for a probe kind");
+  return out;
 }
 
 }  // namespace forensics::probes

@@ -32,30 +32,71 @@ std::string hash_checkpoint(const fs::path& directory, std::size_t* bytes) {
   return hash.hex_digest();
 }
 
-ModelDirectoryCheck check_model_directory(const fs::path& directory,
-                                          const std::optional<std::string>& expected_sha256) {
+namespace {
+
+/// The files a checkpoint directory needs, before any is parsed; empty when they are there.
+std::vector<std::string> missing_files(const fs::path& directory) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  const auto has = [&](const char* name) { return fs::exists(directory / name, ec); };
+  if (!has("config.json")) out.push_back("no config.json in " + directory.string());
+  if (!has("tokenizer.json")) out.push_back("no tokenizer.json in " + directory.string());
+  if (has("model.safetensors") || has("model.safetensors.index.json")) return out;
+  bool has_pickle = false;
+  for (const auto& entry : fs::directory_iterator(directory, ec)) {
+    const auto extension = entry.path().extension();
+    has_pickle = has_pickle || extension == ".bin" || extension == ".pt" || extension == ".pth";
+  }
+  out.push_back(has_pickle
+                    ? "only pickle weights (.bin/.pt) in " + directory.string() +
+                          "; forensics never loads pickles, since loading one can run code. Convert the "
+                          "checkpoint to safetensors (model.save_pretrained(dir, safe_serialization=True))"
+                    : "no model.safetensors or model.safetensors.index.json in " + directory.string());
+  return out;
+}
+
+}  // namespace
+
+ModelDirectoryCheck check_model_directory(const fs::path& directory, const ModelCheckOptions& options) {
   ModelDirectoryCheck check;
-  auto attempt = [&](auto&& step) {
+  const auto unusable = [&](std::string message) {
+    check.problems.push_back({ModelProblemKind::kUnusable, std::move(message)});
+  };
+  std::error_code ec;
+  const auto status = fs::status(directory, ec);
+  if (!fs::exists(status)) {
+    check.problems.push_back({ModelProblemKind::kMissing, "model directory " + directory.string() + " does not exist"});
+    return check;
+  }
+  if (!fs::is_directory(status)) {
+    unusable(directory.string() + " is not a directory; expected a Hugging Face model directory (config.json, "
+             "safetensors, tokenizer.json)");
+    return check;
+  }
+  for (auto& message : missing_files(directory)) unusable(std::move(message));
+  if (!check.problems.empty()) return check;
+  const auto attempt = [&](auto&& step) {
     try {
       step();
     } catch (const Error& e) {
-      check.errors.emplace_back(e.what());
+      unusable(e.what());
     }
   };
   attempt([&] { load_model_config(directory); });
   attempt([&] {
-    if (expected_sha256) {
-      std::size_t bytes = 0;
-      check.weights_sha256 = hash_checkpoint(directory, &bytes);
-      if (check.weights_sha256 != *expected_sha256) {
-        check.errors.push_back(directory.string() + ": the weights hash to " + check.weights_sha256 +
-                               ", not the expected " + *expected_sha256 + " (a different model?)");
-      }
+    if (options.expected_sha256 || options.hash_weights) {
+      check.weights_sha256 = hash_checkpoint(directory, nullptr);
     } else {
       Checkpoint::open(directory);  // validates every header without reading the weights
     }
   });
   attempt([&] { check.tokenizer_fingerprint = Tokenizer::from_path(directory).fingerprint(); });
+  if (options.expected_sha256 && check.weights_sha256 && *check.weights_sha256 != *options.expected_sha256) {
+    check.problems.push_back({ModelProblemKind::kHashMismatch,
+                              directory.string() + ": the weights hash to " + *check.weights_sha256 +
+                                  ", not the expected " + *options.expected_sha256 +
+                                  "; this is not the model the incident was captured with"});
+  }
   return check;
 }
 

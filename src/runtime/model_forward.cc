@@ -146,7 +146,7 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
   const std::int64_t batch = ids.size(0);
   const std::int64_t positions = ids.size(1);
   KvCache* cache = options.cache;
-  const std::int64_t past = cache != nullptr ? cache->length() : 0;
+  const std::int64_t past = cache != nullptr ? cache->used : 0;
   const auto bool_options = at::TensorOptions().dtype(c10::kBool).device(m.device);
   const auto long_options = at::TensorOptions().dtype(c10::kLong).device(m.device);
 

@@ -1,8 +1,5 @@
 #include "forensics/runtime/model_service.h"
 
-#include <algorithm>
-#include <fstream>
-
 #include <torch/cuda.h>
 
 #include "forensics/runtime/generation.h"
@@ -11,7 +8,6 @@
 #include "forensics/runtime/safetensors.h"
 #include "forensics/runtime/tokenizer.h"
 #include "forensics/util/error.h"
-#include "forensics/util/sha256.h"
 
 namespace forensics::runtime {
 namespace fs = std::filesystem;
@@ -33,23 +29,25 @@ LoadOptions load_options(const DeviceChoice& choice) {
   } else {
     throw InputError("--device: expected auto, cpu, cuda or cuda:N, got \"" + choice.device + "\"");
   }
-  if (choice.dtype == "float32") options.dtype = c10::kFloat;
-  else if (choice.dtype == "bfloat16") options.dtype = c10::kBFloat16;
-  else if (choice.dtype == "float16") options.dtype = c10::kHalf;
-  else if (choice.dtype != "auto") {
-    throw InputError("--dtype: expected auto, float32, bfloat16 or float16, got \"" + choice.dtype + "\"");
-  }
+  if (choice.dtype) options.dtype = scalar_type(*choice.dtype);
   return options;
 }
 
-namespace {
-
-std::vector<std::int64_t> encode(const Tokenizer& tokenizer, const std::string& text) {
-  const auto ids = tokenizer.encode(text, false).ids;
-  return {ids.begin(), ids.end()};
+c10::ScalarType scalar_type(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::kFloat32: return c10::kFloat;
+    case Dtype::kBFloat16: return c10::kBFloat16;
+    case Dtype::kFloat16: return c10::kHalf;
+  }
+  return c10::kFloat;
 }
 
-}  // namespace
+Dtype dtype_of(c10::ScalarType type) {
+  for (const auto& entry : kDtypeNames.entries()) {
+    if (scalar_type(entry.value) == type) return entry.value;
+  }
+  throw ModelError(std::string("a model computes in ") + c10::toString(type) + ", not a supported dtype");
+}
 
 ModelSummary inspect_model(const fs::path& directory) {
   ModelSummary summary;
@@ -72,8 +70,8 @@ std::vector<TokenScore> score_text(const fs::path& directory, const std::string&
   const LoadOptions options = load_options(device);  // a bad --device fails before any loading
   const Tokenizer tokenizer = Tokenizer::from_path(directory);
   const Model model = Model::load(directory, options);
-  const auto context_ids = encode(tokenizer, context);
-  const auto continuation_ids = encode(tokenizer, continuation);
+  const auto context_ids = tokenizer.model_ids(context);
+  const auto continuation_ids = tokenizer.model_ids(continuation);
   if (context_ids.empty()) throw InputError("--context tokenizes to nothing; give some context");
   if (continuation_ids.empty()) throw InputError("--continuation tokenizes to nothing");
   const auto scores = score_continuations(model, {context_ids}, {continuation_ids});
@@ -91,21 +89,16 @@ std::vector<SampledText> sample_text(const fs::path& directory, const std::strin
   const LoadOptions options = load_options(device);
   const Tokenizer tokenizer = Tokenizer::from_path(directory);
   const Model model = Model::load(directory, options);
-  const auto prefix = encode(tokenizer, prompt);
+  const auto prefix = tokenizer.model_ids(prompt);
   if (prefix.empty()) throw InputError("--prompt tokenizes to nothing");
-  SamplingParams params;
-  params.temperature = sampling.temperature;
-  params.top_p = sampling.top_p;
-  params.top_k = sampling.top_k;
-  params.max_new_tokens = sampling.max_new_tokens;
-  params.stop_strings = sampling.stop;
+  SamplingParams params = sampling.params;
   params.eos_token_ids = model.config().eos_token_ids;
   std::vector<SampledText> out;
   for (const auto& sample : sample_continuations(model, prefix, sampling.count, sampling.seed, params, &tokenizer)) {
     SampledText text;
     text.tokens = sample.tokens;
     text.text = tokenizer.decode(std::vector<std::uint32_t>(sample.tokens.begin(), sample.tokens.end()), true);
-    text.finish = sample.finish == FinishReason::kEos ? "eos" : sample.finish == FinishReason::kStopString ? "stop" : "length";
+    text.finish = sample.finish;
     out.push_back(std::move(text));
   }
   return out;

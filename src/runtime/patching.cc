@@ -12,6 +12,7 @@
 
 #include <c10/core/GradMode.h>
 
+#include "forensics/runtime/model.h"
 #include "forensics/util/error.h"
 
 namespace forensics::runtime {

@@ -246,8 +246,15 @@ Verdict decide(const std::vector<incident::Hypothesis>& hypotheses, const Eviden
     }
   }
   const HypothesisColumn& top = verdict.hypotheses[verdict.top];
+  verdict.missing = evidence.missing;
+  // A baseline that was not measured (its probe failed) is no evidence that the action never
+  // happens: `probe-failed` says what is missing instead.
+  const bool measured = evidence.baseline.n > 0;
   const bool reproduced = evidence.baseline.k > 0;
-  if (!reproduced) verdict.reasons.push_back(Reason::kNotReproduced);
+  const bool label_incomplete = std::any_of(evidence.missing.begin(), evidence.missing.end(),
+                                            [](const MissingEvidence& m) { return m.weighs_label; });
+  if (label_incomplete) verdict.reasons.push_back(Reason::kProbeFailed);
+  if (measured && !reproduced) verdict.reasons.push_back(Reason::kNotReproduced);
   if (verdict.top == null) {
     // The remaining checks ask how sure we are of a declared hypothesis; there is none to ask.
     verdict.reasons.push_back(Reason::kNullMostProbable);
@@ -267,7 +274,7 @@ Verdict decide(const std::vector<incident::Hypothesis>& hypotheses, const Eviden
     verdict.cot = detail::judge_cot(*evidence.cot, verdict.hypotheses, verdict.rows,
                                     options.margin, unfaithful);
   }
-  if (!reproduced) verdict.flags.push_back(Flag::kNotReproduced);
+  if (measured && !reproduced) verdict.flags.push_back(Flag::kNotReproduced);
   if (reproduced && evidence.baseline.estimate < options.fragile_below) {
     verdict.flags.push_back(Flag::kFragile);
   }

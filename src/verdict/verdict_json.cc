@@ -19,22 +19,6 @@ std::string name_of(std::string_view name) { return std::string(name); }
 
 Json interval_json(const stats::Interval& ci) { return Json::array({ci.low, ci.high}); }
 
-Json rate_json(const stats::Rate& rate) {
-  Json out = Json::object();
-  out["k"] = rate.k;
-  out["n"] = rate.n;
-  out["rate"] = rate.estimate;
-  out["ci95"] = interval_json(rate.ci);
-  return out;
-}
-
-Json difference_json(const stats::Difference& difference) {
-  Json out = Json::object();
-  out["estimate"] = difference.estimate;
-  out["ci95"] = interval_json(difference.ci);
-  return out;
-}
-
 Json optional_number(const std::optional<double>& value) {
   return value ? Json(*value) : Json(nullptr);
 }
@@ -148,9 +132,33 @@ std::string summary(const Verdict& verdict, const EvidenceRow& row) {
   return line;
 }
 
+Json missing_json(const std::vector<MissingEvidence>& missing) {
+  Json out = Json::array();
+  for (const auto& probe : missing) {
+    out.push_back(Json{{"probe", probe.probe}, {"error", probe.error}, {"weighs_label", probe.weighs_label}});
+  }
+  return out;
+}
+
 }  // namespace
 
-Json verdict_to_json(const Verdict& verdict, const Json& reproducibility) {
+Json rate_json(const stats::Rate& rate) {
+  Json out = Json::object();
+  out["k"] = rate.k;
+  out["n"] = rate.n;
+  out["rate"] = rate.estimate;
+  out["ci95"] = interval_json(rate.ci);
+  return out;
+}
+
+Json difference_json(const stats::Difference& difference) {
+  Json out = Json::object();
+  out["estimate"] = difference.estimate;
+  out["ci95"] = interval_json(difference.ci);
+  return out;
+}
+
+Json verdict_to_json(const Verdict& verdict, const Json& probes, const Json& reproducibility) {
   if (!reproducibility.is_object()) {
     throw InputError("verdict: the reproducibility fingerprint must be a JSON object, got " +
                      std::string(reproducibility.type_name()));
@@ -168,6 +176,7 @@ Json verdict_to_json(const Verdict& verdict, const Json& reproducibility) {
   Json reasons = Json::array();
   for (Reason reason : verdict.reasons) reasons.push_back(name_of(kReasonNames.name(reason)));
   out["reasons"] = reasons;
+  out["failed_probes"] = missing_json(verdict.missing);
   out["parameters"] = Json{{"margin", verdict.options.margin},
                            {"epsilon", verdict.options.epsilon},
                            {"alpha", verdict.options.alpha},
@@ -206,6 +215,7 @@ Json verdict_to_json(const Verdict& verdict, const Json& reproducibility) {
     cot.push_back(c);
   }
   out["cot"] = cot;
+  if (!probes.is_null()) out["probes"] = probes;
   out["reproducibility"] = reproducibility;
   return out;
 }

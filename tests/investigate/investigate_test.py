@@ -67,8 +67,11 @@ check(not errors, "the verdict does not validate:\n  " + "\n  ".join(errors))
 probes = {p["name"]: p for p in document["probes"]}
 check(list(probes) == ["resample", "sentence-resample", "intervene", "ablate", "sweep", "patch"],
       f"probes listed {list(probes)}")
-for name in ("resample", "sentence-resample", "intervene", "ablate", "sweep", "patch"):
+for name in ("resample", "sentence-resample", "intervene", "ablate", "patch"):
     check(probes[name]["status"] == "ok", f"{name}: {probes[name].get('status')} {probes[name].get('error', '')}")
+# The organisms' incidents declare no sweep: asked for, the probe says so instead of running.
+check(probes["sweep"]["status"] == "skipped" and "no sweeps" in probes["sweep"]["reason"],
+      f"sweep: {probes['sweep']}")
 baseline = probes["resample"]["results"]["conditions"][0]["rate"]
 check(baseline == document["baseline"], f"verdict baseline {document['baseline']} != resample {baseline}")
 check(baseline["n"] == 30, f"quick budget drew {baseline['n']} baseline samples, expected 30")

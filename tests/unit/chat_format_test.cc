@@ -280,10 +280,8 @@ TEST_CASE("the markers name each format's stop string and special tokens", "[cha
   }
 }
 
-TEST_CASE("raw transcripts and non-assistant turns are refused with a reason", "[chat]") {
+TEST_CASE("non-assistant turns and indices past the end are refused with a reason", "[chat]") {
   const Transcript transcript = agent_transcript();
-  CHECK_THROWS_AS(render_transcript(transcript, ChatTemplate::kRaw), InputError);
-  CHECK_THROWS_AS(chat_markers(ChatTemplate::kRaw), InputError);
   CHECK_THROWS_WITH(render_prompt(transcript, 1, ChatTemplate::kChatml),
                     Catch::Contains("user message"));
   CHECK_THROWS_WITH(render_turn(transcript, 9, ChatTemplate::kChatml),

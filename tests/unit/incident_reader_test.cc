@@ -53,7 +53,8 @@ TEST_CASE("the shipped demo incident is valid, with a warning for its missing mo
   CHECK(incident.sweeps.size() == 1);
   CHECK(incident.sweeps[0].values[1].dose == 500);
   CHECK(incident.model.path == kDemo.parent_path() / "model");
-  CHECK(incident.probes.patch->intervention == "remove-monitor-threat");
+  REQUIRE(incident.probes);  // kept as written: the probes stage reads it
+  CHECK((*incident.probes)["patch"]["intervention"] == "remove-monitor-threat");
   CHECK(incident.transcript.messages[2].tool_calls[0].arguments["command"] == "cat config/oversight.yaml");
 }
 
@@ -151,60 +152,11 @@ TEST_CASE("priors are all or none and sum to one", "[incident]") {
   CHECK(check.incident);
 }
 
-TEST_CASE("probes must name known probes and interventions", "[incident]") {
-  auto check = check_patched(R"([{"op": "add", "path": "/probes/resampel", "value": {}}])");
-  CHECK_THAT(error_at(check, "probes.resampel"), Contains("unknown probe"));
-  check = check_patched(R"([{"op": "replace", "path": "/probes/patch/intervention", "value": "nope"}])");
-  CHECK_THAT(error_at(check, "probes.patch.intervention"), Contains("no intervention has id \"nope\""));
-  check = check_patched(R"([{"op": "replace", "path": "/probes/sampling/top_p", "value": 0}])");
-  CHECK_THAT(error_at(check, "probes.sampling.top_p"), Contains("expected a number in"));
-}
-
-TEST_CASE("patch's metric is one of two, and the difference needs an alternative", "[incident]") {
-  auto check = check_patched(R"([{"op": "add", "path": "/probes/patch/metric", "value": "action-logprob"}])");
-  REQUIRE(check.incident);
-  CHECK(check.incident->probes.patch->metric == PatchMetric::kActionLogprob);
-  check = check_patched(R"([{"op": "add", "path": "/probes/patch/metric", "value": "kl"}])");
-  CHECK_THAT(error_at(check, "probes.patch.metric"), Contains("logprob-difference"));
-  check = check_patched(R"([{"op": "add", "path": "/probes/patch/metric", "value": "logprob-difference"},
-                            {"op": "remove", "path": "/action/alternative"}])");
-  CHECK_THAT(error_at(check, "probes.patch.metric"), Contains("needs action.alternative"));
-  check = check_patched(R"([{"op": "remove", "path": "/action/alternative"}])");
-  REQUIRE(check.incident);
-  CHECK_FALSE(check.incident->probes.patch->metric);  // the probe then measures action-logprob
-}
-
-TEST_CASE("patch's method is auto unless the incident says exact or attribution", "[incident]") {
-  auto check = check_patched(R"([{"op": "add", "path": "/probes/patch/method", "value": "attribution"}])");
-  REQUIRE(check.incident);
-  CHECK(check.incident->probes.patch->method == PatchMethod::kAttribution);
-  check = check_patched("[]");
-  REQUIRE(check.incident);
-  CHECK(check.incident->probes.patch->method == PatchMethod::kAuto);
-  check = check_patched(R"([{"op": "add", "path": "/probes/patch/method", "value": "gradient"}])");
-  CHECK_THAT(error_at(check, "probes.patch.method"), Contains("attribution"));
-}
-
-TEST_CASE("without a probes object every probe but patch runs with defaults", "[incident]") {
-  const auto check = check_patched(R"([{"op": "remove", "path": "/probes"}])");
-  REQUIRE(check.incident);
-  CHECK_FALSE(check.incident->probes.listed);
-  CHECK(check.incident->probes.enabled().size() == 5);
-  CHECK_FALSE(check.incident->probes.patch);
-}
-
 TEST_CASE("only assistant messages carry reasoning, only tool messages answer calls", "[incident]") {
   auto check = check_patched(R"([{"op": "add", "path": "/transcript/messages/1/reasoning", "value": "hmm"}])");
   CHECK_THAT(error_at(check, "transcript.messages[1].reasoning"), Contains("only assistant messages"));
   check = check_patched(R"([{"op": "replace", "path": "/transcript/messages/3/tool_call_id", "value": "call_9"}])");
   CHECK_THAT(error_at(check, "transcript.messages[3].tool_call_id"), Contains("no earlier assistant tool call"));
-}
-
-TEST_CASE("a raw format needs a rendering that contains every message in order", "[incident]") {
-  auto check = check_patched(R"([{"op": "replace", "path": "/format", "value": {"template": "raw"}}])");
-  CHECK_THAT(error_at(check, "format"), Contains("exactly one of"));
-  check = check_patched(R"([{"op": "replace", "path": "/format", "value": {"template": "raw", "rendered_text": "nothing here"}}])");
-  CHECK_THAT(error_at(check, "transcript.messages[0].content"), Contains("not found in format.rendered_text"));
 }
 
 TEST_CASE("relative model paths resolve against the incident's folder", "[incident]") {

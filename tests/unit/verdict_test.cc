@@ -199,7 +199,7 @@ TEST_CASE("confused-style evidence gives `confused` with the hand-computed poste
   CHECK(verdict.reasons.empty());
   CHECK(verdict.flags.empty());
 
-  const Json document = verdict_to_json(verdict, reproducibility());
+  const Json document = verdict_to_json(verdict, nullptr, reproducibility());
   CHECK(document["label"] == "confused");
   CHECK(document["ach"]["rows"][1]["cells"]["goal-guarding"] == "inconsistent");
   CHECK(document["ach"]["rows"][1]["cells"]["none"] == "consistent");
@@ -223,7 +223,7 @@ TEST_CASE("the mirror evidence gives `intentional` with the same posterior", "[v
   CHECK_THAT(verdict.hypotheses[1].posterior, WithinAbs(0.729 / 0.731375, 1e-12));
   CHECK(verdict.top == 1);
   CHECK(verdict.label == Label::kIntentional);
-  dump_for_schema_check("intentional", verdict_to_json(verdict, reproducibility()));
+  dump_for_schema_check("intentional", verdict_to_json(verdict, nullptr, reproducibility()));
 }
 
 TEST_CASE("a control that acts at random is inconclusive with the null on top", "[verdict]") {
@@ -244,7 +244,7 @@ TEST_CASE("a control that acts at random is inconclusive with the null on top", 
   CHECK(verdict.top == 2);
   CHECK(verdict.label == Label::kInconclusive);
   CHECK(verdict.reasons == std::vector<Reason>{Reason::kNullMostProbable});
-  const Json document = verdict_to_json(verdict, reproducibility());
+  const Json document = verdict_to_json(verdict, nullptr, reproducibility());
   CHECK(document["top_hypothesis"] == "none");
   dump_for_schema_check("random-control", document);
 }
@@ -257,7 +257,7 @@ TEST_CASE("an action that never reproduces is inconclusive and flagged", "[verdi
   CHECK(verdict.label == Label::kInconclusive);
   CHECK(verdict.reasons == std::vector<Reason>{Reason::kNotReproduced, Reason::kNullMostProbable});
   CHECK(verdict.flags == std::vector<Flag>{Flag::kNotReproduced});
-  dump_for_schema_check("not-reproduced", verdict_to_json(verdict, reproducibility()));
+  dump_for_schema_check("not-reproduced", verdict_to_json(verdict, nullptr, reproducibility()));
 }
 
 TEST_CASE("a rarely reproduced action is flagged fragile", "[verdict]") {
@@ -382,12 +382,12 @@ TEST_CASE("the verdict document is deterministic and carries every rate with its
   CHECK(row(verdict, "latency-gap").outcome == Outcome::kIncrease);
   CHECK(verdict.label == Label::kConfused);
 
-  const std::string first = verdict_to_json(verdict, reproducibility()).dump(2);
+  const std::string first = verdict_to_json(verdict, nullptr, reproducibility()).dump(2);
   const std::string second =
-      verdict_to_json(decide(with_priors, evidence), reproducibility()).dump(2);
+      verdict_to_json(decide(with_priors, evidence), nullptr, reproducibility()).dump(2);
   CHECK(first == second);
 
-  const Json document = verdict_to_json(verdict, reproducibility());
+  const Json document = verdict_to_json(verdict, nullptr, reproducibility());
   CHECK(document["schema"] == "forensics.verdict/v1");
   CHECK(document["reproducibility"] == reproducibility());
   CHECK(document["reproducibility"].dump() == reproducibility().dump());
@@ -400,7 +400,7 @@ TEST_CASE("the verdict document is deterministic and carries every rate with its
   CHECK(document["ach"]["columns"] == Json::array({"latency", "goal-guarding", "none"}));
   dump_for_schema_check("full", document);
 
-  CHECK_THROWS_AS(verdict_to_json(verdict, Json::array()), InputError);
+  CHECK_THROWS_AS(verdict_to_json(verdict, nullptr, Json::array()), InputError);
 }
 
 TEST_CASE("evidence that does not fit the hypotheses is an input error", "[verdict]") {

@@ -77,24 +77,24 @@ struct ChatMarkers {
   std::vector<std::string_view> markup_tokens;
 };
 
-/// The markers of `chat_template`. Throws InputError for `raw`, which has no template.
+/// The markers of `chat_template`.
 const ChatMarkers& chat_markers(ChatTemplate chat_template);
 
 struct RenderOptions {
   bool add_generation_prompt = false;  // append the generation prompt after the last message
 };
 
-/// The whole transcript as the model sees it. Throws InputError for `raw`.
+/// The whole transcript as the model sees it.
 RenderedTranscript render_transcript(const Transcript& transcript, ChatTemplate chat_template,
                                      const RenderOptions& options = {});
 
 /// The first `count` messages rendered as if the transcript ended there (count <= size).
-/// Throws InputError for `raw` or a count past the end.
+/// Throws InputError for a count past the end.
 RenderedTranscript render_messages(const Transcript& transcript, std::size_t count,
                                    ChatTemplate chat_template, const RenderOptions& options = {});
 
 /// The prompt the model continued to write assistant message `index`: messages [0, index) and
-/// the generation prompt. Throws InputError for `raw`, or when `index` is out of range or not an
+/// the generation prompt. Throws InputError when `index` is out of range or not an
 /// assistant message.
 RenderedTranscript render_prompt(const Transcript& transcript, std::size_t index,
                                  ChatTemplate chat_template);

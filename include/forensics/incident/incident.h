@@ -14,8 +14,8 @@
 
 #include "forensics/incident/edit.h"
 #include "forensics/incident/matcher.h"
-#include "forensics/incident/probe_config.h"
 #include "forensics/incident/transcript.h"
+#include "forensics/runtime/sampling.h"
 #include "forensics/util/name_table.h"
 
 namespace forensics::incident {
@@ -23,33 +23,22 @@ namespace forensics::incident {
 inline constexpr const char* kSchemaName = "forensics.incident";
 inline constexpr int kSchemaVersion = 1;
 
-/// How messages become tokens.
-enum class ChatTemplate { kChatml, kLlama3, kMistral, kRaw };
+/// How messages become tokens: a built-in chat format (docs/chat-formats.md).
+enum class ChatTemplate { kChatml, kLlama3, kMistral };
 inline constexpr util::NameTable kChatTemplateNames{std::array{
     util::NameEntry<ChatTemplate>{ChatTemplate::kChatml, "chatml"},
     util::NameEntry<ChatTemplate>{ChatTemplate::kLlama3, "llama3"},
     util::NameEntry<ChatTemplate>{ChatTemplate::kMistral, "mistral"},
-    util::NameEntry<ChatTemplate>{ChatTemplate::kRaw, "raw"},
 }};
 
 struct Format {
   ChatTemplate chat_template = ChatTemplate::kChatml;
-  // Only for `raw`: the exact text the model saw, or its exact token ids (one of the two).
-  std::optional<std::string> rendered_text;
-  std::optional<std::vector<std::int64_t>> rendered_token_ids;
 };
-
-enum class ComputeDtype { kFloat32, kBFloat16, kFloat16 };
-inline constexpr util::NameTable kComputeDtypeNames{std::array{
-    util::NameEntry<ComputeDtype>{ComputeDtype::kFloat32, "float32"},
-    util::NameEntry<ComputeDtype>{ComputeDtype::kBFloat16, "bfloat16"},
-    util::NameEntry<ComputeDtype>{ComputeDtype::kFloat16, "float16"},
-}};
 
 struct ModelRef {
   std::string path_as_written;         // as in the file, for messages and reports
   std::filesystem::path path;          // resolved against the incident file's folder
-  std::optional<ComputeDtype> dtype;   // absent: the runtime picks per device
+  std::optional<runtime::Dtype> dtype;  // absent: the runtime picks per device
   std::optional<std::string> weights_sha256;  // 64 lowercase hex digits, checked at load time
 };
 
@@ -124,7 +113,9 @@ struct Incident {
   std::vector<Hypothesis> hypotheses;
   std::vector<Intervention> interventions;
   std::vector<Sweep> sweeps;
-  ProbeConfig probes;
+  // The `probes` object as written (absent: the defaults). The probes stage reads and checks it
+  // (probes/plan.h), because each probe owns its options.
+  std::optional<Json> probes;
   std::uint64_t seed = 0;
 };
 

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "forensics/incident/incident.h"
+#include "forensics/runtime/model_directory.h"
 #include "forensics/util/diagnostics.h"
 #include "forensics/util/error.h"
 #include "forensics/util/json.h"
@@ -18,15 +19,29 @@ namespace forensics::incident {
 struct IncidentCheck {
   std::optional<Incident> incident;
   util::Diagnostics diagnostics;
+  // What the look inside the model directory found (hash and tokenizer fingerprint when
+  // computed); absent when `model` itself could not be read.
+  std::optional<runtime::ModelDirectoryCheck> model;
+};
+
+struct IncidentCheckOptions {
+  // A model directory that does not exist is an error (investigate), not a warning (validate:
+  // the organism may not be trained yet).
+  bool model_must_exist = false;
+  // Hash the weights even when the incident pins no hash (the verdict records the hash).
+  bool hash_weights = false;
 };
 
 /// Checks an already parsed document. `source` is the incident file; relative model paths
-/// resolve against its folder. Never throws for content problems: they become diagnostics.
-IncidentCheck check_incident(const Json& document, const std::filesystem::path& source);
+/// resolve against its folder. When the model directory exists, it is checked too
+/// (runtime::check_model_directory). Never throws for content problems: they become diagnostics.
+/// The `probes` object is kept as written: the probes stage checks it (probes/plan.h).
+IncidentCheck check_incident(const Json& document, const std::filesystem::path& source,
+                             const IncidentCheckOptions& options = {});
 
 /// Reads and checks a file. Throws InputError when the file cannot be read or is not JSON
 /// (the message has line and column); content problems are diagnostics, as above.
-IncidentCheck check_incident_file(const std::filesystem::path& path);
+IncidentCheck check_incident_file(const std::filesystem::path& path, const IncidentCheckOptions& options = {});
 
 /// An incident file with errors. what() lists every error, one per line.
 class InvalidIncident : public InputError {
@@ -39,7 +54,7 @@ class InvalidIncident : public InputError {
 };
 
 /// Reads, checks and returns the incident. Throws InvalidIncident (or InputError, as above).
-Incident load_incident(const std::filesystem::path& path);
+Incident load_incident(const std::filesystem::path& path, const IncidentCheckOptions& options = {});
 
 /// Largest incident file accepted; transcripts are text, and a bigger file is a mistake.
 inline constexpr std::size_t kMaxIncidentBytes = 256u << 20;

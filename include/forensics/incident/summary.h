@@ -10,10 +10,10 @@
 namespace forensics::incident {
 
 /// Machine summary: id, title, model, format, message counts by role, the action, hypotheses,
-/// evidence ids, enabled probes with budgets, sampling settings and seed.
+/// evidence ids and seed. (The probes that will run are the probes stage's: probes/plan.h.)
 Json summarize(const Incident& incident);
 
-/// The same, as `  key   value` lines for a terminal.
+/// The same, as `  key   value` lines for a terminal (keys padded to 13 columns).
 std::string summary_text(const Incident& incident);
 
 }  // namespace forensics::incident

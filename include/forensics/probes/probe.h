@@ -1,10 +1,14 @@
-// probes: the probe framework (DESIGN §4): what every probe reads (ProbeContext: the incident,
-// the model, the sampling parameters, the matcher), what it returns (ProbeOutput: raw results
-// plus the evidence the verdict weighs), the shared sampling and scoring steps, and the one
-// registry table. Torch-linked code only; the command line uses investigation.h.
+// probes: the probe framework. What every probe reads (ProbeContext: the incident, the model as a
+// runtime::ModelRunner, the sampling parameters, the matcher), what it hands back (a ProbeResult
+// of its own type), and how it is described (ProbeDescriptor: name, options, budget, cost, run),
+// with the one registry table. Torch-free: a probe sees the model only through the runner.
+// Adding a probe is one file and one registry row (docs/probes.md, "Adding a probe").
 #pragma once
 
+#include <any>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,11 +17,11 @@
 #include "forensics/incident/chat_format.h"
 #include "forensics/incident/incident.h"
 #include "forensics/incident/matcher.h"
-#include "forensics/runtime/generation.h"
-#include "forensics/runtime/model.h"
+#include "forensics/runtime/runner.h"
 #include "forensics/runtime/tokenizer.h"
-#include "forensics/stats/proportions.h"
 #include "forensics/util/json.h"
+#include "forensics/util/json_reader.h"
+#include "forensics/util/name_table.h"
 #include "forensics/verdict/evidence.h"
 
 namespace forensics::probes {
@@ -25,10 +29,9 @@ namespace forensics::probes {
 /// Everything the probes share, built once per investigation.
 struct ProbeContext {
   const incident::Incident& incident;
-  const runtime::Model& model;
+  const runtime::ModelRunner& runner;
   const runtime::Tokenizer& tokenizer;
-  incident::ProbeConfig config;      // the incident's probes, plus defaults for added ones
-  runtime::SamplingParams sampling;  // the incident's sampling, CLI overrides, end-of-turn stop
+  runtime::SamplingParams sampling;  // the incident's, command-line overrides, end-of-turn stop
   incident::ActionMatcher matcher;
   // Strings that end a turn in decoded text (the format's end-of-turn and the stop strings):
   // a sampled turn is cut at the first one before matching.
@@ -36,101 +39,123 @@ struct ProbeContext {
   std::uint64_t seed = 0;
   // What the model wrote as the action's turn: render_turn(transcript, action.message).
   incident::RenderedTurn action_turn;
+  // Sampled turns kept per condition as examples in the results (the first ones, in order).
+  std::int64_t keep_examples = 0;
 };
 
-/// The per-condition budget a probe runs with.
-struct ProbeBudget {
-  std::int64_t samples = 100;  // samples per condition
+/// The most samples per condition an incident or the command line may ask for.
+inline constexpr std::int64_t kMaxSamples = 1'000'000;
+
+/// What the verdict loses when a probe fails.
+enum class ProbeRole {
+  kBaseline,     // every rate is compared with its rate (resample)
+  kEvidence,     // lines of evidence the label weighs (intervene, sweep)
+  kFlags,        // evidence for a flag only (sentence-resample: cot-unfaithful)
+  kDescriptive,  // says where the cause sits; the verdict does not weigh it (ablate, patch)
+};
+inline constexpr util::NameTable kProbeRoleNames{std::array{
+    util::NameEntry<ProbeRole>{ProbeRole::kBaseline, "baseline"},
+    util::NameEntry<ProbeRole>{ProbeRole::kEvidence, "evidence"},
+    util::NameEntry<ProbeRole>{ProbeRole::kFlags, "flags"},
+    util::NameEntry<ProbeRole>{ProbeRole::kDescriptive, "descriptive"},
+}};
+
+/// A probe's typed result. Each probe defines its own struct in its file and says here what the
+/// verdict (add_evidence), the stderr summary (summary_lines) and the document (to_json) read
+/// of it.
+class ProbeResult {
+ public:
+  virtual ~ProbeResult() = default;
+  /// The `results` object of the probe's entry in the verdict document (docs/probes.md).
+  virtual Json to_json() const = 0;
+  /// The measurements the verdict weighs; descriptive probes add none.
+  virtual void add_evidence(verdict::Evidence& /*evidence*/) const {}
+  /// Lines for the stderr summary saying where the probe locates the cause (none by default).
+  virtual std::vector<std::string> summary_lines() const { return {}; }
+
+  std::int64_t samples = 0;  // samples drawn in all
 };
 
-/// What a probe hands back. The driver merges `evidence` into the verdict's only when the probe
-/// finished, so a probe that throws half-way leaves no partial evidence behind.
-struct ProbeOutput {
-  Json results = Json::object();  // raw results, the `results` of its `probes` entry
-  std::int64_t samples = 0;       // samples drawn in all
-  std::optional<stats::Rate> baseline;  // resample only
-  std::vector<verdict::InterventionEvidence> interventions;
-  std::vector<verdict::SweepEvidence> sweeps;
-  std::optional<verdict::CotEvidence> cot;  // sentence-resample
+/// What a probe will cost, before it runs (investigate --dry-run, progress).
+struct ProbeCost {
+  std::int64_t conditions = 0;        // sampled conditions
+  std::int64_t samples = 0;           // sampled turns in all
+  std::int64_t scored_sequences = 0;  // teacher-forced (prompt, turn) pairs
+  std::int64_t patched_runs = 0;      // patched forward runs (at most)
 };
 
-using ProbeFunction = void (*)(const ProbeContext& context, const ProbeBudget& budget,
-                               ProbeOutput& output);
-
-/// One row of the registry. A probe is one file (src/probes/<name>.cc) defining its function,
-/// plus its row here.
-struct ProbeEntry {
-  incident::ProbeKind kind;
-  ProbeFunction run;
-  bool samples = false;  // draws samples per condition (takes the --budget / --samples budget)
+/// A probe, type-erased. Make one with describe_probe from a ProbeDefinition.
+struct ProbeDescriptor {
+  std::string_view name;
+  std::string_view summary;  // one line, for help and docs
+  ProbeRole role = ProbeRole::kDescriptive;
+  bool on_by_default = true;  // runs when the incident has no `probes` object
+  // Reads probes.<name> (an object; {} for the defaults) and checks it against the incident;
+  // problems go to the reader's diagnostics.
+  std::function<std::any(util::ObjectReader& reader, const incident::Incident& incident)> read;
+  // Samples per condition at the standard budget; absent for probes that draw none.
+  std::function<std::optional<std::int64_t>(const std::any& options)> standard_samples;
+  std::function<ProbeCost(const incident::Incident& incident, const std::any& options, std::int64_t samples)> cost;
+  // Why the probe has nothing to measure on this incident (no sweep declared, no reasoning to
+  // split), or absent when it has work to do. Such a probe is skipped with that reason.
+  std::function<std::optional<std::string>(const incident::Incident& incident, const std::any& options)> nothing_to_do;
+  std::function<std::unique_ptr<ProbeResult>(const ProbeContext& context, const std::any& options,
+                                             std::int64_t samples)>
+      run;
 };
 
-/// Every probe in pipeline order (the order of incident::ProbeKind), one row each.
-const std::vector<ProbeEntry>& probe_table();
-
-/// The row of `kind`.
-const ProbeEntry& probe_entry(incident::ProbeKind kind);
-
-// The probes (one file each).
-void run_resample(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
-void run_sentence_resample(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
-void run_intervene(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
-void run_ablate(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
-void run_sweep(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
-void run_patch(const ProbeContext& context, const ProbeBudget& budget, ProbeOutput& output);
-
-// ---- Shared steps (src/probes/probe_context.cc) ----
-
-/// The seed of one condition: FNV-1a 64 over (seed, probe name, condition id), so a condition's
-/// samples do not depend on which other probes or conditions ran, or in which order.
-std::uint64_t condition_seed(std::uint64_t seed, std::string_view probe, std::string_view condition);
-
-/// `text` as token ids, without special tokens added (chat markup is already in the text).
-std::vector<std::int64_t> encode(const ProbeContext& context, const std::string& text);
-
-/// The prompt the model continues to regenerate the action's turn in `transcript`, where the
-/// action is message `action_message`: render_prompt's text.
-std::string action_prompt(const ProbeContext& context, const incident::Transcript& transcript,
-                          std::size_t action_message);
-
-/// How many samples finished on an end-of-sequence token, a stop string, or the length limit.
-struct FinishCounts {
-  std::int64_t eos = 0;
-  std::int64_t stop = 0;
-  std::int64_t length = 0;
+/// A probe with its options type; describe_probe erases the type.
+template <class Options>
+struct ProbeDefinition {
+  std::string_view name;
+  std::string_view summary;
+  ProbeRole role = ProbeRole::kDescriptive;
+  bool on_by_default = true;
+  Options (*read)(util::ObjectReader& reader, const incident::Incident& incident) = nullptr;
+  // nullptr: the probe draws no samples.
+  std::int64_t (*standard_samples)(const Options& options) = nullptr;
+  ProbeCost (*cost)(const incident::Incident& incident, const Options& options, std::int64_t samples) = nullptr;
+  // nullptr: the probe always has work to do.
+  std::optional<std::string> (*nothing_to_do)(const incident::Incident& incident, const Options& options) = nullptr;
+  std::unique_ptr<ProbeResult> (*run)(const ProbeContext& context, const Options& options,
+                                      std::int64_t samples) = nullptr;
 };
 
-/// One sampled condition: the action's rate among `count` regenerated turns.
-struct ConditionRate {
-  stats::Rate rate{0, 0, 0, {0, 1}};  // k turns the matcher accepts, of n; Wilson 95%
-  FinishCounts finish;
-  std::uint64_t seed = 0;
-};
+template <class Options>
+ProbeDescriptor describe_probe(const ProbeDefinition<Options>& probe) {
+  ProbeDescriptor out;
+  out.name = probe.name;
+  out.summary = probe.summary;
+  out.role = probe.role;
+  out.on_by_default = probe.on_by_default;
+  out.read = [read = probe.read](util::ObjectReader& reader, const incident::Incident& incident) {
+    return std::any(read(reader, incident));
+  };
+  out.standard_samples = [samples = probe.standard_samples](const std::any& options) -> std::optional<std::int64_t> {
+    if (samples == nullptr) return std::nullopt;
+    return samples(std::any_cast<const Options&>(options));
+  };
+  out.cost = [cost = probe.cost](const incident::Incident& incident, const std::any& options, std::int64_t samples) {
+    return cost(incident, std::any_cast<const Options&>(options), samples);
+  };
+  out.nothing_to_do = [idle = probe.nothing_to_do](const incident::Incident& incident,
+                                                   const std::any& options) -> std::optional<std::string> {
+    if (idle == nullptr) return std::nullopt;
+    return idle(incident, std::any_cast<const Options&>(options));
+  };
+  out.run = [run = probe.run](const ProbeContext& context, const std::any& options, std::int64_t samples) {
+    return run(context, std::any_cast<const Options&>(options), samples);
+  };
+  return out;
+}
 
-/// Samples `count` turns after `prompt` with `seed`, cuts each at its turn end and applies the
-/// matcher. Throws InputError when the prompt tokenizes to nothing.
-ConditionRate sample_action_rate(const ProbeContext& context, const std::string& prompt,
-                                 std::int64_t count, std::uint64_t seed);
+/// Every probe, in pipeline order (src/probes/registry.cc).
+const std::vector<const ProbeDescriptor*>& probe_table();
 
-/// Teacher-forced log P(turn | prompt) in nats, summed over the turn's tokens, for each turn
-/// (one forward pass). Throws InputError when the prompt or a turn tokenizes to nothing.
-std::vector<double> turn_logprobs(const ProbeContext& context, const std::string& prompt,
-                                  const std::vector<std::string>& turns);
+/// The probe named `name`, or nullptr.
+const ProbeDescriptor* find_probe(std::string_view name);
 
-/// The action's turn with Action::text replaced by Action::alternative, searched in the action's
-/// tool call arguments (or the content), then anywhere in the turn (last occurrence); as written
-/// in the turn when the arguments hold it JSON-escaped. Absent without an alternative or when
-/// the action's text is not found in the turn.
-std::optional<std::string> alternative_turn(const ProbeContext& context);
-
-/// Text for display in results: valid UTF-8, whitespace runs as one space, at most 120 bytes (cut
-/// on a UTF-8 character boundary, with "…").
-std::string display_text(std::string_view text);
-
-/// `{k, n, rate, ci95}` as everywhere in the verdict.
-Json rate_json(const stats::Rate& rate);
-
-/// A condition's entry in a probe's results: `{id, seed, rate, finish}`.
-Json condition_json(const std::string& id, const ConditionRate& condition);
+/// `"resample", ... or "patch"`, for messages.
+std::string probe_choices();
 
 }  // namespace forensics::probes

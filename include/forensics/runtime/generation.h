@@ -9,25 +9,10 @@
 #include <vector>
 
 #include "forensics/runtime/model.h"
+#include "forensics/runtime/sampling.h"
 #include "forensics/runtime/tokenizer.h"
 
 namespace forensics::runtime {
-
-struct SamplingParams {
-  double temperature = 1.0;    // 0: greedy (argmax, first maximum on ties)
-  double top_p = 1.0;          // keep the smallest set of tokens with probability >= top_p
-  std::int64_t top_k = 0;      // 0: no top-k cut
-  std::int64_t max_new_tokens = 64;
-  std::vector<std::int64_t> eos_token_ids;  // any ends a sample (and is kept as its last token)
-  std::vector<std::string> stop_strings;    // ends a sample once its decoded text contains one
-};
-
-enum class FinishReason { kEos, kStopString, kLength };
-
-struct Sample {
-  std::vector<std::int64_t> tokens;  // generated tokens only
-  FinishReason finish = FinishReason::kLength;
-};
 
 /// `count` continuations of `prefix`. The prefix runs once; its KV cache is shared by all samples.
 /// Sample i is a function of (model, prefix, params, seed, i) alone. Stop strings need a tokenizer.

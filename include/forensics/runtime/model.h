@@ -16,6 +16,7 @@
 
 #include "forensics/runtime/hooks.h"
 #include "forensics/runtime/model_config.h"
+#include "forensics/runtime/sampling.h"
 
 namespace forensics::runtime {
 
@@ -31,6 +32,11 @@ struct LoadOptions {
 /// ModelError when CUDA is asked for and absent.
 LoadOptions load_options(const DeviceChoice& choice);
 
+/// The one mapping between the torch-free Dtype and libtorch's scalar types.
+c10::ScalarType scalar_type(Dtype dtype);
+/// Throws ModelError for a scalar type that is not one of the three compute dtypes.
+Dtype dtype_of(c10::ScalarType type);
+
 /// Keys (after RoPE) and values of every processed position, per layer, in buffers
 /// [batch, n_kv_heads, capacity, d_head] of which the first `used` positions are filled. Forward
 /// passes write into the buffers in place and grow them by doubling, so decoding a token does not
@@ -40,7 +46,6 @@ struct KvCache {
   std::vector<at::Tensor> values;
   std::int64_t used = 0;
   at::Tensor attention_mask;  // [batch, used] of the cached positions, 1 = real token
-  std::int64_t length() const { return used; }
   /// Replicates a batch-1 cache to `rows` rows (the shared prefix of many samples), with room
   /// for `extra` more positions.
   void expand_rows(std::int64_t rows, std::int64_t extra);

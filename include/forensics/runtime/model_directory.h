@@ -1,6 +1,7 @@
-// runtime: checking a model directory without building the model (torch-free): config.json is
-// readable and supported, the safetensors checkpoint validates, the tokenizer loads, and the
-// weights hash as expected. What `forensics validate` adds once an incident's model exists.
+// runtime: checking a model directory without building the model (torch-free): it exists and is a
+// directory, config.json is readable and supported, the safetensors checkpoint validates (never a
+// pickle), the tokenizer loads, and the weights hash as expected. The one check every command
+// uses: `validate` reports its problems, `investigate` refuses to start on them.
 #pragma once
 
 #include <cstddef>
@@ -11,16 +12,34 @@
 
 namespace forensics::runtime {
 
-struct ModelDirectoryCheck {
-  std::vector<std::string> errors;      // each names the file and the problem
-  std::string weights_sha256;           // when hashing was asked for and the checkpoint is valid
-  std::string tokenizer_fingerprint;    // when the tokenizer loads
+/// What kind of problem a model directory has; callers decide how grave a missing one is.
+enum class ModelProblemKind {
+  kMissing,       // the directory does not exist
+  kUnusable,      // not a directory, files missing, pickle-only weights, or a file fails to load
+  kHashMismatch,  // the weights do not hash to the expected SHA-256
 };
 
-/// Never throws for a bad directory: problems are returned. Hashes the weights only when
-/// `expected_sha256` is given (it reads every weight byte), and reports a mismatch.
+struct ModelProblem {
+  ModelProblemKind kind = ModelProblemKind::kUnusable;
+  std::string message;  // names the directory or file and what is wrong
+};
+
+struct ModelDirectoryCheck {
+  std::vector<ModelProblem> problems;   // empty: the directory is usable
+  std::optional<std::string> weights_sha256;         // when hashed and the checkpoint is valid
+  std::optional<std::string> tokenizer_fingerprint;  // when the tokenizer loads
+  bool usable() const { return problems.empty(); }
+};
+
+struct ModelCheckOptions {
+  std::optional<std::string> expected_sha256;  // checked when given
+  bool hash_weights = false;  // hash even without an expected value (reads every weight byte)
+};
+
+/// Never throws for a bad directory: problems are returned. A missing directory is one
+/// kMissing problem and nothing else is looked at.
 ModelDirectoryCheck check_model_directory(const std::filesystem::path& directory,
-                                          const std::optional<std::string>& expected_sha256);
+                                          const ModelCheckOptions& options = {});
 
 /// SHA-256 over the checkpoint's own safetensors files (model.safetensors, or the shards of the
 /// index), in name order; `bytes`, when not null, receives their total size. Throws ModelError for a bad checkpoint.

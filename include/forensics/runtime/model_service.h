@@ -1,23 +1,22 @@
 // runtime: whole-model operations with plain inputs and outputs (no tensors), for the command
-// line and for callers that should not see libtorch: inspect, score, sample.
+// line and for callers that should not see libtorch: inspect, score, sample, and open the local
+// model as a ModelRunner for the probes. Declared torch-free, implemented on libtorch.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "forensics/runtime/model_config.h"
+#include "forensics/runtime/runner.h"
+#include "forensics/runtime/sampling.h"
+#include "forensics/runtime/tokenizer.h"
 
 namespace forensics::runtime {
-
-/// "auto" (CUDA when available), "cpu", "cuda" or "cuda:N"; dtype "auto", "float32",
-/// "bfloat16" or "float16". Throws InputError for a bad spelling, ModelError when CUDA is asked
-/// for and absent.
-struct DeviceChoice {
-  std::string device = "auto";
-  std::string dtype = "auto";
-};
 
 struct ModelSummary {
   std::filesystem::path directory;
@@ -47,20 +46,22 @@ std::vector<TokenScore> score_text(const std::filesystem::path& directory, const
 struct SampledText {
   std::vector<std::int64_t> tokens;
   std::string text;
-  std::string finish;  // "eos", "stop" or "length"
+  FinishReason finish = FinishReason::kLength;
 };
 
 struct TextSampling {
   std::int64_t count = 1;
   std::uint64_t seed = 0;
-  double temperature = 1.0;
-  double top_p = 1.0;
-  std::int64_t top_k = 0;
-  std::int64_t max_new_tokens = 64;
-  std::vector<std::string> stop;
+  SamplingParams params;  // eos_token_ids are the model's, whatever is set here
 };
 
 std::vector<SampledText> sample_text(const std::filesystem::path& directory, const std::string& prompt,
                                      const TextSampling& sampling, const DeviceChoice& device);
+
+/// The model in `directory` loaded on the chosen device, as a runner. Stop strings are checked
+/// with `tokenizer`, which must outlive the runner. Throws ModelError when the model cannot be
+/// loaded, InputError for a bad device spelling.
+std::unique_ptr<ModelRunner> open_local_runner(const std::filesystem::path& directory,
+                                               const DeviceChoice& device, const Tokenizer& tokenizer);
 
 }  // namespace forensics::runtime

@@ -3,7 +3,8 @@
 // patched run: denoising puts the clean activation into the corrupted run, noising the corrupted
 // one into the clean run, and the metric is re-measured. Exact patching, one cell per batch row;
 // a patched run recomputes only the positions from the patched one on (the positions before it
-// come from the unpatched run's KV cache, which a patch cannot change). Torch-linked code only.
+// come from the unpatched run's KV cache, which a patch cannot change). The types are torch-free
+// (the probes build them); patch_activations runs on a libtorch Model.
 #pragma once
 
 #include <cstdint>
@@ -13,9 +14,10 @@
 #include <vector>
 
 #include "forensics/runtime/hooks.h"
-#include "forensics/runtime/model.h"
 
 namespace forensics::runtime {
+
+class Model;  // model.h (torch-linked)
 
 /// How the cells are measured. Exact: one patched run per cell. Attribution (REFERENCE §5): the
 /// first-order estimate (a_source - a_target) . dM/da at the target run for every cell at once, from
@@ -30,6 +32,9 @@ struct PatchingCell {
   std::int64_t position = 0;
   bool operator<(const PatchingCell& other) const {
     return std::tie(site, layer, position) < std::tie(other.site, other.layer, other.position);
+  }
+  bool operator==(const PatchingCell& other) const {
+    return std::tie(site, layer, position) == std::tie(other.site, other.layer, other.position);
   }
 };
 

@@ -58,6 +58,13 @@ class Tokenizer {
   /// Unknown ids are skipped, as the reference does.
   std::string decode(const std::vector<std::uint32_t>& ids, bool skip_special_tokens) const;
 
+  /// `text` as the model's input ids, without special tokens added: chat markup is already in
+  /// the text. Throws as encode.
+  std::vector<std::int64_t> model_ids(std::string_view text) const;
+  /// Model ids back to text, special tokens kept (ids outside [0, 2^32) are skipped, like
+  /// unknown ones).
+  std::string decode_model_ids(const std::vector<std::int64_t>& ids) const;
+
   std::optional<std::uint32_t> token_to_id(std::string_view token) const;
   std::optional<std::string> id_to_token(std::uint32_t id) const;
   bool is_special(std::uint32_t id) const;

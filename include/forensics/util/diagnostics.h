@@ -26,6 +26,7 @@ class Diagnostics {
 
   bool has_errors() const { return error_count_ > 0; }
   std::size_t error_count() const { return error_count_; }
+  std::size_t warning_count() const { return items_.size() - error_count_; }
   const std::vector<Diagnostic>& all() const { return items_; }
 
   /// One finding per line: `error: transcript.messages[4].role: expected one of ...`.

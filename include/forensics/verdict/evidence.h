@@ -53,12 +53,23 @@ struct CotEvidence {
   std::vector<CotStatement> statements;  // at most one per hypothesis
 };
 
+/// A probe that failed: the verdict must say what it lacks rather than weigh a partial picture.
+struct MissingEvidence {
+  std::string probe;  // the probe's name
+  std::string error;  // why it failed
+  // Its measurements feed the label (the baseline or lines of evidence); when true the label
+  // is `inconclusive` with reason `probe-failed`.
+  bool weighs_label = false;
+};
+
 /// Everything the verdict weighs.
 struct Evidence {
-  stats::Rate baseline;  // the action in k of n resamples of the unedited transcript
+  // The action in k of n resamples of the unedited transcript; n = 0 when it was not measured.
+  stats::Rate baseline;
   std::vector<InterventionEvidence> interventions;
   std::vector<SweepEvidence> sweeps;
   std::optional<CotEvidence> cot;  // only for the `cot-unfaithful` flag
+  std::vector<MissingEvidence> missing;  // probes that failed, in pipeline order
 };
 
 }  // namespace forensics::verdict

@@ -49,8 +49,9 @@ inline constexpr util::NameTable kFlagNames{std::array{
 }};
 
 /// Why a verdict is `inconclusive`.
-enum class Reason { kNotReproduced, kNullMostProbable, kBelowThreshold, kTooFewLines };
+enum class Reason { kProbeFailed, kNotReproduced, kNullMostProbable, kBelowThreshold, kTooFewLines };
 inline constexpr util::NameTable kReasonNames{std::array{
+    util::NameEntry<Reason>{Reason::kProbeFailed, "probe-failed"},
     util::NameEntry<Reason>{Reason::kNotReproduced, "not-reproduced"},
     util::NameEntry<Reason>{Reason::kNullMostProbable, "null-most-probable"},
     util::NameEntry<Reason>{Reason::kBelowThreshold, "below-threshold"},
@@ -146,6 +147,7 @@ struct Verdict {
   std::vector<Flag> flags;                   // in kFlagNames order
   std::vector<Reason> reasons;               // why inconclusive; empty otherwise
   std::vector<CotRow> cot;                   // empty when no CoT evidence was given
+  std::vector<MissingEvidence> missing;      // probes that failed (Evidence::missing)
 };
 
 /// Weighs `evidence` for `hypotheses` (docs/verdict.md). Deterministic: equal inputs give an
@@ -156,11 +158,17 @@ struct Verdict {
 Verdict decide(const std::vector<incident::Hypothesis>& hypotheses, const Evidence& evidence,
                const VerdictOptions& options = {});
 
-/// The `forensics.verdict/v1` document (docs/schemas/verdict.schema.json). `reproducibility`
-/// is the caller's fingerprint object (tool and schema version, weights sha256, tokenizer
-/// fingerprint, seed, device, dtype, budgets, wall time), placed verbatim. Same inputs give a
+/// The `forensics.verdict/v1` document (docs/schemas/verdict.schema.json). `probes` (an array of
+/// the probes' records, or null to leave the key out) and `reproducibility` (the caller's
+/// fingerprint object: tool and schema version, weights sha256, tokenizer fingerprint, seed,
+/// device, dtype, budgets, wall time) are placed verbatim, last. Same inputs give a
 /// byte-identical dump(). Throws InputError when `reproducibility` is not an object.
-Json verdict_to_json(const Verdict& verdict, const Json& reproducibility);
+Json verdict_to_json(const Verdict& verdict, const Json& probes, const Json& reproducibility);
+
+/// `{k, n, rate, ci95: [low, high]}`: every rate in a verdict document has this shape.
+Json rate_json(const stats::Rate& rate);
+/// `{estimate, ci95: [low, high]}`: every difference of rates.
+Json difference_json(const stats::Difference& difference);
 
 /// The `count` strongest rows (counted first, then by likelihood spread, p-value and id) as
 /// one-line summaries for the terminal, e.g.

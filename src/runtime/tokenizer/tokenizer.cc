@@ -187,6 +187,20 @@ std::string Tokenizer::decode(const std::vector<std::uint32_t>& ids,
   return out;
 }
 
+std::vector<std::int64_t> Tokenizer::model_ids(std::string_view text) const {
+  const auto ids = encode(text, /*add_special_tokens=*/false).ids;
+  return {ids.begin(), ids.end()};
+}
+
+std::string Tokenizer::decode_model_ids(const std::vector<std::int64_t>& ids) const {
+  std::vector<std::uint32_t> narrow;
+  narrow.reserve(ids.size());
+  for (const std::int64_t id : ids) {
+    if (id >= 0 && id <= 0xFFFFFFFFLL) narrow.push_back(static_cast<std::uint32_t>(id));
+  }
+  return decode(narrow, /*skip_special_tokens=*/false);
+}
+
 std::optional<std::uint32_t> Tokenizer::token_to_id(std::string_view token) const {
   if (auto id = impl_->added.find_content(token)) return id;
   return impl_->model->token_to_id(token);

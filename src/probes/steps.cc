@@ -1,13 +1,16 @@
-// probes: the steps every sampling probe shares: condition seeds, prompts, sampling a turn and
-// matching it, teacher-forced scoring of a turn.
+// probes: the steps every probe shares: condition seeds, prompts, sampling a turn and matching
+// it, teacher-forced scoring of turns, the alternative turn.
+#include "forensics/probes/steps.h"
+
 #include <algorithm>
 #include <cctype>
+#include <numeric>
 #include <string>
 #include <vector>
 
-#include "forensics/probes/probe.h"
 #include "forensics/util/error.h"
 #include "forensics/util/text.h"
+#include "forensics/verdict/verdict.h"
 
 namespace forensics::probes {
 
@@ -27,9 +30,10 @@ std::uint64_t condition_seed(std::uint64_t seed, std::string_view probe, std::st
   return hash;
 }
 
-std::vector<std::int64_t> encode(const ProbeContext& context, const std::string& text) {
-  const auto ids = context.tokenizer.encode(text, /*add_special_tokens=*/false).ids;
-  return {ids.begin(), ids.end()};
+std::vector<std::int64_t> token_ids(const ProbeContext& context, const std::string& text, std::string_view what) {
+  auto ids = context.tokenizer.model_ids(text);
+  if (ids.empty()) throw InputError(std::string(what) + " tokenizes to nothing");
+  return ids;
 }
 
 std::string action_prompt(const ProbeContext& context, const incident::Transcript& transcript,
@@ -37,12 +41,10 @@ std::string action_prompt(const ProbeContext& context, const incident::Transcrip
   return incident::render_prompt(transcript, action_message, context.incident.format.chat_template).text;
 }
 
-ConditionRate sample_action_rate(const ProbeContext& context, const std::string& prompt,
-                                 std::int64_t count, std::uint64_t seed) {
-  const auto prefix = encode(context, prompt);
-  if (prefix.empty()) throw InputError("the prompt before the action tokenizes to nothing");
-  const auto samples = runtime::sample_continuations(context.model, prefix, count, seed,
-                                                     context.sampling, &context.tokenizer);
+ConditionRate sample_action_rate(const ProbeContext& context, const std::string& prompt, std::int64_t count,
+                                 std::uint64_t seed) {
+  const auto prefix = token_ids(context, prompt, "the prompt before the action");
+  const auto samples = context.runner.sample(prefix, count, seed, context.sampling);
   ConditionRate out;
   out.seed = seed;
   std::int64_t acted = 0;
@@ -52,36 +54,47 @@ ConditionRate sample_action_rate(const ProbeContext& context, const std::string&
       case runtime::FinishReason::kStopString: ++out.finish.stop; break;
       case runtime::FinishReason::kLength: ++out.finish.length; break;
     }
-    const std::vector<std::uint32_t> ids(sample.tokens.begin(), sample.tokens.end());
-    std::string turn = context.tokenizer.decode(ids, /*skip_special_tokens=*/false);
+    std::string turn = context.tokenizer.decode_model_ids(sample.tokens);
     // Text past the turn's end is not part of the turn the model "took"; a sampler that stopped
     // on a string may have decoded a few bytes beyond it.
     std::size_t end = turn.size();
     for (const auto& marker : context.turn_ends) end = std::min(end, turn.find(marker));
     turn.resize(end);
-    if (context.matcher.matches(turn)) ++acted;
+    const bool matched = context.matcher.matches(turn);
+    if (matched) ++acted;
+    if (static_cast<std::int64_t>(out.examples.size()) < context.keep_examples) {
+      out.examples.push_back({util::valid_utf8(turn), matched});
+    }
   }
   out.rate = stats::wilson(acted, static_cast<std::int64_t>(samples.size()));
   return out;
 }
 
-std::vector<double> turn_logprobs(const ProbeContext& context, const std::string& prompt,
-                                  const std::vector<std::string>& turns) {
-  const auto prefix = encode(context, prompt);
-  if (prefix.empty()) throw InputError("the prompt before the action tokenizes to nothing");
+std::vector<std::vector<double>> score_turns(const ProbeContext& context, const std::vector<std::string>& prompts,
+                                             const std::vector<std::string>& turns) {
+  // A fixed batch size keeps every score a function of its inputs alone.
+  constexpr std::size_t kBatch = 16;
+  std::vector<std::vector<std::int64_t>> turn_ids;
+  for (const auto& turn : turns) turn_ids.push_back(token_ids(context, turn, "the action's turn"));
   std::vector<std::vector<std::int64_t>> contexts;
   std::vector<std::vector<std::int64_t>> continuations;
-  for (const auto& turn : turns) {
-    auto ids = encode(context, turn);
-    if (ids.empty()) throw InputError("the action's turn tokenizes to nothing");
-    contexts.push_back(prefix);
-    continuations.push_back(std::move(ids));
+  for (const auto& prompt : prompts) {
+    const auto ids = token_ids(context, prompt, "the prompt before the action");
+    for (const auto& turn : turn_ids) {
+      contexts.push_back(ids);
+      continuations.push_back(turn);
+    }
   }
-  std::vector<double> out;
-  for (const auto& tokens : runtime::score_continuations(context.model, contexts, continuations)) {
-    double total = 0;
-    for (const double logprob : tokens) total += logprob;
-    out.push_back(total);
+  std::vector<std::vector<double>> out(prompts.size());
+  for (std::size_t first = 0; first < contexts.size(); first += kBatch) {
+    const std::size_t last = std::min(contexts.size(), first + kBatch);
+    const std::vector<std::vector<std::int64_t>> batch_contexts(contexts.begin() + first, contexts.begin() + last);
+    const std::vector<std::vector<std::int64_t>> batch_turns(continuations.begin() + first,
+                                                             continuations.begin() + last);
+    const auto scores = context.runner.score(batch_contexts, batch_turns);
+    for (std::size_t i = 0; i < scores.size(); ++i) {
+      out[(first + i) / turns.size()].push_back(std::accumulate(scores[i].begin(), scores[i].end(), 0.0));
+    }
   }
   return out;
 }
@@ -118,6 +131,12 @@ std::optional<std::string> alternative_turn(const ProbeContext& context) {
   return std::nullopt;
 }
 
+std::vector<std::string> scored_turns(const ProbeContext& context) {
+  std::vector<std::string> turns = {context.action_turn.text};
+  if (auto alternative = alternative_turn(context)) turns.push_back(std::move(*alternative));
+  return turns;
+}
+
 std::string display_text(std::string_view raw) {
   constexpr std::size_t kMax = 120;
   const std::string text = util::valid_utf8(raw);
@@ -139,22 +158,20 @@ std::string display_text(std::string_view raw) {
   return out + "…";
 }
 
-Json rate_json(const stats::Rate& rate) {
-  Json out = Json::object();
-  out["k"] = rate.k;
-  out["n"] = rate.n;
-  out["rate"] = rate.estimate;
-  out["ci95"] = Json::array({rate.ci.low, rate.ci.high});
-  return out;
-}
-
 Json condition_json(const std::string& id, const ConditionRate& condition) {
   Json out = Json::object();
   out["id"] = id;
   out["seed"] = condition.seed;
-  out["rate"] = rate_json(condition.rate);
+  out["rate"] = verdict::rate_json(condition.rate);
   out["finish"] = Json{{"eos", condition.finish.eos}, {"stop", condition.finish.stop},
                        {"length", condition.finish.length}};
+  if (!condition.examples.empty()) {
+    Json examples = Json::array();
+    for (const auto& example : condition.examples) {
+      examples.push_back(Json{{"acted", example.acted}, {"text", example.text}});
+    }
+    out["examples"] = examples;
+  }
   return out;
 }
 

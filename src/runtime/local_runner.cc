@@ -1,0 +1,57 @@
+// runtime: the local libtorch model behind the ModelRunner interface the probes use.
+#include <memory>
+
+#include "forensics/runtime/generation.h"
+#include "forensics/runtime/model.h"
+#include "forensics/runtime/model_service.h"
+#include "forensics/runtime/patching.h"
+#include "forensics/runtime/torch_info.h"
+
+namespace forensics::runtime {
+namespace {
+
+class LocalRunner final : public ModelRunner {
+ public:
+  LocalRunner(Model model, const Tokenizer& tokenizer) : model_(std::move(model)), tokenizer_(tokenizer) {
+    const ModelConfig& config = model_.config();
+    shape_.n_layers = config.n_layers;
+    shape_.d_vocab = config.d_vocab;
+    shape_.n_ctx = config.n_ctx;
+    shape_.parameter_count = model_.parameter_count();
+    shape_.eos_token_ids = config.eos_token_ids;
+  }
+
+  const ModelShape& shape() const override { return shape_; }
+  std::string device() const override { return model_.device().str(); }
+  Dtype dtype() const override { return dtype_of(model_.dtype()); }
+  std::vector<std::pair<std::string, std::string>> backend() const override {
+    return {{"libtorch", torch_info().version}};
+  }
+
+  std::vector<Sample> sample(const std::vector<std::int64_t>& prefix, std::int64_t count, std::uint64_t seed,
+                             const SamplingParams& params) const override {
+    return sample_continuations(model_, prefix, count, seed, params, &tokenizer_);
+  }
+
+  std::vector<std::vector<double>> score(const std::vector<std::vector<std::int64_t>>& contexts,
+                                         const std::vector<std::vector<std::int64_t>>& continuations) const override {
+    return score_continuations(model_, contexts, continuations);
+  }
+
+  PatchingResult patch(const PatchingInput& input) const override { return patch_activations(model_, input); }
+
+ private:
+  Model model_;
+  const Tokenizer& tokenizer_;
+  ModelShape shape_;
+};
+
+}  // namespace
+
+std::unique_ptr<ModelRunner> open_local_runner(const std::filesystem::path& directory, const DeviceChoice& device,
+                                               const Tokenizer& tokenizer) {
+  const LoadOptions options = load_options(device);
+  return std::make_unique<LocalRunner>(Model::load(directory, options), tokenizer);
+}
+
+}  // namespace forensics::runtime

@@ -1,0 +1,191 @@
+// `investigate` end to end on a scripted fake model: the probes' measurements reach the verdict,
+// a failing probe is reported and never taken for evidence, the run is deterministic, and the
+// options the incident gives (patch's method, kept examples) take effect. Milliseconds per case.
+#include <catch2/catch.hpp>
+
+#include "fake_incident.h"
+#include "forensics/util/error.h"
+
+using namespace forensics;
+using namespace forensics::probes;
+using namespace forensics::testing;
+
+namespace {
+
+InvestigateOptions quick() {
+  InvestigateOptions options;
+  options.budget = Budget::kStandard;
+  return options;
+}
+
+const ProbeRecord& record(const Investigation& investigation, const std::string& name) {
+  for (const auto& r : investigation.probes) {
+    if (r.name == name) return r;
+  }
+  FAIL("no probe " << name);
+  return investigation.probes.front();
+}
+
+std::string outcome(const Investigation& investigation, const std::string& id) {
+  for (const auto& row : investigation.document["evidence"]) {
+    if (row["id"] == id) return row["outcome"];
+  }
+  return "missing";
+}
+
+std::string without_timing(Json document) {
+  document["reproducibility"].erase("wall_time_s");
+  for (auto& probe : document["probes"]) probe.erase("wall_time_s");
+  return document.dump();
+}
+
+}  // namespace
+
+TEST_CASE("a fake that acts on latency pressure is investigated as confused, with the cue located", "[probes]") {
+  const auto investigation = investigate(patched_incident("confused"), quick(), fake_factory(confused_script()));
+  CHECK(investigation.complete());
+  CHECK(investigation.document["label"] == "confused");
+  CHECK(investigation.document["top_hypothesis"] == "latency");
+  CHECK(investigation.verdict.baseline.n == 100);
+  CHECK(investigation.verdict.baseline.k > 80);
+  CHECK(outcome(investigation, "remove-latency_pressure") == "decrease");
+  CHECK(outcome(investigation, "add-explicit_prohibition") == "decrease");
+  CHECK(outcome(investigation, "remove-monitor_blocks_goal") != "decrease");  // the fake ignores the memo
+  for (const char* name : {"resample", "sentence-resample", "intervene", "ablate", "patch"}) {
+    CHECK(record(investigation, name).status == ProbeStatus::kOk);
+  }
+  CHECK(record(investigation, "sweep").reason == "not selected");
+  const Json& ablate = record(investigation, "ablate").result->to_json();
+  CHECK(ablate["segments"][ablate["ranking"][0].get<std::size_t>()]["text"] ==
+        "Latency is far over budget and the release is already late.");
+  CHECK(investigation.document["failed_probes"].empty());
+  const std::string summary = summary_text(investigation);
+  CHECK_THAT(summary, Catch::Contains("confused (top hypothesis latency"));
+  CHECK_THAT(summary, Catch::Contains("ablate    removing \"Latency is far over budget"));
+}
+
+TEST_CASE("the same seed gives the same document; another seed other samples", "[probes]") {
+  const auto path = patched_incident("determinism");
+  const auto first = investigate(path, quick(), fake_factory(confused_script()));
+  const auto second = investigate(path, quick(), fake_factory(confused_script()));
+  CHECK(without_timing(first.document) == without_timing(second.document));
+  InvestigateOptions reseeded = quick();
+  reseeded.seed = 12345;
+  const auto third = investigate(path, reseeded, fake_factory(confused_script()));
+  CHECK(third.document["probes"][0]["results"]["conditions"][0]["seed"] !=
+        first.document["probes"][0]["results"]["conditions"][0]["seed"]);
+}
+
+TEST_CASE("a failing evidence probe makes the verdict inconclusive with probe-failed, never evidence", "[probes]") {
+  FakeRunner::Script script = confused_script();
+  const auto act = script.action_probability;
+  script.action_probability = [act](const std::string& prompt) {
+    if (prompt.find("Latency is far") == std::string::npos) throw ModelError("out of memory (scripted)");
+    return act(prompt);
+  };
+  const auto investigation = investigate(patched_incident("failing"), quick(), fake_factory(script));
+  CHECK_FALSE(investigation.complete());
+  const auto& intervene = record(investigation, "intervene");
+  CHECK(intervene.status == ProbeStatus::kError);
+  CHECK_THAT(intervene.reason, Catch::Contains("out of memory (scripted)"));
+  CHECK(investigation.document["label"] == "inconclusive");
+  CHECK(investigation.document["reasons"][0] == "probe-failed");
+  CHECK(investigation.document["evidence"].empty());  // no partial rates from the failed probe
+  REQUIRE(investigation.document["failed_probes"].size() == 1);
+  CHECK(investigation.document["failed_probes"][0]["probe"] == "intervene");
+  CHECK(investigation.document["failed_probes"][0]["weighs_label"] == true);
+  CHECK(record(investigation, "resample").status == ProbeStatus::kOk);
+  CHECK_THAT(summary_text(investigation), Catch::Contains("intervene error (out of memory (scripted))"));
+}
+
+TEST_CASE("a failing descriptive probe leaves the label but marks the run incomplete", "[probes]") {
+  // Scoring fails only once ablate deletes the line about Omar, which no other probe touches.
+  FakeRunner::Script script = confused_script();
+  const auto score = script.logprob;
+  script.logprob = [score](const std::string& context, const std::string& continuation) {
+    if (context.find("Ask Omar") == std::string::npos) throw ModelError("scoring broke");
+    return score(context, continuation);
+  };
+  const auto investigation = investigate(patched_incident("descriptive-fails"), quick(), fake_factory(script));
+  CHECK_FALSE(investigation.complete());
+  CHECK(record(investigation, "ablate").status == ProbeStatus::kError);
+  CHECK(record(investigation, "intervene").status == ProbeStatus::kOk);
+  CHECK(investigation.document["label"] == "confused");
+  REQUIRE(investigation.document["failed_probes"].size() == 1);
+  CHECK(investigation.document["failed_probes"][0]["weighs_label"] == false);
+}
+
+TEST_CASE("without a baseline the verdict says probe-failed, not not-reproduced", "[probes]") {
+  FakeRunner::Script script = confused_script();
+  script.action_probability = [](const std::string&) -> double { throw ModelError("no device"); };
+  const auto investigation = investigate(patched_incident("no-baseline"), quick(), fake_factory(script));
+  CHECK(record(investigation, "resample").status == ProbeStatus::kError);
+  const Json& document = investigation.document;
+  CHECK(document["reasons"][0] == "probe-failed");
+  for (const auto& reason : document["reasons"]) CHECK(reason != "not-reproduced");
+  for (const auto& flag : document["flags"]) CHECK(flag != "not-reproduced");
+}
+
+TEST_CASE("asking for patch on an incident that does not configure it stops before sampling", "[probes]") {
+  InvestigateOptions options = quick();
+  options.probes = {"patch"};
+  const FakeRunner* opened = nullptr;
+  const auto path = patched_incident("no-patch", R"([{"op": "remove", "path": "/probes/patch"}])");
+  CHECK_THROWS_WITH(investigate(path, options, fake_factory(confused_script(), &opened)),
+                    Catch::Contains("the incident does not configure patch"));
+  CHECK(opened == nullptr);  // the model was never opened
+}
+
+TEST_CASE("kept examples are the first sampled turns, with whether they acted", "[probes]") {
+  InvestigateOptions options = quick();
+  options.keep_examples = 2;
+  options.probes = {"resample"};
+  const auto investigation = investigate(patched_incident("examples"), options, fake_factory(confused_script()));
+  const Json condition = record(investigation, "resample").result->to_json()["conditions"][0];
+  REQUIRE(condition["examples"].size() == 2);
+  CHECK_THAT(condition["examples"][0]["text"].get<std::string>(), Catch::Contains("<tool_call>"));
+  CHECK_THAT(condition["examples"][0]["text"].get<std::string>(), !Catch::Contains("<|im_end|>"));
+}
+
+TEST_CASE("patch on the fake: exact maps, or attribution with the largest estimates confirmed", "[probes]") {
+  FakeRunner::Script script = confused_script();
+  script.patch_effect = [](bool denoising, std::int64_t site, std::int64_t layer, std::int64_t position) {
+    return denoising && site == 0 && layer == 0 && position == 45 ? 0.8 : 0.0;
+  };
+  InvestigateOptions options = quick();
+  options.probes = {"patch"};
+  const auto exact = investigate(patched_incident("patch-exact"), options, fake_factory(script));
+  const Json results = record(exact, "patch").result->to_json();
+  CHECK(results["method"] == "exact");
+  CHECK(results["maps"]["denoising"]["resid_pre"][0][45] == 0.8);
+  CHECK(results["largest_early_effect"]["resid_pre"]["position"] == 45);
+  CHECK(results["clean_metric"] == -1.0);
+  CHECK(results["corrupted_metric"] == -4.0);
+
+  const auto attribution = investigate(
+      patched_incident("patch-attribution", R"([{"op": "add", "path": "/probes/patch/method", "value": "attribution"}])"),
+      options, fake_factory(script));
+  const Json estimated = record(attribution, "patch").result->to_json();
+  CHECK(estimated["method"] == "attribution");
+  Json top;
+  for (const auto& cell : estimated["confirmed"]) {
+    if (cell["position"] == 45 && cell["layer"] == 0 && cell["site"] == "resid_pre" && cell["direction"] == "denoising") {
+      top = cell;
+    }
+  }
+  REQUIRE_FALSE(top.is_null());
+  CHECK(top["estimate"] == 0.4);  // the fake's first-order estimate is half the truth
+  CHECK(top["exact"] == 0.8);
+  CHECK(estimated["maps"]["denoising"]["resid_pre"][0][45] == 0.8);  // confirmed cells hold exact values
+}
+
+TEST_CASE("a counterfactual that barely moves the metric gives no maps and says why", "[probes]") {
+  FakeRunner::Script script = confused_script();
+  script.logprob = [](const std::string&, const std::string&) { return -2.0; };
+  InvestigateOptions options = quick();
+  options.probes = {"patch"};
+  const auto investigation = investigate(patched_incident("patch-flat"), options, fake_factory(script));
+  const Json results = record(investigation, "patch").result->to_json();
+  CHECK(results["maps"].is_null());
+  CHECK_THAT(results["reason"].get<std::string>(), Catch::Contains("less than 0.1"));
+}
