@@ -211,6 +211,40 @@ void write_reasoning_and_content(Writer& out, const Message& message, const Chat
   spans.content = out.write(message.content);
 }
 
+/// How a format writes one tool call: the text before the name, between the name and the
+/// arguments, and after the arguments.
+struct ToolCallMarkup {
+  std::string_view open;
+  std::string_view arguments_key;
+  std::string_view close;
+};
+
+// Tool calls follow the content, one per line (chatml and llama3).
+void write_tool_calls(Writer& out, const Message& message, const ToolCallMarkup& markup, MessageSpans& spans) {
+  for (std::size_t i = 0; i < message.tool_calls.size(); ++i) {
+    const ToolCall& call = message.tool_calls[i];
+    if (i > 0 || !message.content.empty()) out.write("\n");
+    ToolCallSpans call_spans;
+    call_spans.call.begin = out.write(markup.open).begin;
+    out.write_json(call.name);
+    out.write(markup.arguments_key);
+    call_spans.arguments = out.write_json(call.arguments);
+    call_spans.call.end = out.write(markup.close).end;
+    spans.tool_calls.push_back(call_spans);
+  }
+}
+
+// An assistant turn of chatml or llama3: the generation prompt, then the body the model wrote
+// (reasoning, content, tool calls), then `end` (the end-of-turn marker and separator).
+void write_assistant_turn(Writer& out, const Message& message, const ChatMarkers& markers,
+                          const ToolCallMarkup& tool_call, std::string_view end, MessageSpans& spans) {
+  out.write(markers.generation_prompt);
+  spans.body.begin = out.position();
+  write_reasoning_and_content(out, message, markers, spans);
+  write_tool_calls(out, message, tool_call, spans);
+  out.write(end);
+}
+
 // Qwen3's template: tool calls follow the content, each on its own lines; replies from
 // consecutive tool messages share one user turn.
 void write_chatml(Writer& out, const Context& context, std::size_t index, MessageSpans& spans) {
@@ -225,21 +259,8 @@ void write_chatml(Writer& out, const Context& context, std::size_t index, Messag
       out.write("<|im_end|>\n");
       break;
     case Role::kAssistant:
-      out.write(kChatmlMarkers.generation_prompt);
-      spans.body.begin = out.position();
-      write_reasoning_and_content(out, message, kChatmlMarkers, spans);
-      for (std::size_t i = 0; i < message.tool_calls.size(); ++i) {
-        const ToolCall& call = message.tool_calls[i];
-        if (i > 0 || !message.content.empty()) out.write("\n");
-        ToolCallSpans call_spans;
-        call_spans.call.begin = out.write("<tool_call>\n{\"name\": ").begin;
-        out.write_json(call.name);
-        out.write(", \"arguments\": ");
-        call_spans.arguments = out.write_json(call.arguments);
-        call_spans.call.end = out.write("}\n</tool_call>").end;
-        spans.tool_calls.push_back(call_spans);
-      }
-      out.write("<|im_end|>\n");
+      write_assistant_turn(out, message, kChatmlMarkers,
+                           {"<tool_call>\n{\"name\": ", ", \"arguments\": ", "}\n</tool_call>"}, "<|im_end|>\n", spans);
       break;
     case Role::kTool:
       if (context.role_before(index) != Role::kTool) out.write("<|im_start|>user");
@@ -257,21 +278,8 @@ void write_chatml(Writer& out, const Context& context, std::size_t index, Messag
 void write_llama3(Writer& out, const Context& context, std::size_t index, MessageSpans& spans) {
   const Message& message = context.messages[index];
   if (message.role == Role::kAssistant) {
-    out.write(kLlama3Markers.generation_prompt);
-    spans.body.begin = out.position();
-    write_reasoning_and_content(out, message, kLlama3Markers, spans);
-    for (std::size_t i = 0; i < message.tool_calls.size(); ++i) {
-      const ToolCall& call = message.tool_calls[i];
-      if (i > 0 || !message.content.empty()) out.write("\n");
-      ToolCallSpans call_spans;
-      call_spans.call.begin = out.write("{\"name\": ").begin;
-      out.write_json(call.name);
-      out.write(", \"parameters\": ");
-      call_spans.arguments = out.write_json(call.arguments);
-      call_spans.call.end = out.write("}").end;
-      spans.tool_calls.push_back(call_spans);
-    }
-    out.write("<|eot_id|>");
+    write_assistant_turn(out, message, kLlama3Markers, {"{\"name\": ", ", \"parameters\": ", "}"}, "<|eot_id|>",
+                         spans);
     return;
   }
   out.write("<|start_header_id|>");

@@ -1,5 +1,6 @@
 #include "forensics/incident/reader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -162,33 +163,52 @@ void check_unique_id(const std::string& id, const JsonPath& path, std::set<std::
   }
 }
 
-void read_interventions(ObjectReader& top, Incident& incident, bool context_ok,
-                        std::set<std::string>& ids, util::Diagnostics& diagnostics) {
-  const Json* list = top.array("interventions", Need::kOptional);
+/// What interventions and sweeps share: one row of evidence each, in one id namespace.
+struct EvidenceFields {
+  std::optional<std::string> id;
+  std::string description;
+  std::optional<std::vector<Edit>> edits;
+  std::optional<std::vector<Prediction>> predicts;
+  std::vector<std::string> confounds;
+};
+
+EvidenceFields read_evidence_fields(ObjectReader& reader, const Incident& incident) {
+  EvidenceFields out;
+  out.id = reader.text("id", Need::kRequired);
+  out.description = reader.string("description", Need::kOptional).value_or("");
+  out.edits = read_edits(reader, "edits");
+  out.predicts = read_predictions(reader, incident.hypotheses);
+  out.confounds = read_confounds(reader);
+  return out;
+}
+
+/// Calls `read(reader, path)` for every object of the array `key` (absent: none).
+template <class Read>
+void for_each_object(ObjectReader& top, const char* key, util::Diagnostics& diagnostics, Read&& read) {
+  const Json* list = top.array(key, Need::kOptional);
   if (list == nullptr) return;
   for (std::size_t i = 0; i < list->size(); ++i) {
-    const JsonPath path = kRoot / "interventions" / i;
+    const JsonPath path = kRoot / key / i;
     ObjectReader reader((*list)[i], path, diagnostics);
-    if (!reader.is_object()) continue;
-    Intervention intervention;
-    auto id = reader.text("id", Need::kRequired);
-    intervention.description = reader.string("description", Need::kOptional).value_or("");
-    auto edits = read_edits(reader, "edits");
-    auto predicts = read_predictions(reader, incident.hypotheses);
-    intervention.confounds = read_confounds(reader);
+    if (reader.is_object()) read(reader, path);
+  }
+}
+
+void read_interventions(ObjectReader& top, Incident& incident, bool context_ok,
+                        std::set<std::string>& ids, util::Diagnostics& diagnostics) {
+  for_each_object(top, "interventions", diagnostics, [&](ObjectReader& reader, const JsonPath& path) {
+    EvidenceFields fields = read_evidence_fields(reader, incident);
     reader.finish();
-    if (id) check_unique_id(*id, path / "id", ids, diagnostics);
-    if (edits && context_ok) check_edits_apply(*edits, incident, path / "edits", diagnostics);
-    if (predicts && !predicts->empty() && all_same(*predicts)) {
+    if (fields.id) check_unique_id(*fields.id, path / "id", ids, diagnostics);
+    if (fields.edits && context_ok) check_edits_apply(*fields.edits, incident, path / "edits", diagnostics);
+    if (fields.predicts && !fields.predicts->empty() && all_same(*fields.predicts)) {
       diagnostics.warning(path / "predicts", "every hypothesis predicts the same; this "
                                              "intervention cannot tell them apart");
     }
-    if (!id || !edits || !predicts) continue;
-    intervention.id = *id;
-    intervention.edits = std::move(*edits);
-    intervention.predicts = std::move(*predicts);
-    incident.interventions.push_back(std::move(intervention));
-  }
+    if (!fields.id || !fields.edits || !fields.predicts) return;
+    incident.interventions.push_back({*fields.id, fields.description, std::move(*fields.edits),
+                                      std::move(*fields.predicts), fields.confounds});
+  });
 }
 
 bool mentions_placeholder(const Edit& edit) {
@@ -254,30 +274,18 @@ std::optional<std::vector<SweepValue>> read_sweep_values(ObjectReader& reader) {
 
 void read_sweeps(ObjectReader& top, Incident& incident, bool context_ok,
                  std::set<std::string>& ids, util::Diagnostics& diagnostics) {
-  const Json* list = top.array("sweeps", Need::kOptional);
-  if (list == nullptr) return;
-  for (std::size_t i = 0; i < list->size(); ++i) {
-    const JsonPath path = kRoot / "sweeps" / i;
-    ObjectReader reader((*list)[i], path, diagnostics);
-    if (!reader.is_object()) continue;
-    Sweep sweep;
-    auto id = reader.text("id", Need::kRequired);
-    sweep.description = reader.string("description", Need::kOptional).value_or("");
-    auto edits = read_edits(reader, "edits");
+  for_each_object(top, "sweeps", diagnostics, [&](ObjectReader& reader, const JsonPath& path) {
+    EvidenceFields fields = read_evidence_fields(reader, incident);
     auto values = read_sweep_values(reader);
-    auto predicts = read_predictions(reader, incident.hypotheses);
-    sweep.confounds = read_confounds(reader);
     reader.finish();
-    if (id) check_unique_id(*id, path / "id", ids, diagnostics);
-    if (edits) {
-      bool placeholder = false;
-      for (const auto& edit : *edits) placeholder = placeholder || mentions_placeholder(edit);
-      if (!placeholder) {
-        diagnostics.error(path / "edits", std::string("no edit mentions ") + kSweepPlaceholder +
-                                              "; a sweep substitutes each value there");
-        edits.reset();
-      }
+    if (fields.id) check_unique_id(*fields.id, path / "id", ids, diagnostics);
+    auto& edits = fields.edits;
+    if (edits && std::none_of(edits->begin(), edits->end(), mentions_placeholder)) {
+      diagnostics.error(path / "edits", std::string("no edit mentions ") + kSweepPlaceholder +
+                                            "; a sweep substitutes each value there");
+      edits.reset();
     }
+    Sweep sweep;
     if (edits && values && context_ok) {
       sweep.edits = *edits;
       for (const auto& value : *values) {
@@ -285,13 +293,15 @@ void read_sweeps(ObjectReader& top, Incident& incident, bool context_ok,
                           "with value " + value.label + ": ");
       }
     }
-    if (!id || !edits || !values || !predicts) continue;
-    sweep.id = *id;
+    if (!fields.id || !edits || !values || !fields.predicts) return;
+    sweep.id = *fields.id;
+    sweep.description = fields.description;
     sweep.edits = std::move(*edits);
     sweep.values = std::move(*values);
-    sweep.predicts = std::move(*predicts);
+    sweep.predicts = std::move(*fields.predicts);
+    sweep.confounds = fields.confounds;
     incident.sweeps.push_back(std::move(sweep));
-  }
+  });
 }
 
 void check_has_evidence(const Incident& incident, util::Diagnostics& diagnostics) {

@@ -293,36 +293,36 @@ struct PatchResult final : ProbeResult {
     return out;
   }
 
-  Json maps_json() const {
-    Json maps = Json::object();
+  /// {direction: {site: f(effects of that site)}}.
+  template <class F>
+  Json per_direction_and_site(F&& f) const {
+    Json out = Json::object();
     for (const auto& direction : directions) {
-      Json site_maps = Json::object();
-      for (std::size_t s = 0; s < direction.sites.size(); ++s) {
-        Json rows = Json::array();
-        for (const auto& row : direction.sites[s].effects) {
-          Json values = Json::array();
-          for (const double effect : row) values.push_back(rounded_effect(effect));
-          rows.push_back(values);
-        }
-        site_maps[site_name(s)] = rows;
-      }
-      maps[direction.name] = site_maps;
+      Json sites_json = Json::object();
+      for (std::size_t s = 0; s < direction.sites.size(); ++s) sites_json[site_name(s)] = f(direction.sites[s]);
+      out[direction.name] = sites_json;
     }
-    return maps;
+    return out;
+  }
+
+  Json maps_json() const {
+    return per_direction_and_site([](const SiteEffects& site) {
+      Json rows = Json::array();
+      for (const auto& row : site.effects) {
+        Json values = Json::array();
+        for (const double effect : row) values.push_back(rounded_effect(effect));
+        rows.push_back(values);
+      }
+      return rows;
+    });
   }
 
   Json strongest_json() const {
-    Json strongest = Json::object();
-    for (const auto& direction : directions) {
-      Json site_cells = Json::object();
-      for (std::size_t s = 0; s < direction.sites.size(); ++s) {
-        Json per_layer = Json::array();
-        for (const auto& cell : direction.sites[s].strongest) per_layer.push_back(cell_json(cell, map));
-        site_cells[site_name(s)] = per_layer;
-      }
-      strongest[direction.name] = site_cells;
-    }
-    return strongest;
+    return per_direction_and_site([&](const SiteEffects& site) {
+      Json per_layer = Json::array();
+      for (const auto& cell : site.strongest) per_layer.push_back(cell_json(cell, map));
+      return per_layer;
+    });
   }
 
   Json largest_early_json() const {
