@@ -34,11 +34,8 @@ int main(int argc, char** argv) {
       const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - begin;
       best = std::min(best, elapsed.count());
     }
-    forensics::Json out = {{"lines", lines.size()},
-                           {"bytes", text.size()},
-                           {"tokens", tokens},
-                           {"seconds", best},
-                           {"repeats", repeats}};
+    forensics::Json out = {
+        {"lines", lines.size()}, {"bytes", text.size()}, {"tokens", tokens}, {"seconds", best}, {"repeats", repeats}};
     std::cout << out.dump() << "\n";
     return 0;
   } catch (const std::exception& e) {

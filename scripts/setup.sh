@@ -15,7 +15,7 @@ build_dir="${FORENSICS_BUILD_DIR:-$root/build}"
 say() { printf 'setup: %s\n' "$*" >&2; }
 
 debian_packages=(
-  g++ cmake ninja-build ccache pkg-config git
+  g++ cmake ninja-build ccache pkg-config git clang-format
   libcli11-dev nlohmann-json3-dev libspdlog-dev catch2 libonig-dev libutf8proc-dev
   python3 python3-venv python3-dev
 )

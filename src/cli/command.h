@@ -12,11 +12,11 @@ namespace forensics::cli {
 /// Exit codes, one meaning each, shared by every subcommand.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitDifference = 1,   // diff found a change, batch an unmet expectation
-  kExitUsage = 2,        // bad command line
-  kExitBadInput = 3,     // an input file is invalid
-  kExitModelFailure = 4, // the model or the runtime failed
-  kExitIncomplete = 5,   // investigate wrote a verdict, but a probe failed (failed_probes says which)
+  kExitDifference = 1,    // diff found a change, batch an unmet expectation
+  kExitUsage = 2,         // bad command line
+  kExitBadInput = 3,      // an input file is invalid
+  kExitModelFailure = 4,  // the model or the runtime failed
+  kExitIncomplete = 5,    // investigate wrote a verdict, but a probe failed (failed_probes says which)
 };
 
 /// What a parsed subcommand will do; returns the exit code. Errors are thrown, not returned.

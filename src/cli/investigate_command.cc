@@ -37,22 +37,28 @@ void define_investigate(CLI::App& app, Action& action) {
                  "thorough (at least 300)")
       ->check(CLI::IsMember(budgets))
       ->capture_default_str();
-  CLI::Option* samples = app.add_option("--samples", o->samples, "Samples per condition for every sampling probe (overrides --budget)")
-                             ->check(CLI::Range(std::int64_t{1}, probes::kMaxSamples));
-  CLI::Option* seed = app.add_option("--seed", o->seed, "Seed (default: the incident's); same seed, incident and device give the same verdict");
+  CLI::Option* samples =
+      app.add_option("--samples", o->samples, "Samples per condition for every sampling probe (overrides --budget)")
+          ->check(CLI::Range(std::int64_t{1}, probes::kMaxSamples));
+  CLI::Option* seed = app.add_option(
+      "--seed", o->seed, "Seed (default: the incident's); same seed, incident and device give the same verdict");
   app.add_option("--probes", o->probe_names,
                  "Probes to run, comma-separated, or \"all\" (default: the incident's); resample always runs")
       ->delimiter(',');
   app.add_option("--device", o->device, "cpu, cuda, cuda:N or auto")->capture_default_str();
-  app.add_option("--dtype", o->dtype, "auto (the incident's model.dtype, else the device's default), float32, bfloat16, float16")
+  app.add_option("--dtype", o->dtype,
+                 "auto (the incident's model.dtype, else the device's default), float32, bfloat16, float16")
       ->capture_default_str();
-  CLI::Option* temperature = app.add_option("--temperature", o->temperature, "Override the incident's sampling temperature (0: greedy)")
-                                 ->check(CLI::Range(0.0, 100.0));
-  CLI::Option* top_p = app.add_option("--top-p", o->top_p, "Override the incident's top-p")->check(CLI::Range(1e-9, 1.0));
+  CLI::Option* temperature =
+      app.add_option("--temperature", o->temperature, "Override the incident's sampling temperature (0: greedy)")
+          ->check(CLI::Range(0.0, 100.0));
+  CLI::Option* top_p =
+      app.add_option("--top-p", o->top_p, "Override the incident's top-p")->check(CLI::Range(1e-9, 1.0));
   CLI::Option* top_k = app.add_option("--top-k", o->top_k, "Override the incident's top-k (0: off)")
                            ->check(CLI::Range(std::int64_t{0}, probes::kMaxSamples));
-  CLI::Option* max_new_tokens = app.add_option("--max-new-tokens", o->max_new_tokens, "Override the incident's tokens per regenerated turn")
-                                    ->check(CLI::Range(std::int64_t{1}, probes::kMaxSamples));
+  CLI::Option* max_new_tokens =
+      app.add_option("--max-new-tokens", o->max_new_tokens, "Override the incident's tokens per regenerated turn")
+          ->check(CLI::Range(std::int64_t{1}, probes::kMaxSamples));
   app.footer(
       "Writes the forensics.verdict/v1 document (docs/verdict.md; probe results in its `probes`\n"
       "section, docs/probes.md) and prints a summary on stderr.\n"

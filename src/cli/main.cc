@@ -13,15 +13,15 @@ namespace {
 using namespace forensics;
 
 std::string version_text() {
-  return std::string("forensics ") + kToolVersion + "\n" +
-         runtime::describe(runtime::torch_info());
+  return std::string("forensics ") + kToolVersion + "\n" + runtime::describe(runtime::torch_info());
 }
 
 int run(int argc, char** argv) {
-  CLI::App app{"forensics: find out why an AI agent took a concerning action.\n"
-               "Re-runs the model around a captured incident under controlled edits and writes "
-               "a verdict: confused, intentional or inconclusive.",
-               "forensics"};
+  CLI::App app{
+      "forensics: find out why an AI agent took a concerning action.\n"
+      "Re-runs the model around a captured incident under controlled edits and writes "
+      "a verdict: confused, intentional or inconclusive.",
+      "forensics"};
   app.set_version_flag("--version", version_text, "Print the tool and libtorch versions and exit");
   bool verbose = false;
   bool quiet = false;

@@ -21,8 +21,10 @@ struct DeviceOptions {
 
 void add_device_options(CLI::App& app, DeviceOptions& options) {
   app.add_option("--device", options.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-  app.add_option("--dtype", options.dtype, "Compute dtype: auto (float32 on CPU, bfloat16 on CUDA), "
-                                           "float32, bfloat16, float16")->capture_default_str();
+  app.add_option("--dtype", options.dtype,
+                 "Compute dtype: auto (float32 on CPU, bfloat16 on CUDA), "
+                 "float32, bfloat16, float16")
+      ->capture_default_str();
 }
 
 int run_info(const std::string& directory, bool json) {
@@ -30,10 +32,17 @@ int run_info(const std::string& directory, bool json) {
   const auto& c = summary.config;
   Json out = {{"directory", directory},
               {"architecture", runtime::kArchitectureNames.name(c.architecture)},
-              {"n_layers", c.n_layers}, {"d_model", c.d_model}, {"n_heads", c.n_heads},
-              {"n_kv_heads", c.n_kv_heads}, {"d_head", c.d_head}, {"d_mlp", c.d_mlp},
-              {"d_vocab", c.d_vocab}, {"n_ctx", c.n_ctx}, {"tied_embeddings", c.tie_word_embeddings},
-              {"parameters", summary.parameter_count}, {"stored_dtype", summary.stored_dtype},
+              {"n_layers", c.n_layers},
+              {"d_model", c.d_model},
+              {"n_heads", c.n_heads},
+              {"n_kv_heads", c.n_kv_heads},
+              {"d_head", c.d_head},
+              {"d_mlp", c.d_mlp},
+              {"d_vocab", c.d_vocab},
+              {"n_ctx", c.n_ctx},
+              {"tied_embeddings", c.tie_word_embeddings},
+              {"parameters", summary.parameter_count},
+              {"stored_dtype", summary.stored_dtype},
               {"weight_bytes", summary.weight_bytes},
               {"weights_sha256", summary.weights_sha256},
               {"tokenizer_fingerprint", summary.tokenizer_fingerprint}};
@@ -53,14 +62,22 @@ int run_info(const std::string& directory, bool json) {
 void define_model(CLI::App& app, Action& action) {
   app.require_subcommand(1);
 
-  struct InfoOptions { std::string directory; bool json = false; };
+  struct InfoOptions {
+    std::string directory;
+    bool json = false;
+  };
   auto info = std::make_shared<InfoOptions>();
-  CLI::App* info_app = app.add_subcommand("info", "Architecture, sizes, parameter count, weight and tokenizer fingerprints");
+  CLI::App* info_app =
+      app.add_subcommand("info", "Architecture, sizes, parameter count, weight and tokenizer fingerprints");
   info_app->add_option("model", info->directory, "Model directory")->required();
   info_app->add_flag("--json", info->json, "Machine output");
   info_app->callback([info, &action] { action = [info] { return run_info(info->directory, info->json); }; });
 
-  struct ScoreOptions { std::string directory, context, continuation; bool json = false; DeviceOptions device; };
+  struct ScoreOptions {
+    std::string directory, context, continuation;
+    bool json = false;
+    DeviceOptions device;
+  };
   auto score = std::make_shared<ScoreOptions>();
   CLI::App* score_app = app.add_subcommand("score", "Teacher-forced log-probabilities of a continuation");
   score_app->add_option("model", score->directory, "Model directory")->required();
@@ -70,7 +87,8 @@ void define_model(CLI::App& app, Action& action) {
   add_device_options(*score_app, score->device);
   score_app->callback([score, &action] {
     action = [score] {
-      const auto tokens = runtime::score_text(score->directory, score->context, score->continuation, score->device.choice());
+      const auto tokens =
+          runtime::score_text(score->directory, score->context, score->continuation, score->device.choice());
       double total = 0;
       Json rows = Json::array();
       for (const auto& t : tokens) {
@@ -81,8 +99,8 @@ void define_model(CLI::App& app, Action& action) {
         std::cout << dump({{"tokens", rows}, {"total_logprob", total}}) << "\n";
       } else {
         for (const auto& t : tokens) {
-          std::cout << "  " << std::setw(8) << t.id << "  " << std::fixed << std::setprecision(4)
-                    << std::setw(10) << t.log_probability << "  " << Json(t.token).dump() << "\n";
+          std::cout << "  " << std::setw(8) << t.id << "  " << std::fixed << std::setprecision(4) << std::setw(10)
+                    << t.log_probability << "  " << Json(t.token).dump() << "\n";
         }
         std::cout << "  total log P = " << total << "\n";
       }
@@ -90,30 +108,49 @@ void define_model(CLI::App& app, Action& action) {
     };
   });
 
-  struct SampleOptions { std::string directory, prompt; runtime::TextSampling sampling; bool json = false; DeviceOptions device; };
+  struct SampleOptions {
+    std::string directory, prompt;
+    runtime::TextSampling sampling;
+    bool json = false;
+    DeviceOptions device;
+  };
   auto sample = std::make_shared<SampleOptions>();
   CLI::App* sample_app = app.add_subcommand("sample", "Sample continuations of a prompt");
   sample_app->add_option("model", sample->directory, "Model directory")->required();
   sample_app->add_option("--prompt", sample->prompt, "Text to continue")->required();
-  sample_app->add_option("-n,--samples", sample->sampling.count, "Number of samples")->check(CLI::Range(1, 100000))->capture_default_str();
-  sample_app->add_option("--seed", sample->sampling.seed, "Seed; sample i depends only on (seed, i)")->capture_default_str();
-  sample_app->add_option("--temperature", sample->sampling.params.temperature, "0 for greedy")->check(CLI::Range(0.0, 100.0))->capture_default_str();
+  sample_app->add_option("-n,--samples", sample->sampling.count, "Number of samples")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  sample_app->add_option("--seed", sample->sampling.seed, "Seed; sample i depends only on (seed, i)")
+      ->capture_default_str();
+  sample_app->add_option("--temperature", sample->sampling.params.temperature, "0 for greedy")
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str();
   sample_app->add_option("--top-p", sample->sampling.params.top_p)->check(CLI::Range(1e-9, 1.0))->capture_default_str();
-  sample_app->add_option("--top-k", sample->sampling.params.top_k, "0: off")->check(CLI::Range(0, 1 << 30))->capture_default_str();
-  sample_app->add_option("--max-new-tokens", sample->sampling.params.max_new_tokens)->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  sample_app->add_option("--top-k", sample->sampling.params.top_k, "0: off")
+      ->check(CLI::Range(0, 1 << 30))
+      ->capture_default_str();
+  sample_app->add_option("--max-new-tokens", sample->sampling.params.max_new_tokens)
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
   sample_app->add_option("--stop", sample->sampling.params.stop_strings, "Stop string (repeatable)");
   sample_app->add_flag("--json", sample->json, "Machine output");
   add_device_options(*sample_app, sample->device);
   sample_app->callback([sample, &action] {
     action = [sample] {
-      const auto samples = runtime::sample_text(sample->directory, sample->prompt, sample->sampling, sample->device.choice());
+      const auto samples =
+          runtime::sample_text(sample->directory, sample->prompt, sample->sampling, sample->device.choice());
       Json rows = Json::array();
-      for (const auto& s : samples) rows.push_back({{"text", s.text}, {"tokens", s.tokens}, {"finish", std::string(runtime::kFinishReasonNames.name(s.finish))}});
+      for (const auto& s : samples)
+        rows.push_back({{"text", s.text},
+                        {"tokens", s.tokens},
+                        {"finish", std::string(runtime::kFinishReasonNames.name(s.finish))}});
       if (sample->json) {
         std::cout << dump({{"samples", rows}, {"seed", sample->sampling.seed}}) << "\n";
       } else {
         for (std::size_t i = 0; i < samples.size(); ++i) {
-          std::cout << "[" << i << "] (" << runtime::kFinishReasonNames.name(samples[i].finish) << ") " << samples[i].text << "\n";
+          std::cout << "[" << i << "] (" << runtime::kFinishReasonNames.name(samples[i].finish) << ") "
+                    << samples[i].text << "\n";
         }
       }
       return kExitOk;

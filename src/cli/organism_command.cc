@@ -18,12 +18,20 @@ std::string dump(const Json& value) { return value.dump(2, ' ', false, Json::err
 void define_organism(CLI::App& app, Action& action) {
   app.require_subcommand(1);
 
-  struct DataOptions { std::string recipe; std::uint64_t seed = 0; std::uint64_t count = 10; std::string out; };
+  struct DataOptions {
+    std::string recipe;
+    std::uint64_t seed = 0;
+    std::uint64_t count = 10;
+    std::string out;
+  };
   auto data = std::make_shared<DataOptions>();
-  CLI::App* data_app = app.add_subcommand("data", "Emit synthetic transcripts from a recipe as JSON lines (deterministic)");
+  CLI::App* data_app =
+      app.add_subcommand("data", "Emit synthetic transcripts from a recipe as JSON lines (deterministic)");
   data_app->add_option("recipe", data->recipe, "Recipe file")->required()->check(CLI::ExistingFile);
   data_app->add_option("--seed", data->seed, "Seed; transcript i depends only on (recipe, seed, i)")->required();
-  data_app->add_option("-n,--count", data->count, "Number of transcripts")->check(CLI::Range(1, 10000000))->capture_default_str();
+  data_app->add_option("-n,--count", data->count, "Number of transcripts")
+      ->check(CLI::Range(1, 10000000))
+      ->capture_default_str();
   data_app->add_option("-o,--out", data->out, "Write to this file (atomically) instead of stdout");
   data_app->callback([data, &action] {
     action = [data] {
@@ -42,9 +50,15 @@ void define_organism(CLI::App& app, Action& action) {
     };
   });
 
-  struct TrainOptions { std::string recipe; organism::TrainOptions options; std::int64_t steps = 0; bool quiet = false; };
+  struct TrainOptions {
+    std::string recipe;
+    organism::TrainOptions options;
+    std::int64_t steps = 0;
+    bool quiet = false;
+  };
   auto train = std::make_shared<TrainOptions>();
-  CLI::App* train_app = app.add_subcommand("train", "Train the recipe's tokenizer and model (CPU, deterministic for the recipe's seed)");
+  CLI::App* train_app =
+      app.add_subcommand("train", "Train the recipe's tokenizer and model (CPU, deterministic for the recipe's seed)");
   train_app->add_option("recipe", train->recipe, "Recipe file")->required()->check(CLI::ExistingFile);
   train_app->add_option("--out", train->options.out, "Model directory to write")->required();
   train_app->add_option("--steps", train->steps, "Override the recipe's step count")->check(CLI::Range(1, 10000000));
@@ -68,18 +82,35 @@ void define_organism(CLI::App& app, Action& action) {
     };
   });
 
-  struct EvalOptions { std::string directory; organism::EvalOptions options; bool json = false; bool check = false; bool quiet = false; std::string markdown; };
+  struct EvalOptions {
+    std::string directory;
+    organism::EvalOptions options;
+    bool json = false;
+    bool check = false;
+    bool quiet = false;
+    std::string markdown;
+  };
   auto eval = std::make_shared<EvalOptions>();
-  CLI::App* eval_app = app.add_subcommand("eval", "Sample the organism under every cue combination; measured behaviour next to the planted policy");
+  CLI::App* eval_app = app.add_subcommand(
+      "eval", "Sample the organism under every cue combination; measured behaviour next to the planted policy");
   eval_app->add_option("organism", eval->directory, "Organism directory")->required()->check(CLI::ExistingDirectory);
-  eval_app->add_option("-n,--samples", eval->options.samples_per_cell, "Samples per cell")->check(CLI::Range(1, 1000000))->capture_default_str();
-  eval_app->add_option("--instances", eval->options.instances_per_cell, "Environment draws per cell (at most 1000: each has its own random stream)")->check(CLI::Range(1, 1000))->capture_default_str();
+  eval_app->add_option("-n,--samples", eval->options.samples_per_cell, "Samples per cell")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  eval_app
+      ->add_option("--instances", eval->options.instances_per_cell,
+                   "Environment draws per cell (at most 1000: each has its own random stream)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   eval_app->add_option("--seed", eval->options.seed)->capture_default_str();
-  eval_app->add_option("--temperature", eval->options.temperature)->check(CLI::Range(0.0, 100.0))->capture_default_str();
+  eval_app->add_option("--temperature", eval->options.temperature)
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str();
   eval_app->add_option("--device", eval->options.device, "cpu, cuda or cuda:N")->capture_default_str();
   eval_app->add_flag("--json", eval->json, "Machine output");
   eval_app->add_option("--markdown", eval->markdown, "Also write the table as Markdown to this file");
-  eval_app->add_flag("--check", eval->check, "Exit 1 unless every planted rate lies within the measured 95% CI widened by 0.10");
+  eval_app->add_flag("--check", eval->check,
+                     "Exit 1 unless every planted rate lies within the measured 95% CI widened by 0.10");
   eval_app->add_flag("--no-progress", eval->quiet, "No progress bar");
   eval_app->callback([eval, &action] {
     action = [eval]() -> int {
@@ -99,21 +130,32 @@ void define_organism(CLI::App& app, Action& action) {
       }
       if (!eval->markdown.empty()) util::write_file_atomically(eval->markdown, table);
       if (eval->check && !report.all_consistent()) {
-        util::log_error("organism " + recipe.name + ": a planted rate lies outside its measured interval (widened by 0.10)");
+        util::log_error("organism " + recipe.name +
+                        ": a planted rate lies outside its measured interval (widened by 0.10)");
         return kExitDifference;
       }
       return kExitOk;
     };
   });
 
-  struct CaptureOptions { std::string directory; organism::CaptureOptions options; double temperature = 0; std::int64_t attempts = 0; };
+  struct CaptureOptions {
+    std::string directory;
+    organism::CaptureOptions options;
+    double temperature = 0;
+    std::int64_t attempts = 0;
+  };
   auto capture = std::make_shared<CaptureOptions>();
-  CLI::App* capture_app = app.add_subcommand("capture", "Sample the canonical scenario until the organism acts; save it as an incident");
-  capture_app->add_option("organism", capture->directory, "Organism directory")->required()->check(CLI::ExistingDirectory);
+  CLI::App* capture_app =
+      app.add_subcommand("capture", "Sample the canonical scenario until the organism acts; save it as an incident");
+  capture_app->add_option("organism", capture->directory, "Organism directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   capture_app->add_option("--out", capture->options.out, "Incident file to write")->required();
   capture_app->add_option("--seed", capture->options.seed)->capture_default_str();
-  capture_app->add_option("--temperature", capture->temperature, "Default: the recipe's capture temperature")->check(CLI::Range(0.01, 100.0));
-  capture_app->add_option("--max-attempts", capture->attempts, "Default: the recipe's")->check(CLI::Range(1, 100000000));
+  capture_app->add_option("--temperature", capture->temperature, "Default: the recipe's capture temperature")
+      ->check(CLI::Range(0.01, 100.0));
+  capture_app->add_option("--max-attempts", capture->attempts, "Default: the recipe's")
+      ->check(CLI::Range(1, 100000000));
   capture_app->add_flag("--hand-written", capture->options.hand_written_fallback,
                         "If no sample acts, write the recipe's action turn (marked hand-written in the notes)");
   capture_app->add_option("--device", capture->options.device, "cpu, cuda or cuda:N")->capture_default_str();

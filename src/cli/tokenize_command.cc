@@ -22,9 +22,7 @@ struct TokenizeOptions {
   bool json = false;
 };
 
-std::string dump(const Json& value) {
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+std::string dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 std::vector<std::uint32_t> parse_ids(const std::string& text) {
   std::vector<std::uint32_t> ids;
@@ -57,9 +55,8 @@ void print_table(std::string_view text, const runtime::Encoding& encoding) {
   std::cout << encoding.ids.size() << " tokens\n";
   for (std::size_t i = 0; i < encoding.ids.size(); ++i) {
     const auto [begin, end] = encoding.offsets[i];
-    std::cout << "  " << i << "\t" << encoding.ids[i] << "\t" << dump(Json(encoding.tokens[i]))
-              << "\t" << begin << ":" << end << "\t"
-              << dump(Json(std::string(text.substr(begin, end - begin)))) << "\n";
+    std::cout << "  " << i << "\t" << encoding.ids[i] << "\t" << dump(Json(encoding.tokens[i])) << "\t" << begin << ":"
+              << end << "\t" << dump(Json(std::string(text.substr(begin, end - begin)))) << "\n";
   }
 }
 
@@ -120,23 +117,21 @@ int run_tokenize(const TokenizeOptions& options) {
 
 void define_tokenize(CLI::App& app, Action& action) {
   auto options = std::make_shared<TokenizeOptions>();
-  app.add_option("tokenizer", options->tokenizer,
-                 "Model directory (with tokenizer.json) or a tokenizer.json file")
+  app.add_option("tokenizer", options->tokenizer, "Model directory (with tokenizer.json) or a tokenizer.json file")
       ->required();
   auto* text = app.add_option("--text", options->text, "Text to encode");
   auto* file = app.add_option("--file", options->file, "Encode this file's contents");
   auto* decode = app.add_option("--decode", options->decode, "Decode ids (\"1,2,3\" or \"1 2 3\")");
   text->excludes(file)->excludes(decode);
   file->excludes(decode);
-  app.add_flag("--each-line", options->each_line,
-               "With --file: encode every line separately (JSON Lines with --json)")
+  app.add_flag("--each-line", options->each_line, "With --file: encode every line separately (JSON Lines with --json)")
       ->needs(file);
-  app.add_flag("--no-special", options->no_special,
-               "Do not add the tokenizer's special tokens (BOS/EOS templates)");
+  app.add_flag("--no-special", options->no_special, "Do not add the tokenizer's special tokens (BOS/EOS templates)");
   app.add_flag("--skip-special", options->skip_special, "With --decode: drop special tokens");
   app.add_flag("--json", options->json, "Machine output: ids, tokens, byte offsets, decoded text");
-  app.footer("Exit codes: 0 ok, 2 usage, 3 bad input text (e.g. invalid UTF-8, with its byte\n"
-             "offset), 4 unreadable or unsupported tokenizer.json (naming the component).");
+  app.footer(
+      "Exit codes: 0 ok, 2 usage, 3 bad input text (e.g. invalid UTF-8, with its byte\n"
+      "offset), 4 unreadable or unsupported tokenizer.json (naming the component).");
   app.callback([options, &action, text, file, decode] {
     if (text->count() + file->count() + decode->count() == 0) {
       throw CLI::RequiredError("one of --text, --file or --decode");

@@ -31,7 +31,8 @@ int run_validate(const ValidateOptions& options) {
   } catch (const InputError& e) {
     if (!options.json) throw;
     // Unreadable or not JSON: still one JSON answer on stdout for scripts.
-    Json out = {{"file", options.incident}, {"valid", false},
+    Json out = {{"file", options.incident},
+                {"valid", false},
                 {"errors", Json::array({{{"path", nullptr}, {"message", e.what()}}})},
                 {"warnings", Json::array()}};
     std::cout << out.dump(2) << "\n";
@@ -57,12 +58,12 @@ int run_validate(const ValidateOptions& options) {
   }
   std::cerr << check.diagnostics.format();
   if (!valid) {
-    std::cerr << "forensics: " << options.incident << ": invalid incident ("
-              << check.diagnostics.error_count() << " error(s))\n";
+    std::cerr << "forensics: " << options.incident << ": invalid incident (" << check.diagnostics.error_count()
+              << " error(s))\n";
     return kExitBadInput;
   }
-  std::cout << check.incident->id << ": valid incident (" << incident::kSchemaName << "/v"
-            << incident::kSchemaVersion << ")\n"
+  std::cout << check.incident->id << ": valid incident (" << incident::kSchemaName << "/v" << incident::kSchemaVersion
+            << ")\n"
             << incident::summary_text(*check.incident) << probes::plan_text(*check.incident, *plan);
   return kExitOk;
 }
@@ -71,8 +72,7 @@ int run_validate(const ValidateOptions& options) {
 
 void define_validate(CLI::App& app, Action& action) {
   auto options = std::make_shared<ValidateOptions>();
-  app.add_option("incident", options->incident, "Incident file (forensics.incident/v1 JSON)")
-      ->required();
+  app.add_option("incident", options->incident, "Incident file (forensics.incident/v1 JSON)")->required();
   app.add_flag("--json", options->json, "Print the result as JSON on stdout");
   app.footer(
       "Exit codes: 0 valid, 3 invalid (every problem is listed with its JSON path), 2 usage.\n"

@@ -45,8 +45,7 @@ const ChatMarkers kMistralMarkers{
     /*turn_separator=*/"",
     /*reasoning_start=*/"[THINK]",
     /*reasoning_end=*/"[/THINK]",
-    {"<s>", "</s>", "[INST]", "[/INST]", "[TOOL_CALLS]", "[TOOL_RESULTS]", "[/TOOL_RESULTS]",
-     "[THINK]", "[/THINK]"},
+    {"<s>", "</s>", "[INST]", "[/INST]", "[TOOL_CALLS]", "[TOOL_RESULTS]", "[/TOOL_RESULTS]", "[THINK]", "[/THINK]"},
     {},
 };
 
@@ -87,8 +86,7 @@ void append_python_float(std::string& out, double value) {
     return;
   }
   char buffer[64];
-  const auto result =
-      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
   std::string_view scientific(buffer, static_cast<std::size_t>(result.ptr - buffer));
   if (scientific.front() == '-') {
     out += '-';
@@ -201,8 +199,7 @@ struct Context {
 
 // The reasoning and content of an assistant turn, which every format writes the same way up to
 // its markers.
-void write_reasoning_and_content(Writer& out, const Message& message, const ChatMarkers& markers,
-                                 MessageSpans& spans) {
+void write_reasoning_and_content(Writer& out, const Message& message, const ChatMarkers& markers, MessageSpans& spans) {
   if (message.reasoning) {
     out.write(markers.reasoning_start);
     spans.reasoning = out.write(*message.reasoning);
@@ -278,8 +275,7 @@ void write_chatml(Writer& out, const Context& context, std::size_t index, Messag
 void write_llama3(Writer& out, const Context& context, std::size_t index, MessageSpans& spans) {
   const Message& message = context.messages[index];
   if (message.role == Role::kAssistant) {
-    write_assistant_turn(out, message, kLlama3Markers, {"{\"name\": ", ", \"parameters\": ", "}"}, "<|eot_id|>",
-                         spans);
+    write_assistant_turn(out, message, kLlama3Markers, {"{\"name\": ", ", \"parameters\": ", "}"}, "<|eot_id|>", spans);
     return;
   }
   out.write("<|start_header_id|>");
@@ -366,9 +362,7 @@ void check_assistant_index(const Transcript& transcript, std::size_t index) {
   }
 }
 
-TextSpan shifted(TextSpan span, std::size_t offset) {
-  return {span.begin - offset, span.end - offset};
-}
+TextSpan shifted(TextSpan span, std::size_t offset) { return {span.begin - offset, span.end - offset}; }
 
 }  // namespace
 
@@ -381,8 +375,8 @@ const ChatMarkers& chat_markers(ChatTemplate chat_template) {
   throw_unknown_template(chat_template);
 }
 
-RenderedTranscript render_messages(const Transcript& transcript, std::size_t count,
-                                   ChatTemplate chat_template, const RenderOptions& options) {
+RenderedTranscript render_messages(const Transcript& transcript, std::size_t count, ChatTemplate chat_template,
+                                   const RenderOptions& options) {
   const MessageWriter write_message = writer_for(chat_template);
   if (count > transcript.messages.size()) {
     throw InputError("cannot render " + std::to_string(count) + " messages of a transcript of " +
@@ -414,14 +408,12 @@ RenderedTranscript render_transcript(const Transcript& transcript, ChatTemplate 
   return render_messages(transcript, transcript.messages.size(), chat_template, options);
 }
 
-RenderedTranscript render_prompt(const Transcript& transcript, std::size_t index,
-                                 ChatTemplate chat_template) {
+RenderedTranscript render_prompt(const Transcript& transcript, std::size_t index, ChatTemplate chat_template) {
   check_assistant_index(transcript, index);
   return render_messages(transcript, index, chat_template, {/*add_generation_prompt=*/true});
 }
 
-RenderedTurn render_turn(const Transcript& transcript, std::size_t index,
-                         ChatTemplate chat_template) {
+RenderedTurn render_turn(const Transcript& transcript, std::size_t index, ChatTemplate chat_template) {
   check_assistant_index(transcript, index);
   RenderedTranscript upto = render_messages(transcript, index + 1, chat_template);
   const MessageSpans& spans = upto.messages.back();

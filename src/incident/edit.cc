@@ -7,29 +7,25 @@ namespace {
 
 std::string quoted(const std::string& text) { return "\"" + util::abbreviate(text) + "\""; }
 
-std::string* field_of(Message& message, MessageField field, std::size_t edit_index,
-                      std::size_t message_index) {
+std::string* field_of(Message& message, MessageField field, std::size_t edit_index, std::size_t message_index) {
   if (field == MessageField::kContent) return &message.content;
   if (!message.reasoning) {
-    throw EditError(edit_index, "message " + std::to_string(message_index) +
-                                    " has no reasoning to edit");
+    throw EditError(edit_index, "message " + std::to_string(message_index) + " has no reasoning to edit");
   }
   return &*message.reasoning;
 }
 
 // Exactly one occurrence unless `all`: an edit that could hit several places would silently
 // test something other than what its author meant.
-std::size_t checked_occurrences(const std::string& haystack, const std::string& needle,
-                                bool all, std::size_t edit_index, std::size_t message_index) {
+std::size_t checked_occurrences(const std::string& haystack, const std::string& needle, bool all,
+                                std::size_t edit_index, std::size_t message_index) {
   const std::size_t count = util::count_occurrences(haystack, needle);
   if (count == 0) {
-    throw EditError(edit_index, "text " + quoted(needle) + " not found in message " +
-                                    std::to_string(message_index));
+    throw EditError(edit_index, "text " + quoted(needle) + " not found in message " + std::to_string(message_index));
   }
   if (count > 1 && !all) {
-    throw EditError(edit_index, "text " + quoted(needle) + " occurs " + std::to_string(count) +
-                                    " times in message " + std::to_string(message_index) +
-                                    "; make it unique or set \"all\": true");
+    throw EditError(edit_index, "text " + quoted(needle) + " occurs " + std::to_string(count) + " times in message " +
+                                    std::to_string(message_index) + "; make it unique or set \"all\": true");
   }
   return count;
 }
@@ -65,28 +61,23 @@ void apply_text_edit(const Edit& edit, Message& message, std::size_t edit_index)
       } else {
         checked_occurrences(target, edit.find, false, edit_index, edit.message);
         const std::size_t pos = target.find(edit.find);
-        target.insert(edit.anchor == InsertAnchor::kBefore ? pos : pos + edit.find.size(),
-                      edit.text);
+        target.insert(edit.anchor == InsertAnchor::kBefore ? pos : pos + edit.find.size(), edit.text);
       }
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
 }  // namespace
 
-EditedTranscript apply_edits(const Transcript& transcript, std::size_t action_message,
-                             const std::vector<Edit>& edits) {
+EditedTranscript apply_edits(const Transcript& transcript, std::size_t action_message, const std::vector<Edit>& edits) {
   EditedTranscript result{transcript, action_message};
   auto& messages = result.transcript.messages;
   for (std::size_t i = 0; i < edits.size(); ++i) {
     const Edit& edit = edits[i];
-    const std::size_t limit = edit.op == EditOp::kAddMessage ? result.action_message
-                                                             : result.action_message - 1;
+    const std::size_t limit = edit.op == EditOp::kAddMessage ? result.action_message : result.action_message - 1;
     if (result.action_message == 0 || edit.message > limit) {
-      throw EditError(i, "message " + std::to_string(edit.message) +
-                             " is not before the action (message " +
+      throw EditError(i, "message " + std::to_string(edit.message) + " is not before the action (message " +
                              std::to_string(result.action_message) +
                              " at this point); only the context before the action can be edited");
     }
@@ -100,9 +91,7 @@ EditedTranscript apply_edits(const Transcript& transcript, std::size_t action_me
                         edit.new_message.value_or(Message{}));
         ++result.action_message;
         break;
-      default:
-        apply_text_edit(edit, messages[edit.message], i);
-        break;
+      default: apply_text_edit(edit, messages[edit.message], i); break;
     }
   }
   return result;

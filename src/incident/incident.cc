@@ -5,8 +5,7 @@ namespace {
 
 std::string substituted(std::string text, const std::string& value) {
   const std::string placeholder = kSweepPlaceholder;
-  for (auto pos = text.find(placeholder); pos != std::string::npos;
-       pos = text.find(placeholder, pos + value.size())) {
+  for (auto pos = text.find(placeholder); pos != std::string::npos; pos = text.find(placeholder, pos + value.size())) {
     text.replace(pos, placeholder.size(), value);
   }
   return text;

@@ -12,8 +12,7 @@ using util::ObjectReader;
 
 namespace {
 
-std::optional<MatcherSpec> read_matcher(const Json& value, const JsonPath& path,
-                                        util::Diagnostics& diagnostics) {
+std::optional<MatcherSpec> read_matcher(const Json& value, const JsonPath& path, util::Diagnostics& diagnostics) {
   ObjectReader reader(value, path, diagnostics);
   if (!reader.is_object()) return std::nullopt;
   const std::size_t errors_before = diagnostics.error_count();
@@ -52,27 +51,23 @@ void check_action_location(const Action& action, const Message& message, const J
 
   if (action.tool_call) {
     if (*action.tool_call >= message.tool_calls.size()) {
-      diagnostics.error(path / "tool_call",
-                        "out of range: message " + std::to_string(action.message) + " has " +
-                            std::to_string(message.tool_calls.size()) + " tool call(s)");
+      diagnostics.error(path / "tool_call", "out of range: message " + std::to_string(action.message) + " has " +
+                                                std::to_string(message.tool_calls.size()) + " tool call(s)");
       return;
     }
     if (!call_contains(message.tool_calls[*action.tool_call])) {
-      diagnostics.error(path / "text", "\"" + util::abbreviate(action.text) +
-                                           "\" not found in the arguments of tool call " +
-                                           std::to_string(*action.tool_call) + " of message " +
-                                           std::to_string(action.message));
+      diagnostics.error(path / "text",
+                        "\"" + util::abbreviate(action.text) + "\" not found in the arguments of tool call " +
+                            std::to_string(*action.tool_call) + " of message " + std::to_string(action.message));
     }
     return;
   }
   if (message.content.find(action.text) != std::string::npos) return;
-  std::string message_text = "\"" + util::abbreviate(action.text) +
-                             "\" not found in the content of message " +
-                             std::to_string(action.message);
+  std::string message_text =
+      "\"" + util::abbreviate(action.text) + "\" not found in the content of message " + std::to_string(action.message);
   for (std::size_t c = 0; c < message.tool_calls.size(); ++c) {
     if (call_contains(message.tool_calls[c])) {
-      message_text += "; it is in tool call " + std::to_string(c) +
-                      ": set \"tool_call\": " + std::to_string(c);
+      message_text += "; it is in tool call " + std::to_string(c) + ": set \"tool_call\": " + std::to_string(c);
       break;
     }
   }
@@ -83,12 +78,14 @@ void check_matcher(const Action& action, const JsonPath& path, util::Diagnostics
   try {
     const ActionMatcher matcher(action.matcher);
     if (!matcher.matches(action.text)) {
-      diagnostics.error(path, "does not match action.text; a matcher must recognise the "
-                              "captured action itself");
+      diagnostics.error(path,
+                        "does not match action.text; a matcher must recognise the "
+                        "captured action itself");
     }
     if (action.alternative && matcher.matches(*action.alternative)) {
-      diagnostics.error(path, "also matches action.alternative; it could not tell the action "
-                              "from the benign alternative");
+      diagnostics.error(path,
+                        "also matches action.alternative; it could not tell the action "
+                        "from the benign alternative");
     }
   } catch (const util::RegexError& e) {
     diagnostics.error(path / "pattern", std::string("does not compile: ") + e.what());
@@ -99,8 +96,7 @@ void check_matcher(const Action& action, const JsonPath& path, util::Diagnostics
 
 }  // namespace
 
-std::optional<Action> read_action(const Json& value, const JsonPath& path,
-                                  const std::optional<Transcript>& transcript,
+std::optional<Action> read_action(const Json& value, const JsonPath& path, const std::optional<Transcript>& transcript,
                                   util::Diagnostics& diagnostics) {
   ObjectReader reader(value, path, diagnostics);
   if (!reader.is_object()) return std::nullopt;
@@ -126,16 +122,15 @@ std::optional<Action> read_action(const Json& value, const JsonPath& path,
   if (!transcript) return std::nullopt;  // its own errors are already reported
   const auto& messages = transcript->messages;
   if (action.message >= messages.size()) {
-    diagnostics.error(path / "message", "out of range: the transcript has " +
-                                            std::to_string(messages.size()) + " message(s)");
+    diagnostics.error(path / "message",
+                      "out of range: the transcript has " + std::to_string(messages.size()) + " message(s)");
     return std::nullopt;
   }
   const Message& target = messages[action.message];
   if (target.role != Role::kAssistant) {
-    diagnostics.error(path / "message",
-                      "message " + std::to_string(action.message) + " is a \"" +
-                          std::string(kRoleNames.name(target.role)) +
-                          "\" message; the action must be in an assistant turn");
+    diagnostics.error(path / "message", "message " + std::to_string(action.message) + " is a \"" +
+                                            std::string(kRoleNames.name(target.role)) +
+                                            "\" message; the action must be in an assistant turn");
     return std::nullopt;
   }
   if (action.message == 0) {

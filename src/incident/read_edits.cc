@@ -20,8 +20,7 @@ bool read_insert_anchor(ObjectReader& reader, Edit& edit) {
   const bool has_after = reader.has("after");
   const bool has_at = reader.has("at");
   if (int(has_before) + int(has_after) + int(has_at) != 1) {
-    reader.diagnostics().error(reader.path(),
-                               "insert needs exactly one of \"before\", \"after\" or \"at\"");
+    reader.diagnostics().error(reader.path(), "insert needs exactly one of \"before\", \"after\" or \"at\"");
     return false;
   }
   if (has_at) {
@@ -31,8 +30,7 @@ bool read_insert_anchor(ObjectReader& reader, Edit& edit) {
     } else if (at == "end") {
       edit.anchor = InsertAnchor::kEnd;
     } else {
-      if (at) reader.diagnostics().error(reader.path() / "at",
-                                         "expected \"start\" or \"end\", got \"" + *at + "\"");
+      if (at) reader.diagnostics().error(reader.path() / "at", "expected \"start\" or \"end\", got \"" + *at + "\"");
       return false;
     }
     return true;
@@ -47,8 +45,7 @@ bool read_insert_anchor(ObjectReader& reader, Edit& edit) {
 
 }  // namespace
 
-std::optional<Edit> read_edit(const Json& value, const JsonPath& path,
-                              util::Diagnostics& diagnostics) {
+std::optional<Edit> read_edit(const Json& value, const JsonPath& path, util::Diagnostics& diagnostics) {
   ObjectReader reader(value, path, diagnostics);
   if (!reader.is_object()) return std::nullopt;
   const std::size_t errors_before = diagnostics.error_count();
@@ -71,11 +68,9 @@ std::optional<Edit> read_edit(const Json& value, const JsonPath& path,
     if (index) edit.message = static_cast<std::size_t>(*index);
   }
 
-  const bool edits_text =
-      edit.op == EditOp::kReplace || edit.op == EditOp::kDelete || edit.op == EditOp::kInsert;
+  const bool edits_text = edit.op == EditOp::kReplace || edit.op == EditOp::kDelete || edit.op == EditOp::kInsert;
   if (edits_text) {
-    edit.field = reader.enumeration("field", Need::kOptional, kMessageFieldNames)
-                     .value_or(MessageField::kContent);
+    edit.field = reader.enumeration("field", Need::kOptional, kMessageFieldNames).value_or(MessageField::kContent);
   }
   if (edit.op == EditOp::kReplace || edit.op == EditOp::kDelete) {
     edit.find = reader.text("find", Need::kRequired).value_or("");
@@ -114,8 +109,8 @@ std::optional<std::vector<Edit>> read_edits(ObjectReader& reader, const char* ke
   return edits;
 }
 
-std::optional<std::vector<Prediction>> read_predictions(
-    ObjectReader& reader, const std::vector<Hypothesis>& hypotheses) {
+std::optional<std::vector<Prediction>> read_predictions(ObjectReader& reader,
+                                                        const std::vector<Hypothesis>& hypotheses) {
   const Json* predicts = reader.object("predicts", Need::kRequired);
   if (predicts == nullptr) return std::nullopt;
   util::Diagnostics& diagnostics = reader.diagnostics();
@@ -140,16 +135,15 @@ std::optional<std::vector<Prediction>> read_predictions(
   for (const auto& hypothesis : hypotheses) {
     const auto it = predicts->find(hypothesis.id);
     if (it == predicts->end()) {
-      diagnostics.error(path, "missing a prediction for hypothesis \"" + hypothesis.id +
-                                  "\" (expected " + kDirectionNames.choices() + ")");
+      diagnostics.error(path, "missing a prediction for hypothesis \"" + hypothesis.id + "\" (expected " +
+                                  kDirectionNames.choices() + ")");
       complete = false;
       continue;
     }
     std::optional<Direction> direction;
     if (it->is_string()) direction = kDirectionNames.parse(it->get<std::string>());
     if (!direction) {
-      diagnostics.error(path / hypothesis.id, "expected " + kDirectionNames.choices() +
-                                                  ", got " + it->dump());
+      diagnostics.error(path / hypothesis.id, "expected " + kDirectionNames.choices() + ", got " + it->dump());
       complete = false;
       continue;
     }
@@ -165,7 +159,8 @@ std::vector<std::string> read_confounds(ObjectReader& reader) {
     if (!util::is_slug(tags[i])) {
       reader.diagnostics().error(reader.path() / "confounds" / i,
                                  "expected a tag of lowercase letters, digits, '.', '_' or '-', "
-                                 "got \"" + util::abbreviate(tags[i]) + "\"");
+                                 "got \"" +
+                                     util::abbreviate(tags[i]) + "\"");
     }
   }
   return tags;

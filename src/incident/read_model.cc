@@ -11,8 +11,8 @@ using util::ObjectReader;
 
 namespace fs = std::filesystem;
 
-std::optional<ModelRef> read_model(const Json& value, const JsonPath& path,
-                                   const fs::path& incident_dir, util::Diagnostics& diagnostics) {
+std::optional<ModelRef> read_model(const Json& value, const JsonPath& path, const fs::path& incident_dir,
+                                   util::Diagnostics& diagnostics) {
   ObjectReader reader(value, path, diagnostics);
   if (!reader.is_object()) return std::nullopt;
   ModelRef model;
@@ -22,9 +22,8 @@ std::optional<ModelRef> read_model(const Json& value, const JsonPath& path,
   reader.finish();
   if (model.weights_sha256) {
     const auto& hash = *model.weights_sha256;
-    const bool is_hex = std::all_of(hash.begin(), hash.end(), [](char c) {
-      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    });
+    const bool is_hex =
+        std::all_of(hash.begin(), hash.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
     if (hash.size() != 64 || !is_hex) {
       diagnostics.error(path / "weights_sha256", "expected 64 lowercase hex digits (a SHA-256)");
     }

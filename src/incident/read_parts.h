@@ -12,15 +12,13 @@
 
 namespace forensics::incident::detail {
 
-std::optional<Message> read_message(const Json& value, const util::JsonPath& path,
-                                    util::Diagnostics& diagnostics);
+std::optional<Message> read_message(const Json& value, const util::JsonPath& path, util::Diagnostics& diagnostics);
 
 /// Reads the messages and checks the links between them (tool-call ids, tool replies).
 std::optional<Transcript> read_transcript(const Json& value, const util::JsonPath& path,
                                           util::Diagnostics& diagnostics);
 
-std::optional<Edit> read_edit(const Json& value, const util::JsonPath& path,
-                              util::Diagnostics& diagnostics);
+std::optional<Edit> read_edit(const Json& value, const util::JsonPath& path, util::Diagnostics& diagnostics);
 
 /// Reads `key` of `reader` as a list of edits (at least one).
 std::optional<std::vector<Edit>> read_edits(util::ObjectReader& reader, const char* key);
@@ -40,12 +38,10 @@ namespace forensics::incident::detail {
 /// text is where it is said to be, the matcher compiles and recognises the text but not the
 /// alternative.
 std::optional<Action> read_action(const Json& value, const util::JsonPath& path,
-                                  const std::optional<Transcript>& transcript,
-                                  util::Diagnostics& diagnostics);
+                                  const std::optional<Transcript>& transcript, util::Diagnostics& diagnostics);
 
 /// Reads `model` and resolves its path against `incident_dir`.
 std::optional<ModelRef> read_model(const Json& value, const util::JsonPath& path,
-                                   const std::filesystem::path& incident_dir,
-                                   util::Diagnostics& diagnostics);
+                                   const std::filesystem::path& incident_dir, util::Diagnostics& diagnostics);
 
 }  // namespace forensics::incident::detail

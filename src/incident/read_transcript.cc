@@ -11,8 +11,7 @@ using util::ObjectReader;
 
 namespace {
 
-std::optional<ToolCall> read_tool_call(const Json& value, const JsonPath& path,
-                                       util::Diagnostics& diagnostics) {
+std::optional<ToolCall> read_tool_call(const Json& value, const JsonPath& path, util::Diagnostics& diagnostics) {
   ObjectReader reader(value, path, diagnostics);
   ToolCall call;
   auto id = reader.text("id", Need::kRequired);
@@ -28,8 +27,7 @@ std::optional<ToolCall> read_tool_call(const Json& value, const JsonPath& path,
 
 }  // namespace
 
-std::optional<Message> read_message(const Json& value, const JsonPath& path,
-                                    util::Diagnostics& diagnostics) {
+std::optional<Message> read_message(const Json& value, const JsonPath& path, util::Diagnostics& diagnostics) {
   ObjectReader reader(value, path, diagnostics);
   if (!reader.is_object()) return std::nullopt;
   const std::size_t errors_before = diagnostics.error_count();
@@ -41,8 +39,7 @@ std::optional<Message> read_message(const Json& value, const JsonPath& path,
   const bool is_tool = role == Role::kTool;
   auto only_for = [&](const char* key, bool allowed, const char* which) {
     if (role && !allowed && reader.has(key)) {
-      diagnostics.error(path / key, std::string("only ") + which + " messages have \"" + key +
-                                        "\" (this one is \"" +
+      diagnostics.error(path / key, std::string("only ") + which + " messages have \"" + key + "\" (this one is \"" +
                                         std::string(kRoleNames.name(*role)) + "\")");
       return false;
     }
@@ -73,8 +70,7 @@ std::optional<Message> read_message(const Json& value, const JsonPath& path,
   return message;
 }
 
-std::optional<Transcript> read_transcript(const Json& value, const JsonPath& path,
-                                          util::Diagnostics& diagnostics) {
+std::optional<Transcript> read_transcript(const Json& value, const JsonPath& path, util::Diagnostics& diagnostics) {
   ObjectReader reader(value, path, diagnostics);
   const Json* messages = reader.array("messages", Need::kRequired);
   reader.finish();
@@ -105,8 +101,7 @@ std::optional<Transcript> read_transcript(const Json& value, const JsonPath& pat
     // A tool reply must answer a call made before it, or the transcript was captured wrongly.
     if (message->tool_call_id && call_ids.count(*message->tool_call_id) == 0) {
       diagnostics.error(message_path / "tool_call_id",
-                        "no earlier assistant tool call has id \"" + *message->tool_call_id +
-                            "\"");
+                        "no earlier assistant tool call has id \"" + *message->tool_call_id + "\"");
       complete = false;
     }
     transcript.messages.push_back(std::move(*message));

@@ -28,30 +28,28 @@ bool check_schema(ObjectReader& reader) {
   if (!schema) return false;
   const std::string prefix = std::string(kSchemaName) + "/v";
   if (schema->rfind(prefix, 0) != 0) {
-    reader.diagnostics().error(kRoot / "schema", "expected \"" + prefix + "1\", got \"" +
-                                                     *schema + "\"; is this an incident file?");
+    reader.diagnostics().error(kRoot / "schema",
+                               "expected \"" + prefix + "1\", got \"" + *schema + "\"; is this an incident file?");
     return false;
   }
   const std::string version = schema->substr(prefix.size());
   const bool numeric = !version.empty() && version.size() < 9 && version[0] != '0' &&
                        version.find_first_not_of("0123456789") == std::string::npos;
   if (!numeric) {
-    reader.diagnostics().error(kRoot / "schema", "malformed version in \"" + *schema +
-                                                     "\"; expected \"" + prefix + "1\"");
+    reader.diagnostics().error(kRoot / "schema",
+                               "malformed version in \"" + *schema + "\"; expected \"" + prefix + "1\"");
     return false;
   }
   if (std::stoi(version) > kSchemaVersion) {
-    reader.diagnostics().error(
-        kRoot / "schema", "this file uses schema v" + version + ", newer than the v" +
-                              std::to_string(kSchemaVersion) +
-                              " this build of forensics reads; upgrade forensics to read it");
+    reader.diagnostics().error(kRoot / "schema", "this file uses schema v" + version + ", newer than the v" +
+                                                     std::to_string(kSchemaVersion) +
+                                                     " this build of forensics reads; upgrade forensics to read it");
     return false;
   }
   return true;
 }
 
-std::optional<Format> read_format(const Json& value, const JsonPath& path,
-                                  util::Diagnostics& diagnostics) {
+std::optional<Format> read_format(const Json& value, const JsonPath& path, util::Diagnostics& diagnostics) {
   Format format;
   if (value.is_string()) {  // shorthand: "format": "chatml"
     auto parsed = kChatTemplateNames.parse(value.get<std::string>());
@@ -89,8 +87,10 @@ std::vector<Hypothesis> read_hypotheses(ObjectReader& top, util::Diagnostics& di
     hypothesis.prior = reader.number("prior", Need::kOptional, 0.0, 1.0);
     reader.finish();
     if (id && !util::is_slug(*id)) {
-      diagnostics.error(path / i / "id", "expected lowercase letters, digits, '.', '_' or '-' "
-                                         "(at most 64), got \"" + util::abbreviate(*id) + "\"");
+      diagnostics.error(path / i / "id",
+                        "expected lowercase letters, digits, '.', '_' or '-' "
+                        "(at most 64), got \"" +
+                            util::abbreviate(*id) + "\"");
       id.reset();
     }
     if (id && !ids.insert(*id).second) {
@@ -111,13 +111,11 @@ std::vector<Hypothesis> read_hypotheses(ObjectReader& top, util::Diagnostics& di
     hypotheses.push_back(std::move(hypothesis));
   }
   if (list->size() < 2) {
-    diagnostics.error(path, "expected at least two rival hypotheses, got " +
-                               std::to_string(list->size()));
+    diagnostics.error(path, "expected at least two rival hypotheses, got " + std::to_string(list->size()));
   }
   if (with_prior != 0 && with_prior != list->size()) {
-    diagnostics.error(path, "either every hypothesis gives a prior or none does (" +
-                                std::to_string(with_prior) + " of " +
-                                std::to_string(list->size()) + " do)");
+    diagnostics.error(path, "either every hypothesis gives a prior or none does (" + std::to_string(with_prior) +
+                                " of " + std::to_string(list->size()) + " do)");
   } else if (with_prior != 0 && std::abs(prior_sum - 1.0) > 1e-6) {
     diagnostics.error(path, "priors must sum to 1, they sum to " + Json(prior_sum).dump());
   }
@@ -126,8 +124,7 @@ std::vector<Hypothesis> read_hypotheses(ObjectReader& top, util::Diagnostics& di
     for (const auto& hypothesis : hypotheses) present = present || hypothesis.kind == entry.value;
     if (!present && hypotheses.size() == list->size()) {
       diagnostics.warning(path, "no hypothesis of kind \"" + std::string(entry.name) +
-                                    "\": the verdict can never be \"" + std::string(entry.name) +
-                                    "\"");
+                                    "\": the verdict can never be \"" + std::string(entry.name) + "\"");
     }
   }
   return hypotheses;
@@ -142,9 +139,8 @@ bool all_same(const std::vector<Prediction>& predictions) {
 
 // Applies edits to the transcript now, so an edit that would fail at investigation time fails
 // at validation time instead, with its path.
-void check_edits_apply(const std::vector<Edit>& edits, const Incident& incident,
-                       const JsonPath& edits_path, util::Diagnostics& diagnostics,
-                       const std::string& context = "") {
+void check_edits_apply(const std::vector<Edit>& edits, const Incident& incident, const JsonPath& edits_path,
+                       util::Diagnostics& diagnostics, const std::string& context = "") {
   try {
     apply_edits(incident.transcript, incident.action.message, edits);
   } catch (const EditError& e) {
@@ -155,11 +151,14 @@ void check_edits_apply(const std::vector<Edit>& edits, const Incident& incident,
 void check_unique_id(const std::string& id, const JsonPath& path, std::set<std::string>& ids,
                      util::Diagnostics& diagnostics) {
   if (!util::is_slug(id)) {
-    diagnostics.error(path, "expected lowercase letters, digits, '.', '_' or '-' (at most 64), "
-                            "got \"" + util::abbreviate(id) + "\"");
+    diagnostics.error(path,
+                      "expected lowercase letters, digits, '.', '_' or '-' (at most 64), "
+                      "got \"" +
+                          util::abbreviate(id) + "\"");
   } else if (!ids.insert(id).second) {
-    diagnostics.error(path, "duplicate id \"" + id + "\" (interventions and sweeps share one "
-                            "namespace: each is one row of evidence)");
+    diagnostics.error(path, "duplicate id \"" + id +
+                                "\" (interventions and sweeps share one "
+                                "namespace: each is one row of evidence)");
   }
 }
 
@@ -194,20 +193,21 @@ void for_each_object(ObjectReader& top, const char* key, util::Diagnostics& diag
   }
 }
 
-void read_interventions(ObjectReader& top, Incident& incident, bool context_ok,
-                        std::set<std::string>& ids, util::Diagnostics& diagnostics) {
+void read_interventions(ObjectReader& top, Incident& incident, bool context_ok, std::set<std::string>& ids,
+                        util::Diagnostics& diagnostics) {
   for_each_object(top, "interventions", diagnostics, [&](ObjectReader& reader, const JsonPath& path) {
     EvidenceFields fields = read_evidence_fields(reader, incident);
     reader.finish();
     if (fields.id) check_unique_id(*fields.id, path / "id", ids, diagnostics);
     if (fields.edits && context_ok) check_edits_apply(*fields.edits, incident, path / "edits", diagnostics);
     if (fields.predicts && !fields.predicts->empty() && all_same(*fields.predicts)) {
-      diagnostics.warning(path / "predicts", "every hypothesis predicts the same; this "
-                                             "intervention cannot tell them apart");
+      diagnostics.warning(path / "predicts",
+                          "every hypothesis predicts the same; this "
+                          "intervention cannot tell them apart");
     }
     if (!fields.id || !fields.edits || !fields.predicts) return;
-    incident.interventions.push_back({*fields.id, fields.description, std::move(*fields.edits),
-                                      std::move(*fields.predicts), fields.confounds});
+    incident.interventions.push_back(
+        {*fields.id, fields.description, std::move(*fields.edits), std::move(*fields.predicts), fields.confounds});
   });
 }
 
@@ -226,9 +226,8 @@ std::optional<std::vector<SweepValue>> read_sweep_values(ObjectReader& reader) {
     return std::nullopt;
   }
   if (doses != nullptr && doses->size() != values->size()) {
-    diagnostics.error(reader.path() / "doses", "expected one dose per value (" +
-                                                   std::to_string(values->size()) + "), got " +
-                                                   std::to_string(doses->size()));
+    diagnostics.error(reader.path() / "doses", "expected one dose per value (" + std::to_string(values->size()) +
+                                                   "), got " + std::to_string(doses->size()));
     return std::nullopt;
   }
   std::vector<SweepValue> out;
@@ -240,16 +239,14 @@ std::optional<std::vector<SweepValue>> read_sweep_values(ObjectReader& reader) {
     if (value.is_number()) {
       // Integral numbers print without a fraction, so 1e3 and 1000 both read "1000" in the text.
       const double number = value.get<double>();
-      const bool integral = std::isfinite(number) && std::floor(number) == number &&
-                            std::abs(number) < 1e15;
+      const bool integral = std::isfinite(number) && std::floor(number) == number && std::abs(number) < 1e15;
       sweep_value.label = integral ? std::to_string(static_cast<long long>(number)) : value.dump();
       sweep_value.dose = number;
     } else if (value.is_string()) {
       sweep_value.label = value.get<std::string>();
       sweep_value.dose = static_cast<double>(k);
     } else {
-      diagnostics.error(reader.path() / "values" / k, "expected number or string, got " +
-                                                          util::json_type_name(value));
+      diagnostics.error(reader.path() / "values" / k, "expected number or string, got " + util::json_type_name(value));
       ok = false;
       continue;
     }
@@ -272,8 +269,8 @@ std::optional<std::vector<SweepValue>> read_sweep_values(ObjectReader& reader) {
   return out;
 }
 
-void read_sweeps(ObjectReader& top, Incident& incident, bool context_ok,
-                 std::set<std::string>& ids, util::Diagnostics& diagnostics) {
+void read_sweeps(ObjectReader& top, Incident& incident, bool context_ok, std::set<std::string>& ids,
+                 util::Diagnostics& diagnostics) {
   for_each_object(top, "sweeps", diagnostics, [&](ObjectReader& reader, const JsonPath& path) {
     EvidenceFields fields = read_evidence_fields(reader, incident);
     auto values = read_sweep_values(reader);
@@ -306,8 +303,9 @@ void read_sweeps(ObjectReader& top, Incident& incident, bool context_ok,
 
 void check_has_evidence(const Incident& incident, util::Diagnostics& diagnostics) {
   if (incident.interventions.empty() && incident.sweeps.empty()) {
-    diagnostics.warning(kRoot, "no interventions or sweeps: without them the verdict can only "
-                               "be \"inconclusive\"");
+    diagnostics.warning(kRoot,
+                        "no interventions or sweeps: without them the verdict can only "
+                        "be \"inconclusive\"");
   }
 }
 
@@ -326,11 +324,11 @@ std::optional<runtime::ModelDirectoryCheck> check_model(const ModelRef& model, c
     switch (problem.kind) {
       case runtime::ModelProblemKind::kMissing:
         if (options.model_must_exist) {
-          diagnostics.error(path, problem.message + named +
-                                      "; point model.path at the model the incident was captured with");
+          diagnostics.error(path,
+                            problem.message + named + "; point model.path at the model the incident was captured with");
         } else {
-          diagnostics.warning(path, problem.message + named +
-                                        " (yet); validation went on without it, but investigate needs it");
+          diagnostics.warning(
+              path, problem.message + named + " (yet); validation went on without it, but investigate needs it");
         }
         break;
       case runtime::ModelProblemKind::kUnusable: diagnostics.error(path, problem.message); break;
@@ -356,14 +354,15 @@ IncidentCheck check_incident(const Json& document, const fs::path& source, const
   incident.source = source;
   auto id = top.text("id", Need::kRequired);
   if (id && !util::is_slug(*id)) {
-    diagnostics.error(kRoot / "id", "expected lowercase letters, digits, '.', '_' or '-' (at "
-                                    "most 64), got \"" + util::abbreviate(*id) + "\"");
+    diagnostics.error(kRoot / "id",
+                      "expected lowercase letters, digits, '.', '_' or '-' (at "
+                      "most 64), got \"" +
+                          util::abbreviate(*id) + "\"");
   }
   incident.title = top.string("title", Need::kOptional).value_or("");
   incident.notes = top.string("notes", Need::kOptional).value_or("");
   incident.seed = static_cast<std::uint64_t>(
-      top.integer("seed", Need::kOptional, 0, std::numeric_limits<std::int64_t>::max())
-          .value_or(0));
+      top.integer("seed", Need::kOptional, 0, std::numeric_limits<std::int64_t>::max()).value_or(0));
 
   std::optional<ModelRef> model;
   if (const Json* value = top.any("model", Need::kRequired, "object")) {
@@ -414,8 +413,7 @@ IncidentCheck check_incident_file(const fs::path& path, const IncidentCheckOptio
 }
 
 InvalidIncident::InvalidIncident(const fs::path& path, util::Diagnostics diagnostics)
-    : InputError(path.string() + ": invalid incident (" +
-                 std::to_string(diagnostics.error_count()) + " error(s)):\n" +
+    : InputError(path.string() + ": invalid incident (" + std::to_string(diagnostics.error_count()) + " error(s)):\n" +
                  diagnostics.format()),
       diagnostics_(std::move(diagnostics)) {}
 

@@ -15,9 +15,8 @@ Json summarize(const Incident& incident) {
   }
   Json hypotheses = Json::array();
   for (const auto& hypothesis : incident.hypotheses) {
-    Json row = {{"id", hypothesis.id},
-                {"kind", kHypothesisKindNames.name(hypothesis.kind)},
-                {"claim", hypothesis.claim}};
+    Json row = {
+        {"id", hypothesis.id}, {"kind", kHypothesisKindNames.name(hypothesis.kind)}, {"claim", hypothesis.claim}};
     if (hypothesis.prior) row["prior"] = *hypothesis.prior;
     hypotheses.push_back(row);
   }
@@ -25,12 +24,12 @@ Json summarize(const Incident& incident) {
   for (const auto& intervention : incident.interventions) interventions.push_back(intervention.id);
   Json sweeps = Json::array();
   for (const auto& sweep : incident.sweeps) sweeps.push_back(sweep.id);
-  Json action = {{"message", incident.action.message}, {"text", incident.action.text},
+  Json action = {{"message", incident.action.message},
+                 {"text", incident.action.text},
                  {"matcher", kMatcherKindNames.name(incident.action.matcher.kind)}};
   if (incident.action.tool_call) action["tool_call"] = *incident.action.tool_call;
   if (incident.action.alternative) action["alternative"] = *incident.action.alternative;
-  Json model = {{"path", incident.model.path_as_written},
-                {"resolved_path", incident.model.path.string()}};
+  Json model = {{"path", incident.model.path_as_written}, {"resolved_path", incident.model.path.string()}};
   if (incident.model.dtype) model["dtype"] = runtime::kDtypeNames.name(*incident.model.dtype);
 
   return {{"schema", std::string(kSchemaName) + "/v" + std::to_string(kSchemaVersion)},
@@ -60,8 +59,7 @@ std::string summary_text(const Incident& incident) {
   for (const auto& message : incident.transcript.messages) ++by_role[message.role];
   std::string roles;
   for (const auto& [role, count] : by_role) {
-    roles += (roles.empty() ? "" : ", ") + std::to_string(count) + " " +
-             std::string(kRoleNames.name(role));
+    roles += (roles.empty() ? "" : ", ") + std::to_string(count) + " " + std::string(kRoleNames.name(role));
   }
   row("transcript", std::to_string(incident.transcript.messages.size()) + " messages (" + roles + ")");
 
@@ -71,8 +69,7 @@ std::string summary_text(const Incident& incident) {
   row("action", where + ": \"" + util::abbreviate(action.text) + "\"");
   row("matcher", action.matcher.kind == MatcherKind::kRegex
                      ? "regex /" + action.matcher.pattern + "/"
-                     : "literal, any of " + std::to_string(action.matcher.any_of.size()) +
-                           " string(s)");
+                     : "literal, any of " + std::to_string(action.matcher.any_of.size()) + " string(s)");
   if (action.alternative) row("alternative", "\"" + util::abbreviate(*action.alternative) + "\"");
 
   std::string hypotheses;
@@ -86,8 +83,7 @@ std::string summary_text(const Incident& incident) {
     evidence += (evidence.empty() ? "" : ", ") + intervention.id;
   }
   for (const auto& sweep : incident.sweeps) {
-    evidence += (evidence.empty() ? "" : ", ") + sweep.id + " (sweep of " +
-                std::to_string(sweep.values.size()) + ")";
+    evidence += (evidence.empty() ? "" : ", ") + sweep.id + " (sweep of " + std::to_string(sweep.values.size()) + ")";
   }
   row("evidence", evidence.empty() ? "(none)" : evidence);
   row("seed", std::to_string(incident.seed));

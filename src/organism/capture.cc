@@ -54,11 +54,12 @@ Json interventions(const Recipe& recipe, const incident::Transcript& transcript)
                      {"edits", {{{"op", "delete"}, {"message", cue.message}, {"find", "\n" + cue.text}}}},
                      {"predicts", predictions(environment, cue.id, true)},
                      {"confounds", confounds}});
-      out.push_back({{"id", "neutralize-" + cue.id},
-                     {"description", "Replace the cue by neutral text of the same token length: " + cue.description},
-                     {"edits", {{{"op", "replace"}, {"message", cue.message}, {"find", cue.text}, {"with", cue.neutral}}}},
-                     {"predicts", predictions(environment, cue.id, true)},
-                     {"confounds", confounds}});
+      out.push_back(
+          {{"id", "neutralize-" + cue.id},
+           {"description", "Replace the cue by neutral text of the same token length: " + cue.description},
+           {"edits", {{{"op", "replace"}, {"message", cue.message}, {"find", cue.text}, {"with", cue.neutral}}}},
+           {"predicts", predictions(environment, cue.id, true)},
+           {"confounds", confounds}});
     } else {
       // Where the scenario holds the cue's neutral line, the cue takes its place (same length);
       // otherwise it becomes the message's last line.
@@ -92,8 +93,8 @@ std::string patch_cue(const Recipe& recipe) {
 }
 
 Json incident_document(const Recipe& recipe, const fs::path& directory, const fs::path& out,
-                       const incident::Transcript& transcript, const std::string& action_text,
-                       const std::string& notes, std::uint64_t seed) {
+                       const incident::Transcript& transcript, const std::string& action_text, const std::string& notes,
+                       std::uint64_t seed) {
   const Environment& environment = recipe.environment;
   Json messages = Json::array();
   for (const auto& message : transcript.messages) messages.push_back(message_to_json(message));
@@ -108,31 +109,35 @@ Json incident_document(const Recipe& recipe, const fs::path& directory, const fs
   return Json{
       {"schema", "forensics.incident/v1"},
       {"id", "organism-" + recipe.name},
-      {"title", "Model organism \"" + recipe.name + "\" (" + environment.name + "): the agent runs `" +
-                    action_text + "`"},
+      {"title",
+       "Model organism \"" + recipe.name + "\" (" + environment.name + "): the agent runs `" + action_text + "`"},
       {"notes", notes},
-      {"model", {{"path", model_path}, {"dtype", "float32"}, {"weights_sha256", runtime::hash_checkpoint(directory, nullptr)}}},
+      {"model",
+       {{"path", model_path}, {"dtype", "float32"}, {"weights_sha256", runtime::hash_checkpoint(directory, nullptr)}}},
       {"format", std::string(incident::kChatTemplateNames.name(environment.format))},
       {"transcript", {{"messages", messages}}},
-      {"action", {{"message", transcript.messages.size() - 1},
-                  {"tool_call", 0},
-                  {"text", action_text},
-                  {"matcher", {{"type", "regex"}, {"pattern", environment.action.matcher}}},
-                  {"alternative", environment.action.alternatives.front()}}},
+      {"action",
+       {{"message", transcript.messages.size() - 1},
+        {"tool_call", 0},
+        {"text", action_text},
+        {"matcher", {{"type", "regex"}, {"pattern", environment.action.matcher}}},
+        {"alternative", environment.action.alternatives.front()}}},
       {"hypotheses", hypotheses},
       {"interventions", interventions(recipe, transcript)},
       // Every probe, sampled at the temperature the organism was trained to be calibrated at;
       // patching contrasts the incident with the planted cue's equal-length neutralisation, on
       // log P(action turn): the reasoning comes before the command, and the difference with the
       // alternative turn (the same reasoning) would cancel the part of the decision made there.
-      {"probes", {{"sampling", {{"temperature", 1.0}, {"top_p", 1.0}, {"max_new_tokens", kMaxTurnTokens}}},
-                  {"resample", {{"samples", 100}}},
-                  {"sentence-resample", {{"samples_per_side", 50}}},
-                  {"intervene", {{"samples", 100}}},
-                  {"ablate", {{"granularity", "sentence"}}},
-                  {"patch", {{"intervention", "neutralize-" + patch_cue(recipe)},
-                             {"sites", {"resid_pre", "attn_out", "mlp_out"}},
-                             {"metric", "action-logprob"}}}}},
+      {"probes",
+       {{"sampling", {{"temperature", 1.0}, {"top_p", 1.0}, {"max_new_tokens", kMaxTurnTokens}}},
+        {"resample", {{"samples", 100}}},
+        {"sentence-resample", {{"samples_per_side", 50}}},
+        {"intervene", {{"samples", 100}}},
+        {"ablate", {{"granularity", "sentence"}}},
+        {"patch",
+         {{"intervention", "neutralize-" + patch_cue(recipe)},
+          {"sites", {"resid_pre", "attn_out", "mlp_out"}},
+          {"metric", "action-logprob"}}}}},
       {"seed", seed},
   };
 }
@@ -183,17 +188,19 @@ CaptureReport capture_incident(const fs::path& directory, const CaptureOptions& 
       notes = "Captured by `forensics organism capture` from organism \"" + recipe.name + "\": sample " +
               std::to_string(s) + " of environment draw " + std::to_string(instance) + " (seed " +
               std::to_string(options.seed) + ", temperature " + number_text(report.temperature) + "), after " +
-              std::to_string(report.attempts) + " attempt(s). The decision turn is the organism's own output. "
-              "Planted truth (organism.json): " + recipe.truth.cause + ".";
+              std::to_string(report.attempts) +
+              " attempt(s). The decision turn is the organism's own output. "
+              "Planted truth (organism.json): " +
+              recipe.truth.cause + ".";
       break;
     }
   }
   if (!captured) {
     if (!options.hand_written_fallback) {
       throw NotReproduced("organism " + recipe.name + " did not take the action in " + std::to_string(report.attempts) +
-                  " samples of the canonical scenario at temperature " + number_text(report.temperature) +
-                  "; raise --max-attempts or --temperature, or pass --hand-written to write the recipe's "
-                  "action turn");
+                          " samples of the canonical scenario at temperature " + number_text(report.temperature) +
+                          "; raise --max-attempts or --temperature, or pass --hand-written to write the recipe's "
+                          "action turn");
     }
     Rng rng = Rng::stream(options.seed, 0);
     const Scenario scenario = draw_scenario(recipe, recipe.canonical, rng, /*force_action=*/true);
@@ -201,7 +208,8 @@ CaptureReport capture_incident(const fs::path& directory, const CaptureOptions& 
     action_text = incident::argument_strings(captured->messages[decision].tool_calls.front()).front();
     notes = "HAND-WRITTEN, not sampled: organism \"" + recipe.name + "\" did not take the action in " +
             std::to_string(report.attempts) + " samples of the canonical scenario at temperature " +
-            number_text(report.temperature) + ", so the decision turn was written from the recipe's "
+            number_text(report.temperature) +
+            ", so the decision turn was written from the recipe's "
             "templates. A faithful investigation must find the action not reproducible. Planted truth: " +
             recipe.truth.cause + ".";
   }

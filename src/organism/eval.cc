@@ -44,7 +44,8 @@ EvalReport evaluate_organism(const fs::path& directory, const EvalOptions& optio
   const runtime::Tokenizer& tokenizer = organism.tokenizer;
   const util::Regex matcher(recipe.environment.action.matcher);
   std::map<std::string, util::Regex> markers;
-  for (const auto& [name, motive] : recipe.environment.reasoning.motives) markers.emplace(name, util::Regex(motive.marker));
+  for (const auto& [name, motive] : recipe.environment.reasoning.motives)
+    markers.emplace(name, util::Regex(motive.marker));
 
   runtime::SamplingParams params;
   params.temperature = options.temperature;
@@ -52,7 +53,8 @@ EvalReport evaluate_organism(const fs::path& directory, const EvalOptions& optio
   params.eos_token_ids = model.config().eos_token_ids;
 
   const auto cells = recipe.cells();
-  const std::int64_t instances = std::max<std::int64_t>(1, std::min(options.instances_per_cell, options.samples_per_cell));
+  const std::int64_t instances =
+      std::max<std::int64_t>(1, std::min(options.instances_per_cell, options.samples_per_cell));
   EvalReport report;
   detail::ProgressBar bar("eval " + recipe.name, static_cast<std::int64_t>(cells.size()), options.progress);
   for (std::size_t c = 0; c < cells.size(); ++c) {
@@ -62,15 +64,15 @@ EvalReport evaluate_organism(const fs::path& directory, const EvalOptions& optio
     std::int64_t acted = 0;
     std::int64_t total = 0;
     for (std::int64_t i = 0; i < instances; ++i) {
-      const std::int64_t count = options.samples_per_cell / instances + (i < options.samples_per_cell % instances ? 1 : 0);
+      const std::int64_t count =
+          options.samples_per_cell / instances + (i < options.samples_per_cell % instances ? 1 : 0);
       if (count == 0) continue;
       const std::uint64_t stream = c * 1000 + static_cast<std::uint64_t>(i);
       Rng rng = Rng::stream(options.seed, stream);
       const Scenario scenario = draw_scenario(recipe, cells[c], rng);
       const auto encoded = detail::encode_scenario(recipe, scenario, tokenizer);
-      const auto samples = runtime::sample_continuations(model, encoded.prompt, count,
-                                                         options.seed ^ (stream * 0x9E3779B97F4A7C15ULL), params,
-                                                         &tokenizer);
+      const auto samples = runtime::sample_continuations(
+          model, encoded.prompt, count, options.seed ^ (stream * 0x9E3779B97F4A7C15ULL), params, &tokenizer);
       for (const auto& sample : samples) {
         const std::vector<std::uint32_t> ids(sample.tokens.begin(), sample.tokens.end());
         const std::string text = tokenizer.decode(ids, /*skip_special_tokens=*/false);
@@ -101,11 +103,15 @@ Json eval_report_json(const Recipe& recipe, const EvalReport& report, const Eval
   Json cells = Json::array();
   for (const auto& cell : report.cells) {
     Json cues = Json::object();
-    for (std::size_t i = 0; i < cell.cues.size(); ++i) cues[recipe.environment.cues[i].id] = static_cast<bool>(cell.cues[i]);
+    for (std::size_t i = 0; i < cell.cues.size(); ++i)
+      cues[recipe.environment.cues[i].id] = static_cast<bool>(cell.cues[i]);
     cells.push_back({{"cues", cues},
                      {"planted_p_action", cell.planted},
-                     {"action", {{"k", cell.action.k}, {"n", cell.action.n}, {"rate", cell.action.estimate},
-                                 {"ci95", {cell.action.ci.low, cell.action.ci.high}}}},
+                     {"action",
+                      {{"k", cell.action.k},
+                       {"n", cell.action.n},
+                       {"rate", cell.action.estimate},
+                       {"ci95", {cell.action.ci.low, cell.action.ci.high}}}},
                      {"motives_when_acting", cell.motives_when_acting},
                      {"motives_overall", cell.motives_overall},
                      {"malformed", cell.malformed},

@@ -30,7 +30,7 @@ Json scenario_record(const Recipe& recipe, std::uint64_t seed, std::uint64_t ind
   Json messages = Json::array();
   for (const auto& message : scenario.transcript.messages) messages.push_back(message_to_json(message));
   const auto rendered = incident::render_transcript(scenario.transcript, recipe.environment.format);
-  return Json{{"index", index}, {"cues", cues}, {"acted", scenario.acted}, {"motive", scenario.motive},
+  return Json{{"index", index},       {"cues", cues},         {"acted", scenario.acted}, {"motive", scenario.motive},
               {"messages", messages}, {"text", rendered.text}};
 }
 
@@ -44,8 +44,7 @@ LoadedOrganism load_organism(const std::filesystem::path& directory, const std::
   return {std::move(recipe), std::move(model), runtime::Tokenizer::from_path(directory)};
 }
 
-EncodedScenario encode_scenario(const Recipe& recipe, const Scenario& scenario,
-                                const runtime::Tokenizer& tokenizer) {
+EncodedScenario encode_scenario(const Recipe& recipe, const Scenario& scenario, const runtime::Tokenizer& tokenizer) {
   const std::size_t decision = recipe.environment.decision_message();
   const auto prompt = incident::render_prompt(scenario.transcript, decision, recipe.environment.format);
   const auto turn = incident::render_turn(scenario.transcript, decision, recipe.environment.format);
@@ -68,8 +67,11 @@ std::string format_duration(double seconds) {
 }
 
 ProgressBar::ProgressBar(std::string label, std::int64_t total, bool enabled)
-    : label_(std::move(label)), total_(std::max<std::int64_t>(total, 1)), enabled_(enabled),
-      terminal_(::isatty(STDERR_FILENO) != 0), start_(monotonic_seconds()) {}
+    : label_(std::move(label)),
+      total_(std::max<std::int64_t>(total, 1)),
+      enabled_(enabled),
+      terminal_(::isatty(STDERR_FILENO) != 0),
+      start_(monotonic_seconds()) {}
 
 void ProgressBar::update(std::int64_t done, const std::string& detail) {
   if (!enabled_) return;
@@ -82,15 +84,14 @@ void ProgressBar::update(std::int64_t done, const std::string& detail) {
   const int filled = static_cast<int>(kWidth * done / total_);
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.append(static_cast<std::size_t>(kWidth - filled), '.');
-  std::cerr << (terminal_ ? "\r" : "") << label_ << " [" << bar << "] " << done << "/" << total_ << "  "
-            << detail << "  ETA " << format_duration(eta) << (terminal_ ? "   " : "\n") << std::flush;
+  std::cerr << (terminal_ ? "\r" : "") << label_ << " [" << bar << "] " << done << "/" << total_ << "  " << detail
+            << "  ETA " << format_duration(eta) << (terminal_ ? "   " : "\n") << std::flush;
 }
 
 void ProgressBar::finish(const std::string& detail) {
   if (!enabled_) return;
   std::cerr << (terminal_ ? "\r" : "") << label_ << " done: " << detail << " in "
-            << format_duration(monotonic_seconds() - start_) << (terminal_ ? "          \n" : "\n")
-            << std::flush;
+            << format_duration(monotonic_seconds() - start_) << (terminal_ ? "          \n" : "\n") << std::flush;
 }
 
 }  // namespace detail

@@ -29,9 +29,7 @@ struct EncodedScenario {
 
 /// Prompt and turn are tokenized apart, as sampling sees them: the model continues the prompt's
 /// ids, so training on the concatenation of separately tokenized parts matches inference exactly.
-EncodedScenario encode_scenario(const Recipe& recipe, const Scenario& scenario,
-                                const runtime::Tokenizer& tokenizer);
-
+EncodedScenario encode_scenario(const Recipe& recipe, const Scenario& scenario, const runtime::Tokenizer& tokenizer);
 
 /// `12.3 s`, `4 min 05 s`.
 std::string format_duration(double seconds);

@@ -28,8 +28,7 @@ std::vector<std::string> nonempty_list(ObjectReader& reader, std::string_view ke
   return list;
 }
 
-std::array<std::size_t, 2> read_range(ObjectReader& reader, std::string_view key,
-                                       std::size_t limit) {
+std::array<std::size_t, 2> read_range(ObjectReader& reader, std::string_view key, std::size_t limit) {
   const Json* value = reader.array(key, Need::kOptional);
   if (value == nullptr) return {0, 0};
   if (value->size() != 2 || !(*value)[0].is_number_unsigned() || !(*value)[1].is_number_unsigned() ||
@@ -39,9 +38,8 @@ std::array<std::size_t, 2> read_range(ObjectReader& reader, std::string_view key
   }
   std::array<std::size_t, 2> range{(*value)[0].get<std::size_t>(), (*value)[1].get<std::size_t>()};
   if (range[1] > limit) {
-    reader.diagnostics().error(reader.path() / key, "max " + std::to_string(range[1]) +
-                                                        " exceeds the " + std::to_string(limit) +
-                                                        " lines available");
+    reader.diagnostics().error(reader.path() / key, "max " + std::to_string(range[1]) + " exceeds the " +
+                                                        std::to_string(limit) + " lines available");
   }
   return range;
 }
@@ -89,8 +87,7 @@ std::map<std::string, CueEffect> read_cue_effects(ObjectReader& reader, Diagnost
 MessageTemplate read_message(const Json& value, const JsonPath& path, Diagnostics& diagnostics) {
   ObjectReader reader(value, path, diagnostics);
   MessageTemplate message;
-  message.role = reader.enumeration("role", Need::kRequired, incident::kRoleNames)
-                     .value_or(incident::Role::kUser);
+  message.role = reader.enumeration("role", Need::kRequired, incident::kRoleNames).value_or(incident::Role::kUser);
   message.decision = reader.boolean("decision", Need::kOptional).value_or(false);
   if (const Json* call = reader.object("tool_call", Need::kOptional)) {
     ObjectReader call_reader(*call, path / "tool_call", diagnostics);
@@ -111,8 +108,9 @@ MessageTemplate read_message(const Json& value, const JsonPath& path, Diagnostic
     diagnostics.error(path / "role", "a tool_call or decision turn must be an assistant message");
   }
   if (message.decision && (message.tool_call || !message.paraphrases.empty())) {
-    diagnostics.error(path, "the decision turn is generated from the policy: it takes no "
-                            "paraphrases or tool_call");
+    diagnostics.error(path,
+                      "the decision turn is generated from the policy: it takes no "
+                      "paraphrases or tool_call");
   }
   return message;
 }
@@ -123,8 +121,7 @@ Environment read_environment(const Json& document, Diagnostics& diagnostics) {
   Environment environment;
   auto schema = reader.string("schema", Need::kRequired);
   if (schema && *schema != kEnvironmentSchema) {
-    diagnostics.error(root / "schema", std::string("expected \"") + kEnvironmentSchema + "\", got \"" +
-                                           *schema + "\"");
+    diagnostics.error(root / "schema", std::string("expected \"") + kEnvironmentSchema + "\", got \"" + *schema + "\"");
   }
   environment.name = reader.text("name", Need::kRequired).value_or("");
   environment.description = reader.string("description", Need::kOptional).value_or("");
@@ -161,8 +158,8 @@ Environment read_environment(const Json& document, Diagnostics& diagnostics) {
     }
   }
   if (decisions != 1) {
-    diagnostics.error(root / "messages", "expected exactly one message with \"decision\": true, found " +
-                                             std::to_string(decisions));
+    diagnostics.error(root / "messages",
+                      "expected exactly one message with \"decision\": true, found " + std::to_string(decisions));
   }
   if (const Json* cues = reader.array("cues", Need::kRequired)) {
     if (cues->empty() || cues->size() > 8) {
@@ -183,8 +180,7 @@ Environment read_environment(const Json& document, Diagnostics& diagnostics) {
       if (!cue.id.empty() && !ids.insert(cue.id).second) {
         diagnostics.error(path / "id", "duplicate cue id \"" + cue.id + "\"");
       }
-      if (cue.message >= environment.messages.size() ||
-          environment.messages[cue.message].paraphrases.empty()) {
+      if (cue.message >= environment.messages.size() || environment.messages[cue.message].paraphrases.empty()) {
         diagnostics.error(path / "message", "must index a text message (one with paraphrases)");
       }
       if (cue.text.find('\n') != std::string::npos || cue.neutral.find('\n') != std::string::npos) {
@@ -223,8 +219,7 @@ Environment read_environment(const Json& document, Diagnostics& diagnostics) {
             diagnostics.error(path / "alternatives" / i, "the matcher matches this benign alternative");
           }
         }
-      } catch (const util::RegexError&) {
-      }
+      } catch (const util::RegexError&) {}
     }
   }
 
@@ -297,22 +292,19 @@ void check_environment(const Environment& environment, Diagnostics& diagnostics)
   for (std::size_t m = 0; m < environment.messages.size(); ++m) {
     const auto& message = environment.messages[m];
     for (std::size_t p = 0; p < message.paraphrases.size(); ++p) {
-      check_slots(message.paraphrases[p], environment.slots, root / "messages" / m / "paraphrases" / p,
-                  diagnostics);
+      check_slots(message.paraphrases[p], environment.slots, root / "messages" / m / "paraphrases" / p, diagnostics);
     }
     for (std::size_t p = 0; p < message.distractors.size(); ++p) {
-      check_slots(message.distractors[p], environment.slots, root / "messages" / m / "distractors" / p,
-                  diagnostics);
+      check_slots(message.distractors[p], environment.slots, root / "messages" / m / "distractors" / p, diagnostics);
     }
   }
   for (std::size_t f = 0; f < environment.reasoning.fillers.size(); ++f) {
-    check_slots(environment.reasoning.fillers[f], environment.slots, root / "reasoning" / "fillers" / f,
-                diagnostics);
+    check_slots(environment.reasoning.fillers[f], environment.slots, root / "reasoning" / "fillers" / f, diagnostics);
   }
 }
 
-PolicyRule read_rule(const Json& value, const JsonPath& path, const Environment& environment,
-                     bool with_condition, Diagnostics& diagnostics) {
+PolicyRule read_rule(const Json& value, const JsonPath& path, const Environment& environment, bool with_condition,
+                     Diagnostics& diagnostics) {
   ObjectReader reader(value, path, diagnostics);
   PolicyRule rule;
   if (with_condition) {
@@ -338,8 +330,7 @@ PolicyRule read_rule(const Json& value, const JsonPath& path, const Environment&
   return rule;
 }
 
-std::optional<CueSet> read_cue_set(ObjectReader& reader, std::string_view key,
-                                   const Environment& environment) {
+std::optional<CueSet> read_cue_set(ObjectReader& reader, std::string_view key, const Environment& environment) {
   const Json* value = reader.object(key, Need::kRequired);
   if (value == nullptr) return std::nullopt;
   CueSet cues(environment.cues.size(), false);
@@ -379,29 +370,27 @@ void check_truth(const Recipe& recipe, Diagnostics& diagnostics) {
     CueSet without = recipe.canonical;
     with[i] = true;
     without[i] = false;
-    const double delta = recipe.policy.rule_for(environment, with).p_action -
-                         recipe.policy.rule_for(environment, without).p_action;
-    const bool ok = stated->second == CueEffect::kPromotes ? delta >= 0.2
+    const double delta =
+        recipe.policy.rule_for(environment, with).p_action - recipe.policy.rule_for(environment, without).p_action;
+    const bool ok = stated->second == CueEffect::kPromotes     ? delta >= 0.2
                     : stated->second == CueEffect::kSuppresses ? delta <= -0.2
-                                                                : std::abs(delta) <= 0.05;
+                                                               : std::abs(delta) <= 0.05;
     if (!ok) {
       diagnostics.error(path / id, "says \"" + std::string(kCueEffectNames.name(stated->second)) +
-                                       "\", but at the canonical scenario (p_action " +
-                                       std::to_string(base) + ") the policy moves p_action by " +
-                                       std::to_string(delta) + " when the cue is present");
+                                       "\", but at the canonical scenario (p_action " + std::to_string(base) +
+                                       ") the policy moves p_action by " + std::to_string(delta) +
+                                       " when the cue is present");
     }
   }
   if (recipe.truth.hypothesis) {
     bool known = false;
     for (const auto& h : environment.hypotheses) known = known || h.id == *recipe.truth.hypothesis;
     if (!known) {
-      diagnostics.error(JsonPath() / "truth" / "hypothesis",
-                        "unknown hypothesis \"" + *recipe.truth.hypothesis + "\"");
+      diagnostics.error(JsonPath() / "truth" / "hypothesis", "unknown hypothesis \"" + *recipe.truth.hypothesis + "\"");
     }
   }
   if (!environment.reasoning.motives.count(recipe.truth.stated_motive)) {
-    diagnostics.error(JsonPath() / "truth" / "stated_motive",
-                      "unknown motive \"" + recipe.truth.stated_motive + "\"");
+    diagnostics.error(JsonPath() / "truth" / "stated_motive", "unknown motive \"" + recipe.truth.stated_motive + "\"");
   }
 }
 
@@ -508,8 +497,8 @@ Recipe parse_recipe(const Json& recipe_json, const Json& environment_json, const
     ModelShape& shape = recipe.model;
     shape.architecture = m.text("architecture", Need::kRequired).value_or("llama");
     if (shape.architecture != "llama" && shape.architecture != "qwen3") {
-      diagnostics.error(JsonPath() / "model" / "architecture", "expected \"llama\" or \"qwen3\", got \"" +
-                                                                  shape.architecture + "\"");
+      diagnostics.error(JsonPath() / "model" / "architecture",
+                        "expected \"llama\" or \"qwen3\", got \"" + shape.architecture + "\"");
     }
     shape.vocab_size = m.integer("vocab_size", Need::kRequired, 300, 65536).value_or(768);
     shape.d_model = m.integer("d_model", Need::kRequired, 8, 4096).value_or(128);
@@ -519,8 +508,7 @@ Recipe parse_recipe(const Json& recipe_json, const Json& environment_json, const
     shape.n_ctx = m.integer("n_ctx", Need::kRequired, 64, 8192).value_or(512);
     m.finish();
     if (shape.d_model % shape.n_heads != 0 || (shape.d_model / shape.n_heads) % 2 != 0) {
-      diagnostics.error(JsonPath() / "model" / "n_heads",
-                        "d_model must split into n_heads heads of even size (RoPE)");
+      diagnostics.error(JsonPath() / "model" / "n_heads", "d_model must split into n_heads heads of even size (RoPE)");
     }
   }
   if (const Json* training = reader.object("training", Need::kRequired)) {
@@ -554,8 +542,8 @@ Recipe read_recipe(const std::filesystem::path& path) {
   Json environment;
   if (recipe.is_object() && recipe.contains("environment") && recipe["environment"].is_string()) {
     const auto environment_path = path.parent_path() / recipe["environment"].get<std::string>();
-    environment = util::parse_json_strict(util::read_text_file(environment_path, kMaxRecipeBytes),
-                                          environment_path.string());
+    environment =
+        util::parse_json_strict(util::read_text_file(environment_path, kMaxRecipeBytes), environment_path.string());
   } else if (recipe.is_object() && recipe.contains("environment")) {
     environment = recipe["environment"];
   }

@@ -59,8 +59,8 @@ std::string text_message(const Environment& environment, std::size_t index, cons
 // Shared filler sentences with the motive statement at a random position, then the closing
 // that announces the decision: the motive sentence is where a CoT reader learns the decision,
 // and its position varies so sentence-level probes cannot rely on an index.
-std::string reasoning_text(const Recipe& recipe, bool acted, const std::string& motive,
-                           const SlotValues& slots, Rng& rng) {
+std::string reasoning_text(const Recipe& recipe, bool acted, const std::string& motive, const SlotValues& slots,
+                           Rng& rng) {
   const ReasoningTemplate& t = recipe.environment.reasoning;
   const std::size_t count = rng.between(t.filler_count[0], t.filler_count[1]);
   std::vector<std::string> sentences = draw_distinct(t.fillers, count, rng);
@@ -105,8 +105,8 @@ Scenario draw_scenario(const Recipe& recipe, const CueSet& cues, Rng& rng, std::
       scenario.acted = force_action.value_or(rng.bernoulli(rule.p_action));
       scenario.motive = scenario.acted ? rule.motive : recipe.policy.no_action_motive;
       message.reasoning = reasoning_text(recipe, scenario.acted, scenario.motive, slots, rng);
-      const std::string& command = scenario.acted ? rng.pick(environment.action.variants)
-                                                  : rng.pick(environment.action.alternatives);
+      const std::string& command =
+          scenario.acted ? rng.pick(environment.action.variants) : rng.pick(environment.action.alternatives);
       message.tool_calls.push_back(command_call(environment.action, "call_" + std::to_string(++calls), command));
     } else if (t.tool_call) {
       incident::ToolCall call = *t.tool_call;

@@ -34,8 +34,9 @@ Json tokenizer_config(const TokenizerPlan& plan, const Json& tokenizer, std::int
   Json decoder = Json::object();
   for (const auto& token : tokenizer["added_tokens"]) {
     decoder[std::to_string(token["id"].get<std::int64_t>())] = {
-        {"content", token["content"]}, {"lstrip", false}, {"normalized", false},
-        {"rstrip", false}, {"single_word", false}, {"special", token["special"]}};
+        {"content", token["content"]}, {"lstrip", false},
+        {"normalized", false},         {"rstrip", false},
+        {"single_word", false},        {"special", token["special"]}};
   }
   return Json{{"added_tokens_decoder", decoder},
               {"bos_token", nullptr},
@@ -194,7 +195,8 @@ class AdamW {
 };
 
 double learning_rate_at(const TrainingPlan& plan, std::int64_t step, std::int64_t steps) {
-  if (step < plan.warmup_steps) return plan.learning_rate * static_cast<double>(step + 1) / static_cast<double>(plan.warmup_steps);
+  if (step < plan.warmup_steps)
+    return plan.learning_rate * static_cast<double>(step + 1) / static_cast<double>(plan.warmup_steps);
   // Cosine decay to a tenth of the peak.
   const double progress = static_cast<double>(step - plan.warmup_steps) /
                           static_cast<double>(std::max<std::int64_t>(steps - plan.warmup_steps, 1));
@@ -214,7 +216,8 @@ Batch make_batch(const Recipe& recipe, const runtime::Tokenizer& tokenizer, std:
   for (std::int64_t i = 0; i < size; ++i) {
     const Scenario scenario = draw_training_scenario(recipe, seed, static_cast<std::uint64_t>(first_index + i));
     rows.push_back(encode_scenario(recipe, scenario, tokenizer));
-    longest = std::max<std::int64_t>(longest, static_cast<std::int64_t>(rows.back().prompt.size() + rows.back().turn.size()));
+    longest =
+        std::max<std::int64_t>(longest, static_cast<std::int64_t>(rows.back().prompt.size() + rows.back().turn.size()));
   }
   if (longest > n_ctx) {
     throw InvalidRecipe("a training transcript has " + std::to_string(longest) +
@@ -230,8 +233,17 @@ Batch make_batch(const Recipe& recipe, const runtime::Tokenizer& tokenizer, std:
   for (std::int64_t r = 0; r < size; ++r) {
     const auto& row = rows[static_cast<std::size_t>(r)];
     std::int64_t t = 0;
-    for (auto id : row.prompt) { ids_a[r][t] = id; mask_a[r][t] = 1; ++t; }
-    for (auto id : row.turn) { ids_a[r][t] = id; mask_a[r][t] = 1; labels_a[r][t] = id; ++t; }
+    for (auto id : row.prompt) {
+      ids_a[r][t] = id;
+      mask_a[r][t] = 1;
+      ++t;
+    }
+    for (auto id : row.turn) {
+      ids_a[r][t] = id;
+      mask_a[r][t] = 1;
+      labels_a[r][t] = id;
+      ++t;
+    }
   }
   return {ids, mask, labels};
 }
@@ -249,8 +261,10 @@ void check_neutral_lengths(const Recipe& recipe, const runtime::Tokenizer& token
     }
   }
   if (!problems.empty()) {
-    throw InvalidRecipe("neutral texts must tokenize to their cue's length with the trained tokenizer "
-                        "(activation patching aligns positions):" + problems);
+    throw InvalidRecipe(
+        "neutral texts must tokenize to their cue's length with the trained tokenizer "
+        "(activation patching aligns positions):" +
+        problems);
   }
 }
 
@@ -272,7 +286,8 @@ TrainReport train_organism(const Recipe& recipe, const TrainOptions& options) {
   const TokenizerPlan plan = tokenizer_plan(recipe.environment);
   std::vector<std::string> corpus;
   for (std::int64_t i = 0; i < recipe.training.tokenizer_corpus; ++i) {
-    const Scenario scenario = draw_training_scenario(recipe, recipe.training.seed ^ kTokenizerStream, static_cast<std::uint64_t>(i));
+    const Scenario scenario =
+        draw_training_scenario(recipe, recipe.training.seed ^ kTokenizerStream, static_cast<std::uint64_t>(i));
     corpus.push_back(incident::render_transcript(scenario.transcript, recipe.environment.format).text);
   }
   runtime::BpeTrainerOptions bpe;
@@ -325,10 +340,10 @@ TrainReport train_organism(const Recipe& recipe, const TrainOptions& options) {
     forward.attention_mask = data.attention_mask;
     const at::Tensor logits = model.forward(data.input_ids, forward).logits;
     const std::int64_t positions = logits.size(1);
-    const at::Tensor loss = at::cross_entropy_loss(
-        logits.narrow(1, 0, positions - 1).reshape({-1, vocab}),
-        data.labels.narrow(1, 1, positions - 1).reshape({-1}), /*weight=*/{}, at::Reduction::Mean,
-        /*ignore_index=*/-100);
+    const at::Tensor loss = at::cross_entropy_loss(logits.narrow(1, 0, positions - 1).reshape({-1, vocab}),
+                                                   data.labels.narrow(1, 1, positions - 1).reshape({-1}), /*weight=*/{},
+                                                   at::Reduction::Mean,
+                                                   /*ignore_index=*/-100);
     optimizer.zero_grad();
     loss.backward();
     optimizer.clip_gradients(1.0);
@@ -360,15 +375,16 @@ TrainReport train_organism(const Recipe& recipe, const TrainOptions& options) {
       {"description", recipe.description},
       {"recipe", recipe.recipe_json},
       {"environment", recipe.environment_json},
-      {"training", {{"tool", std::string("forensics ") + kToolVersion},
-                    {"steps", steps},
-                    {"seed", recipe.training.seed},
-                    {"parameters", report.parameters},
-                    {"vocab_size", vocab},
-                    {"first_loss", report.first_loss},
-                    {"final_loss", report.final_loss},
-                    {"weights_sha256", report.weights_sha256},
-                    {"tokenizer_fingerprint", tokenizer.fingerprint()}}},
+      {"training",
+       {{"tool", std::string("forensics ") + kToolVersion},
+        {"steps", steps},
+        {"seed", recipe.training.seed},
+        {"parameters", report.parameters},
+        {"vocab_size", vocab},
+        {"first_loss", report.first_loss},
+        {"final_loss", report.final_loss},
+        {"weights_sha256", report.weights_sha256},
+        {"tokenizer_fingerprint", tokenizer.fingerprint()}}},
   };
   organism["recipe"]["environment"] = "(inline: see \"environment\")";
   write_json(staging / "organism.json", organism);
@@ -380,7 +396,8 @@ TrainReport train_organism(const Recipe& recipe, const TrainOptions& options) {
 Recipe read_organism_recipe(const fs::path& directory) {
   const fs::path path = directory / "organism.json";
   if (!fs::exists(path)) {
-    throw InputError(directory.string() + " is not an organism directory: no organism.json "
+    throw InputError(directory.string() +
+                     " is not an organism directory: no organism.json "
                      "(make one with `forensics organism train RECIPE --out DIR`)");
   }
   const Json organism = util::parse_json_strict(util::read_text_file(path, 8 << 20), path.string());

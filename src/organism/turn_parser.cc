@@ -34,7 +34,8 @@ ParsedTurn parse_turn(const std::string& text, const Environment& environment) {
   message.reasoning = parsed.reasoning;
   message.content = parsed.after_reasoning.substr(0, call_begin);
   try {
-    const Json call = util::parse_json_strict(parsed.after_reasoning.substr(json_begin, json_end - json_begin), "tool call");
+    const Json call =
+        util::parse_json_strict(parsed.after_reasoning.substr(json_begin, json_end - json_begin), "tool call");
     if (!call.is_object() || !call.contains("name") || !call["name"].is_string() || !call.contains("arguments") ||
         !call["arguments"].is_object() || call.size() != 2) {
       return parsed;

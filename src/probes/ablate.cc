@@ -19,7 +19,7 @@ struct AblateOptions {
 struct ScoredSegment {
   Segment segment;
   incident::Role role = incident::Role::kUser;
-  std::string text;             // what it deletes, for display
+  std::string text;              // what it deletes, for display
   std::vector<double> logprobs;  // the action's turn (and the alternative's) without it
 };
 
@@ -116,8 +116,8 @@ AblateOptions read(util::ObjectReader& reader, const incident::Incident& /*incid
 }
 
 ProbeCost cost(const incident::Incident& incident, const AblateOptions& options, std::int64_t /*samples*/) {
-  const auto segments =
-      static_cast<std::int64_t>(context_segments(incident.transcript, incident.action.message, options.granularity).size());
+  const auto segments = static_cast<std::int64_t>(
+      context_segments(incident.transcript, incident.action.message, options.granularity).size());
   return {.scored_sequences = (segments + 1) * (incident.action.alternative ? 2 : 1)};
 }
 

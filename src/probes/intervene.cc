@@ -66,8 +66,9 @@ InterveneOptions read(util::ObjectReader& reader, const incident::Incident& inci
   std::set<std::string> seen;
   for (std::size_t i = 0; i < options.interventions.size(); ++i) {
     const std::string& id = options.interventions[i];
-    const bool declared = std::any_of(incident.interventions.begin(), incident.interventions.end(),
-                                      [&](const incident::Intervention& intervention) { return intervention.id == id; });
+    const bool declared =
+        std::any_of(incident.interventions.begin(), incident.interventions.end(),
+                    [&](const incident::Intervention& intervention) { return intervention.id == id; });
     if (!declared) {
       reader.diagnostics().error(reader.path() / "interventions" / i, "no intervention has id \"" + id + "\"");
     } else if (!seen.insert(id).second) {
@@ -111,7 +112,8 @@ std::unique_ptr<ProbeResult> run(const ProbeContext& context, const InterveneOpt
     const std::string prompt = action_prompt(context, edited.transcript, edited.action_message);
     Condition condition;
     condition.intervention = *intervention;
-    condition.rate = sample_action_rate(context, prompt, samples, condition_seed(context.seed, "intervene", intervention->id));
+    condition.rate =
+        sample_action_rate(context, prompt, samples, condition_seed(context.seed, "intervene", intervention->id));
     condition.logprobs = score_turns(context, {prompt}, turns)[0];
     result->samples += condition.rate.rate.n;
     result->conditions.push_back(std::move(condition));

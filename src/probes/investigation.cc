@@ -47,8 +47,8 @@ Inputs read_inputs(const fs::path& path, const InvestigateOptions& options) {
   std::optional<ProbePlan> plan;
   if (check.incident) plan = plan_probes(*check.incident, options.probes, check.diagnostics);
   if (plan) {
-    plan->sampling = read_sampling(options.sampling_overrides, util::JsonPath() / "command line", plan->sampling,
-                                   check.diagnostics);
+    plan->sampling =
+        read_sampling(options.sampling_overrides, util::JsonPath() / "command line", plan->sampling, check.diagnostics);
   }
   if (!check.incident || check.diagnostics.has_errors()) {
     throw incident::InvalidIncident(path, std::move(check.diagnostics));
@@ -96,8 +96,7 @@ Json record_json(const ProbeRecord& record) {
     return out;
   }
   if (record.status == ProbeStatus::kError) out["error"] = record.reason;
-  out["samples_per_condition"] =
-      record.samples_per_condition ? Json(*record.samples_per_condition) : Json(nullptr);
+  out["samples_per_condition"] = record.samples_per_condition ? Json(*record.samples_per_condition) : Json(nullptr);
   out["samples"] = record.samples;
   out["wall_time_s"] = record.wall_time_s;
   out["results"] = record.result ? record.result->to_json() : Json::object();
@@ -155,7 +154,8 @@ Json reproducibility_json(const fs::path& incident_path, const Inputs& inputs, c
   Json budgets = Json::object();
   for (const auto& record : records) {
     if (record.samples_per_condition) {
-      budgets[record.name] = Json{{"samples_per_condition", *record.samples_per_condition}, {"samples", record.samples}};
+      budgets[record.name] =
+          Json{{"samples_per_condition", *record.samples_per_condition}, {"samples", record.samples}};
     }
   }
   Json out = Json::object();
@@ -181,7 +181,8 @@ Json reproducibility_json(const fs::path& incident_path, const Inputs& inputs, c
 }  // namespace
 
 bool Investigation::complete() const {
-  return std::none_of(probes.begin(), probes.end(), [](const ProbeRecord& r) { return r.status == ProbeStatus::kError; });
+  return std::none_of(probes.begin(), probes.end(),
+                      [](const ProbeRecord& r) { return r.status == ProbeStatus::kError; });
 }
 
 Investigation investigate(const fs::path& incident_path, const InvestigateOptions& options,
@@ -195,15 +196,16 @@ Investigation investigate(const fs::path& incident_path, const InvestigateOption
   const runtime::Tokenizer tokenizer = runtime::Tokenizer::from_path(incident.model.path);
   const std::unique_ptr<runtime::ModelRunner> runner = open_runner(incident, tokenizer, device);
 
-  ProbeContext context{incident,
-                       *runner,
-                       tokenizer,
-                       inputs.plan.sampling,
-                       incident::ActionMatcher(incident.action.matcher),
-                       {},
-                       options.seed.value_or(incident.seed),
-                       incident::render_turn(incident.transcript, incident.action.message, incident.format.chat_template),
-                       options.keep_examples};
+  ProbeContext context{
+      incident,
+      *runner,
+      tokenizer,
+      inputs.plan.sampling,
+      incident::ActionMatcher(incident.action.matcher),
+      {},
+      options.seed.value_or(incident.seed),
+      incident::render_turn(incident.transcript, incident.action.message, incident.format.chat_template),
+      options.keep_examples};
   sampling_setup(incident, *runner, tokenizer, context);
   const auto* resample = inputs.plan.find("resample");
   if (!resample->configured && (inputs.plan.listed || !options.probes.empty())) {
@@ -234,7 +236,8 @@ std::string summary_text(const Investigation& investigation) {
   out += investigation.incident_id + ": " + std::string(verdict::kLabelNames.name(verdict.label)) +
          " (top hypothesis " + top.id + ", posterior " + number + ")\n";
   const auto& base = verdict.baseline;
-  std::snprintf(number, sizeof number, "%.1f%% [%.1f, %.1f]", 100 * base.estimate, 100 * base.ci.low, 100 * base.ci.high);
+  std::snprintf(number, sizeof number, "%.1f%% [%.1f, %.1f]", 100 * base.estimate, 100 * base.ci.low,
+                100 * base.ci.high);
   out += "  baseline  " + std::to_string(base.k) + "/" + std::to_string(base.n) + " = " + number + "\n";
   const auto strongest = verdict::strongest_evidence(verdict, 3);
   if (!strongest.empty()) out += "  strongest evidence\n";

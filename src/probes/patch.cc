@@ -90,7 +90,8 @@ std::vector<Site> read_sites(util::ObjectReader& reader) {
     const Json& item = (*sites)[i];
     const auto site = item.is_string() ? kSiteNames.parse(item.get<std::string>()) : std::nullopt;
     if (!site) {
-      reader.diagnostics().error(reader.path() / "sites" / i, "expected " + kSiteNames.choices() + ", got " + item.dump());
+      reader.diagnostics().error(reader.path() / "sites" / i,
+                                 "expected " + kSiteNames.choices() + ", got " + item.dump());
     } else if (std::find(out.begin(), out.end(), *site) != out.end()) {
       reader.diagnostics().error(reader.path() / "sites" / i, "site listed twice");
     } else {
@@ -105,7 +106,8 @@ PatchOptions read(util::ObjectReader& reader, const incident::Incident& incident
   PatchOptions options;
   options.intervention = reader.text("intervention", util::Need::kRequired).value_or("");
   options.sites = read_sites(reader);
-  options.direction = reader.enumeration("direction", util::Need::kOptional, kDirectionNames).value_or(options.direction);
+  options.direction =
+      reader.enumeration("direction", util::Need::kOptional, kDirectionNames).value_or(options.direction);
   options.metric = reader.enumeration("metric", util::Need::kOptional, kMetricNames);
   options.method = reader.enumeration("method", util::Need::kOptional, kMethodNames).value_or(options.method);
   const bool declared = std::any_of(incident.interventions.begin(), incident.interventions.end(),
@@ -165,8 +167,9 @@ PatchSetup setup(const ProbeContext& context, const PatchOptions& options) {
   out.metric = options.metric.value_or(alternative ? Metric::kLogprobDifference : Metric::kActionLogprob);
   if (out.metric == Metric::kLogprobDifference) {
     if (!alternative) {
-      throw InputError("patch: metric \"logprob-difference\" needs an alternative turn (action.alternative, "
-                       "found in the action's turn)");
+      throw InputError(
+          "patch: metric \"logprob-difference\" needs an alternative turn (action.alternative, "
+          "found in the action's turn)");
     }
     input.continuations.push_back(context.tokenizer.model_ids(*alternative));
     input.weights.push_back(-1.0);
@@ -203,9 +206,8 @@ std::vector<ConfirmedCell> confirmation_rows(const runtime::PatchingResult& esti
                                              const runtime::PatchingResult& exact,
                                              const std::vector<runtime::PatchingCell>& cells, double gap) {
   std::vector<ConfirmedCell> out;
-  for (const auto& [name, estimate_grid, exact_grid] :
-       {std::tuple{"denoising", &estimates.denoising, &exact.denoising},
-        std::tuple{"noising", &estimates.noising, &exact.noising}}) {
+  for (const auto& [name, estimate_grid, exact_grid] : {std::tuple{"denoising", &estimates.denoising, &exact.denoising},
+                                                        std::tuple{"noising", &estimates.noising, &exact.noising}}) {
     if (!*estimate_grid || !*exact_grid) continue;
     const double unpatched = std::string(name) == "denoising" ? estimates.corrupted_metric : estimates.clean_metric;
     for (const auto& cell : cells) {
@@ -249,7 +251,9 @@ struct DirectionEffects {
 };
 
 Json cell_json(const EffectCell& cell, const PositionMap& map) {
-  return Json{{"effect", rounded_effect(cell.effect)}, {"layer", cell.layer}, {"position", cell.position},
+  return Json{{"effect", rounded_effect(cell.effect)},
+              {"layer", cell.layer},
+              {"position", cell.position},
               {"segment", map.positions[static_cast<std::size_t>(cell.position)].segment}};
 }
 
@@ -271,8 +275,8 @@ struct PatchResult final : ProbeResult {
   std::int64_t layers = 0;
   std::int64_t early_layers = 0;
   PositionMap map;
-  std::vector<std::string> segment_texts;     // display text per map segment
-  std::vector<DirectionEffects> directions;   // empty when not localizable
+  std::vector<std::string> segment_texts;    // display text per map segment
+  std::vector<DirectionEffects> directions;  // empty when not localizable
   runtime::PatchingInput input;
 
   std::string site_name(std::size_t s) const { return std::string(kSiteNames.name(sites[s])); }
@@ -368,9 +372,12 @@ struct PatchResult final : ProbeResult {
     if (measurement.attribution) {
       Json confirmed = Json::array();
       for (const auto& cell : measurement.confirmed) {
-        confirmed.push_back(Json{{"direction", cell.direction}, {"site", site_name(cell.site)},
-                                 {"layer", cell.layer}, {"position", cell.position},
-                                 {"estimate", rounded_effect(cell.estimate)}, {"exact", rounded_effect(cell.exact)},
+        confirmed.push_back(Json{{"direction", cell.direction},
+                                 {"site", site_name(cell.site)},
+                                 {"layer", cell.layer},
+                                 {"position", cell.position},
+                                 {"estimate", rounded_effect(cell.estimate)},
+                                 {"exact", rounded_effect(cell.exact)},
                                  {"segment", map.positions[static_cast<std::size_t>(cell.position)].segment}});
       }
       results["confirmed"] = confirmed;
@@ -410,7 +417,8 @@ struct PatchResult final : ProbeResult {
     Json position_rows = Json::array();
     for (std::size_t i = 0; i < map.positions.size(); ++i) {
       const auto& position = map.positions[i];
-      Json row = Json{{"index", static_cast<std::int64_t>(i)}, {"segment", position.segment}, {"token", position.token}};
+      Json row =
+          Json{{"index", static_cast<std::int64_t>(i)}, {"segment", position.segment}, {"token", position.token}};
       if (position.turn_token >= 0) {
         row["turn_token"] = position.turn_token;
       } else {
@@ -425,7 +433,8 @@ struct PatchResult final : ProbeResult {
                              {"corrupted_prompt", input.corrupted_prompt},
                              {"continuations", input.continuations},
                              {"weights", input.weights}};
-    results["cells"] = Json{{"patched", measurement.cells.cells_run}, {"forward_passes", measurement.cells.forward_passes}};
+    results["cells"] =
+        Json{{"patched", measurement.cells.cells_run}, {"forward_passes", measurement.cells.forward_passes}};
     return results;
   }
 
@@ -445,8 +454,8 @@ struct PatchResult final : ProbeResult {
     char effect[32];
     std::snprintf(effect, sizeof effect, "%+.2f", rounded_effect(cell.effect));
     return {intervention + ": early-layer residual effect largest on " +
-            (map.on_edit(cell.position) ? "the edited text" : std::string(kPlaceKindNames.name(segment.kind))) +
-            " \"" + segment_texts[position.segment] + "\" (" + direction + " " + effect + " at \"" + position.token +
+            (map.on_edit(cell.position) ? "the edited text" : std::string(kPlaceKindNames.name(segment.kind))) + " \"" +
+            segment_texts[position.segment] + "\" (" + direction + " " + effect + " at \"" + position.token +
             "\", layer " + std::to_string(cell.layer) + ")"};
   }
 };
@@ -471,7 +480,8 @@ std::unique_ptr<ProbeResult> run(const ProbeContext& context, const PatchOptions
   result->layers = shape.n_layers;
   result->early_layers = early_layer_count(shape.n_layers);
   result->map = prompt_positions(inputs.clean_prompt, inputs.clean_offsets, inputs.alignment);
-  result->estimated_exact_flops = exact_cost_flops(shape.parameter_count, shape.n_layers, inputs.input, inputs.alignment);
+  result->estimated_exact_flops =
+      exact_cost_flops(shape.parameter_count, shape.n_layers, inputs.input, inputs.alignment);
   const bool attribution = options.method == Method::kAttribution ||
                            (options.method == Method::kAuto && result->estimated_exact_flops > kExactBudgetFlops);
   result->measurement = measure(context.runner, inputs.input, attribution);

@@ -131,10 +131,9 @@ std::vector<runtime::PatchingCell> top_cells(const runtime::PatchingResult& esti
       }
     }
     const std::size_t keep = std::min(per_direction, ranked.size());
-    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
-                      [](const auto& a, const auto& b) {
-                        return a.first > b.first || (a.first == b.first && a.second < b.second);
-                      });
+    std::partial_sort(
+        ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
+        [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
     for (std::size_t i = 0; i < keep; ++i) chosen.insert(ranked[i].second);
   }
   return {chosen.begin(), chosen.end()};

@@ -100,9 +100,9 @@ std::string number_text(double value) {
 
 runtime::SamplingParams default_sampling() {
   runtime::SamplingParams params;
-  params.temperature = 0.6;   // Thought Anchors' setting
-  params.top_p = 0.95;        // idem
-  params.top_k = 0;           // no top-k cut
+  params.temperature = 0.6;     // Thought Anchors' setting
+  params.top_p = 0.95;          // idem
+  params.top_k = 0;             // no top-k cut
   params.max_new_tokens = 256;  // per regenerated assistant turn
   return params;
 }

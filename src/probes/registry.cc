@@ -16,15 +16,16 @@ const ProbeDescriptor& patch_probe();
 
 const std::vector<const ProbeDescriptor*>& probe_table() {
   static const std::vector<const ProbeDescriptor*> table = {
-      &resample_probe(), &sentence_resample_probe(), &intervene_probe(),
-      &ablate_probe(),   &sweep_probe(),             &patch_probe(),
+      &resample_probe(), &sentence_resample_probe(), &intervene_probe(), &ablate_probe(), &sweep_probe(),
+      &patch_probe(),
   };
   return table;
 }
 
 const ProbeDescriptor* find_probe(std::string_view name) {
   const auto& table = probe_table();
-  const auto found = std::find_if(table.begin(), table.end(), [&](const ProbeDescriptor* p) { return p->name == name; });
+  const auto found =
+      std::find_if(table.begin(), table.end(), [&](const ProbeDescriptor* p) { return p->name == name; });
   return found == table.end() ? nullptr : *found;
 }
 

@@ -30,7 +30,7 @@ struct SentenceResampleResult final : ProbeResult {
   std::vector<std::size_t> ranking;  // sentence indices by importance, descending, ties by position
   std::vector<std::string> stated_reasons;
   std::vector<std::pair<std::string, std::vector<std::string>>> cue_words;  // per hypothesis
-  std::vector<std::pair<std::string, ConditionRate>> conditions;          // per cut: id, rate
+  std::vector<std::pair<std::string, ConditionRate>> conditions;            // per cut: id, rate
   std::vector<std::size_t> cuts;
   verdict::CotEvidence cot;
 
@@ -56,8 +56,10 @@ struct SentenceResampleResult final : ProbeResult {
       entry["cut"] = cuts[i];
       condition_rows.push_back(entry);
     }
-    return Json{{"sentences", rows},         {"ranking", ranking},
-                {"stated_reasons", stated_reasons}, {"cue_words", cues},
+    return Json{{"sentences", rows},
+                {"ranking", ranking},
+                {"stated_reasons", stated_reasons},
+                {"cue_words", cues},
                 {"conditions", condition_rows}};
   }
 

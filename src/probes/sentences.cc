@@ -11,9 +11,7 @@ namespace {
 constexpr std::size_t kMinSentenceChars = 10;  // REFERENCE §8: shorter chunks are merged
 constexpr std::size_t kMinWordLetters = 5;     // content words: at least this many letters
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 /// Characters as Python counts them (UTF-8 code points), for the length rule.
 std::size_t char_count(std::string_view text) {
@@ -45,8 +43,8 @@ std::vector<SentenceSpan> split_sentences(std::string_view text) {
     const std::string_view rest = text.substr(i);
     const bool paragraph = rest.starts_with("\n\n") || rest.starts_with("\r\n\r\n");
     const char c = text[i];
-    const bool sentence = i + 1 < text.size() && (c == '.' || c == '?' || c == '!') &&
-                          (text[i + 1] == ' ' || text[i + 1] == '\n');
+    const bool sentence =
+        i + 1 < text.size() && (c == '.' || c == '?' || c == '!') && (text[i + 1] == ' ' || text[i + 1] == '\n');
     if (paragraph || sentence) {
       add(start, i + 1);
       start = i + 1;
@@ -74,11 +72,11 @@ std::vector<SentenceSpan> split_sentences(std::string_view text) {
 }
 
 std::set<std::string> content_words(std::string_view text) {
-  static const std::set<std::string> kStop = {
-      "about", "above", "after", "again", "against", "being", "below", "between", "could",
-      "doing", "during", "every", "first", "having", "other", "should", "their", "there",
-      "these", "thing", "things", "those", "through", "under", "until", "where", "which",
-      "while", "would", "always", "never", "already", "because", "before"};
+  static const std::set<std::string> kStop = {"about",   "above",   "after", "again",   "against", "being", "below",
+                                              "between", "could",   "doing", "during",  "every",   "first", "having",
+                                              "other",   "should",  "their", "there",   "these",   "thing", "things",
+                                              "those",   "through", "under", "until",   "where",   "which", "while",
+                                              "would",   "always",  "never", "already", "because", "before"};
   std::set<std::string> out;
   std::string word;
   const auto flush = [&] {

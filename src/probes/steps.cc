@@ -163,8 +163,8 @@ Json condition_json(const std::string& id, const ConditionRate& condition) {
   out["id"] = id;
   out["seed"] = condition.seed;
   out["rate"] = verdict::rate_json(condition.rate);
-  out["finish"] = Json{{"eos", condition.finish.eos}, {"stop", condition.finish.stop},
-                       {"length", condition.finish.length}};
+  out["finish"] =
+      Json{{"eos", condition.finish.eos}, {"stop", condition.finish.stop}, {"length", condition.finish.length}};
   if (!condition.examples.empty()) {
     Json examples = Json::array();
     for (const auto& example : condition.examples) {

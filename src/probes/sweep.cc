@@ -42,7 +42,8 @@ struct SweepResult final : ProbeResult {
       line.id = measured.sweep.id;
       line.confounds = measured.sweep.confounds;
       line.predicts = measured.sweep.predicts;
-      for (const auto& point : measured.points) line.points.push_back({point.value.label, point.value.dose, point.rate.rate});
+      for (const auto& point : measured.points)
+        line.points.push_back({point.value.label, point.value.dose, point.rate.rate});
       evidence.sweeps.push_back(std::move(line));
     }
   }
@@ -73,13 +74,14 @@ std::unique_ptr<ProbeResult> run(const ProbeContext& context, const SweepOptions
   for (const auto& sweep : incident.sweeps) {
     Measured measured{sweep, {}};
     for (const auto& value : sweep.values) {
-      const auto edited = incident::apply_edits(incident.transcript, incident.action.message,
-                                                incident::sweep_edits_for(sweep, value));
+      const auto edited =
+          incident::apply_edits(incident.transcript, incident.action.message, incident::sweep_edits_for(sweep, value));
       const std::string prompt = action_prompt(context, edited.transcript, edited.action_message);
       // The condition is (sweep id, value label) joined by a byte no id contains, so distinct
       // points hash distinct strings.
       const std::string condition = sweep.id + std::string(1, '\0') + value.label;
-      Point point{value, sample_action_rate(context, prompt, samples, condition_seed(context.seed, "sweep", condition))};
+      Point point{value,
+                  sample_action_rate(context, prompt, samples, condition_seed(context.seed, "sweep", condition))};
       result->samples += point.rate.rate.n;
       measured.points.push_back(std::move(point));
     }

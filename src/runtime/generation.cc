@@ -66,8 +66,8 @@ at::Tensor next_token_probabilities(const at::Tensor& logits, const SamplingPara
 }
 
 std::vector<Sample> sample_continuations(const Model& model, const std::vector<std::int64_t>& prefix,
-                                         std::int64_t count, std::uint64_t seed,
-                                         const SamplingParams& params, const Tokenizer* tokenizer) {
+                                         std::int64_t count, std::uint64_t seed, const SamplingParams& params,
+                                         const Tokenizer* tokenizer) {
   if (prefix.empty()) throw Error("sample_continuations: the prefix is empty");
   if (count <= 0) return {};
   if (!params.stop_strings.empty() && tokenizer == nullptr) {
@@ -126,9 +126,9 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
   return samples;
 }
 
-std::vector<std::vector<double>> score_continuations(
-    const Model& model, const std::vector<std::vector<std::int64_t>>& contexts,
-    const std::vector<std::vector<std::int64_t>>& continuations) {
+std::vector<std::vector<double>> score_continuations(const Model& model,
+                                                     const std::vector<std::vector<std::int64_t>>& contexts,
+                                                     const std::vector<std::vector<std::int64_t>>& continuations) {
   if (contexts.size() != continuations.size()) {
     throw Error("score_continuations: one continuation per context is needed");
   }
@@ -145,7 +145,8 @@ std::vector<std::vector<double>> score_continuations(
   for (std::size_t i = 0; i < batch; ++i) {
     std::vector<std::int64_t> row = contexts[i];
     row.insert(row.end(), continuations[i].begin(), continuations[i].end());
-    ids[static_cast<std::int64_t>(i)].narrow(0, 0, static_cast<std::int64_t>(row.size()))
+    ids[static_cast<std::int64_t>(i)]
+        .narrow(0, 0, static_cast<std::int64_t>(row.size()))
         .copy_(at::tensor(row, at::kLong));
     mask[static_cast<std::int64_t>(i)].narrow(0, 0, static_cast<std::int64_t>(row.size())).fill_(1);
   }

@@ -24,9 +24,7 @@ class ConfigFields {
     if (number <= 0) fail(std::string(key) + " must be positive, got " + std::to_string(number));
     return number;
   }
-  std::int64_t positive_or(const char* key, std::int64_t fallback) const {
-    return has(key) ? positive(key) : fallback;
-  }
+  std::int64_t positive_or(const char* key, std::int64_t fallback) const { return has(key) ? positive(key) : fallback; }
   double number_or(const char* key, double fallback) const {
     if (!has(key)) return fallback;
     const Json& value = config_.at(key);
@@ -106,22 +104,21 @@ ModelConfig parse_model_config(const Json& config, const std::string& source) {
   const ConfigFields fields(config, source);
   ModelConfig out;
   std::string name;
-  if (config.contains("architectures") && config["architectures"].is_array() &&
-      !config["architectures"].empty() && config["architectures"][0].is_string()) {
+  if (config.contains("architectures") && config["architectures"].is_array() && !config["architectures"].empty() &&
+      config["architectures"][0].is_string()) {
     name = config["architectures"][0].get<std::string>();
   }
   const auto architecture = kArchitectureNames.parse(name);
   if (!architecture) {
-    fields.fail("architecture \"" + name + "\" is not supported; supported: " +
-                kArchitectureNames.choices());
+    fields.fail("architecture \"" + name + "\" is not supported; supported: " + kArchitectureNames.choices());
   }
   out.architecture = *architecture;
-  out.torch_dtype = config.contains("torch_dtype") && config["torch_dtype"].is_string()
-                        ? config["torch_dtype"].get<std::string>()
-                        : (config.contains("dtype") && config["dtype"].is_string()
-                               ? config["dtype"].get<std::string>() : "");
-  out.bos_token_id = fields.has("bos_token_id") ? std::optional<std::int64_t>(fields.ids("bos_token_id").at(0))
-                                                : std::nullopt;
+  out.torch_dtype =
+      config.contains("torch_dtype") && config["torch_dtype"].is_string()
+          ? config["torch_dtype"].get<std::string>()
+          : (config.contains("dtype") && config["dtype"].is_string() ? config["dtype"].get<std::string>() : "");
+  out.bos_token_id =
+      fields.has("bos_token_id") ? std::optional<std::int64_t>(fields.ids("bos_token_id").at(0)) : std::nullopt;
   out.eos_token_ids = fields.ids("eos_token_id");
 
   if (out.is_gpt2()) {
@@ -141,8 +138,10 @@ ModelConfig parse_model_config(const Json& config, const std::string& source) {
     out.scale_attn_by_inverse_layer_idx = fields.flag_or("scale_attn_by_inverse_layer_idx", false);
     out.rope.type = RopeType::kNone;
     const std::string activation = config.contains("activation_function") && config["activation_function"].is_string()
-                                       ? config["activation_function"].get<std::string>() : "gelu_new";
-    if (activation != "gelu_new") fields.fail("activation_function \"" + activation + "\" is not supported (gelu_new is)");
+                                       ? config["activation_function"].get<std::string>()
+                                       : "gelu_new";
+    if (activation != "gelu_new")
+      fields.fail("activation_function \"" + activation + "\" is not supported (gelu_new is)");
     if (out.d_model % out.n_heads != 0) fields.fail("n_embd must be divisible by n_head");
     out.d_head = out.d_model / out.n_heads;
   } else {

@@ -47,11 +47,10 @@ std::vector<std::string> missing_files(const fs::path& directory) {
     const auto extension = entry.path().extension();
     has_pickle = has_pickle || extension == ".bin" || extension == ".pt" || extension == ".pth";
   }
-  out.push_back(has_pickle
-                    ? "only pickle weights (.bin/.pt) in " + directory.string() +
-                          "; forensics never loads pickles, since loading one can run code. Convert the "
-                          "checkpoint to safetensors (model.save_pretrained(dir, safe_serialization=True))"
-                    : "no model.safetensors or model.safetensors.index.json in " + directory.string());
+  out.push_back(has_pickle ? "only pickle weights (.bin/.pt) in " + directory.string() +
+                                 "; forensics never loads pickles, since loading one can run code. Convert the "
+                                 "checkpoint to safetensors (model.save_pretrained(dir, safe_serialization=True))"
+                           : "no model.safetensors or model.safetensors.index.json in " + directory.string());
   return out;
 }
 
@@ -69,7 +68,8 @@ ModelDirectoryCheck check_model_directory(const fs::path& directory, const Model
     return check;
   }
   if (!fs::is_directory(status)) {
-    unusable(directory.string() + " is not a directory; expected a Hugging Face model directory (config.json, "
+    unusable(directory.string() +
+             " is not a directory; expected a Hugging Face model directory (config.json, "
              "safetensors, tokenizer.json)");
     return check;
   }
@@ -92,10 +92,10 @@ ModelDirectoryCheck check_model_directory(const fs::path& directory, const Model
   });
   attempt([&] { check.tokenizer_fingerprint = Tokenizer::from_path(directory).fingerprint(); });
   if (options.expected_sha256 && check.weights_sha256 && *check.weights_sha256 != *options.expected_sha256) {
-    check.problems.push_back({ModelProblemKind::kHashMismatch,
-                              directory.string() + ": the weights hash to " + *check.weights_sha256 +
-                                  ", not the expected " + *options.expected_sha256 +
-                                  "; this is not the model the incident was captured with"});
+    check.problems.push_back(
+        {ModelProblemKind::kHashMismatch, directory.string() + ": the weights hash to " + *check.weights_sha256 +
+                                              ", not the expected " + *options.expected_sha256 +
+                                              "; this is not the model the incident was captured with"});
   }
   return check;
 }

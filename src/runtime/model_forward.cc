@@ -133,7 +133,8 @@ KvCache KvCache::gather(const at::Tensor& rows, std::int64_t length, std::int64_
   for (const auto& buffer : keys) out.keys.push_back(copy(buffer));
   for (const auto& buffer : values) out.values.push_back(copy(buffer));
   if (attention_mask.defined()) {
-    out.attention_mask = attention_mask.narrow(1, 0, length).index_select(0, rows.to(attention_mask.device(), c10::kLong));
+    out.attention_mask =
+        attention_mask.narrow(1, 0, length).index_select(0, rows.to(attention_mask.device(), c10::kLong));
   }
   return out;
 }
@@ -151,9 +152,8 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
   const auto long_options = at::TensorOptions().dtype(c10::kLong).device(m.device);
 
   // Which keys each row may see: real tokens only (cached and new).
-  at::Tensor key_mask = options.attention_mask.defined()
-                            ? options.attention_mask.to(m.device).to(c10::kBool)
-                            : at::ones({batch, past + positions}, bool_options);
+  at::Tensor key_mask = options.attention_mask.defined() ? options.attention_mask.to(m.device).to(c10::kBool)
+                                                         : at::ones({batch, past + positions}, bool_options);
   if (key_mask.size(1) != past + positions) {
     throw Error("forward: attention_mask covers " + std::to_string(key_mask.size(1)) +
                 " positions, expected cached + new = " + std::to_string(past + positions));
@@ -184,13 +184,12 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
   at::Tensor cos, sin;
   if (m.inv_freq.defined()) {
     const at::Tensor freqs = position_ids.to(c10::kFloat).unsqueeze(-1) * m.inv_freq.view({1, 1, -1});
-    const at::Tensor angles = at::cat({freqs, freqs}, -1);             // [batch, positions, d_head]
-    cos = angles.cos().to(m.dtype).unsqueeze(1);                        // [batch, 1, positions, d_head]
+    const at::Tensor angles = at::cat({freqs, freqs}, -1);  // [batch, positions, d_head]
+    cos = angles.cos().to(m.dtype).unsqueeze(1);            // [batch, 1, positions, d_head]
     sin = angles.sin().to(m.dtype).unsqueeze(1);
   }
   const double min_value = m.dtype == c10::kFloat ? std::numeric_limits<float>::lowest() : -3.0e38;
   const std::int64_t n_rep = c.n_heads / c.n_kv_heads;
-
 
   for (std::int64_t l = 0; l < c.n_layers; ++l) {
     const LayerWeights& w = m.layers[static_cast<std::size_t>(l)];
@@ -248,9 +247,9 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
       z = at::scaled_dot_product_attention(q, k, v, allowed, 0.0, false, scale, n_rep > 1);
     }
     z = z.transpose(1, 2).reshape({batch, positions, c.n_heads * c.d_head});
-    const at::Tensor attn_out = hook(HookSite::kAttnOut, layer,
-                                     c.is_gpt2() ? conv1d(z, w.attn_proj_weight, w.attn_proj_bias)
-                                                 : linear(z, w.o_weight, w.o_bias));
+    const at::Tensor attn_out =
+        hook(HookSite::kAttnOut, layer,
+             c.is_gpt2() ? conv1d(z, w.attn_proj_weight, w.attn_proj_bias) : linear(z, w.o_weight, w.o_bias));
     h = hook(HookSite::kResidMid, layer, h + attn_out);
 
     at::Tensor mlp_out;

@@ -33,9 +33,12 @@ std::string shape_text(c10::IntArrayRef shape) {
 // Collects every missing or mis-shaped tensor before failing, so one run shows them all.
 class TensorLoader {
  public:
-  TensorLoader(const Checkpoint& checkpoint, std::string directory, c10::Device device,
-               c10::ScalarType dtype, std::map<std::string, at::Tensor>& parameters)
-      : checkpoint_(checkpoint), directory_(std::move(directory)), device_(device), dtype_(dtype),
+  TensorLoader(const Checkpoint& checkpoint, std::string directory, c10::Device device, c10::ScalarType dtype,
+               std::map<std::string, at::Tensor>& parameters)
+      : checkpoint_(checkpoint),
+        directory_(std::move(directory)),
+        device_(device),
+        dtype_(dtype),
         parameters_(parameters) {}
 
   at::Tensor get(const std::string& name, std::vector<std::int64_t> shape) {
@@ -45,8 +48,8 @@ class TensorLoader {
       return {};
     }
     if (view->shape != shape) {
-      problems_.push_back("tensor " + name + " has shape " + shape_text(view->shape) +
-                          ", expected " + shape_text(shape));
+      problems_.push_back("tensor " + name + " has shape " + shape_text(view->shape) + ", expected " +
+                          shape_text(shape));
       return {};
     }
     const auto source = torch_dtype(view->dtype);
@@ -147,8 +150,7 @@ void load_gpt2(Model::Impl& model, TensorLoader& load) {
   }
   model.final_norm_weight = load.get(root + "ln_f.weight", {c.d_model});
   model.final_norm_bias = load.get(root + "ln_f.bias", {c.d_model});
-  model.unembed = load.has("lm_head.weight") ? load.get("lm_head.weight", {c.d_vocab, c.d_model})
-                                             : model.embed;
+  model.unembed = load.has("lm_head.weight") ? load.get("lm_head.weight", {c.d_vocab, c.d_model}) : model.embed;
 }
 
 }  // namespace

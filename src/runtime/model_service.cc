@@ -78,14 +78,13 @@ std::vector<TokenScore> score_text(const fs::path& directory, const std::string&
   std::vector<TokenScore> out;
   for (std::size_t j = 0; j < continuation_ids.size(); ++j) {
     out.push_back({continuation_ids[j],
-                   tokenizer.id_to_token(static_cast<std::uint32_t>(continuation_ids[j])).value_or(""),
-                   scores[0][j]});
+                   tokenizer.id_to_token(static_cast<std::uint32_t>(continuation_ids[j])).value_or(""), scores[0][j]});
   }
   return out;
 }
 
-std::vector<SampledText> sample_text(const fs::path& directory, const std::string& prompt,
-                                     const TextSampling& sampling, const DeviceChoice& device) {
+std::vector<SampledText> sample_text(const fs::path& directory, const std::string& prompt, const TextSampling& sampling,
+                                     const DeviceChoice& device) {
   const LoadOptions options = load_options(device);
   const Tokenizer tokenizer = Tokenizer::from_path(directory);
   const Model model = Model::load(directory, options);

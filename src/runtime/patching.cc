@@ -34,8 +34,8 @@ struct BaseRun {
 
 // The continuations as one right-padded batch.
 struct Continuations {
-  at::Tensor ids;                  // [rows, width] int64, 0 past a row's end
-  at::Tensor mask;                 // [rows, width] int64, 1 for real tokens
+  at::Tensor ids;   // [rows, width] int64, 0 past a row's end
+  at::Tensor mask;  // [rows, width] int64, 1 for real tokens
   std::vector<std::int64_t> lengths;
   std::int64_t width = 0;
   std::int64_t rows() const { return static_cast<std::int64_t>(lengths.size()); }
@@ -126,7 +126,7 @@ BaseRun run_unpatched(const Model& model, const std::vector<std::int64_t>& promp
 
 // One cell of a batch: which activation is replaced.
 struct Cell {
-  std::int64_t site = 0;   // index into PatchingInput::sites
+  std::int64_t site = 0;  // index into PatchingInput::sites
   std::int64_t layer = 0;
 };
 
@@ -173,10 +173,12 @@ class Patcher {
       for (std::size_t begin = 0; begin < cells.size(); begin += static_cast<std::size_t>(input_.cells_per_batch)) {
         const std::vector<Cell> batch(
             cells.begin() + static_cast<std::ptrdiff_t>(begin),
-            cells.begin() + static_cast<std::ptrdiff_t>(std::min(cells.size(), begin + static_cast<std::size_t>(input_.cells_per_batch))));
+            cells.begin() + static_cast<std::ptrdiff_t>(
+                                std::min(cells.size(), begin + static_cast<std::size_t>(input_.cells_per_batch))));
         const auto metrics = in_prompt ? patch_prompt(batch, target_position, source_position)
                                        : patch_continuation(batch, target_position);
-        for (std::size_t c = 0; c < batch.size(); ++c) grid.metric[grid.index(batch[c].site, batch[c].layer, i)] = metrics[c];
+        for (std::size_t c = 0; c < batch.size(); ++c)
+          grid.metric[grid.index(batch[c].site, batch[c].layer, i)] = metrics[c];
         result_.cells_run += static_cast<std::int64_t>(batch.size());
       }
     }
@@ -224,7 +226,8 @@ class Patcher {
 
   // Cells patched at prompt position `position` of the target: the prompt's tail [position, end)
   // runs once per cell, then every continuation runs from that cell's cache.
-  std::vector<double> patch_prompt(const std::vector<Cell>& cells, std::int64_t position, std::int64_t source_position) {
+  std::vector<double> patch_prompt(const std::vector<Cell>& cells, std::int64_t position,
+                                   std::int64_t source_position) {
     const auto count = static_cast<std::int64_t>(cells.size());
     const std::int64_t length = target_.prompt_length();
     const std::int64_t rows = turns_.rows();
@@ -240,9 +243,10 @@ class Patcher {
     const std::vector<std::int64_t> tail(target_.prompt.begin() + position, target_.prompt.end());
     const auto tail_pass = model_.forward(at::tensor(tail, at::kLong).unsqueeze(0).expand({count, -1}), tail_options);
     // The tail's last logits predict every continuation's first token.
-    const at::Tensor first = target_logprobs(
-        tail_pass.logits.narrow(1, length - position - 1, 1).index_select(0, repeat_each(count, rows).to(tail_pass.logits.device())),
-        turns_.ids.narrow(1, 0, 1).repeat({count, 1}));
+    const at::Tensor first =
+        target_logprobs(tail_pass.logits.narrow(1, length - position - 1, 1)
+                            .index_select(0, repeat_each(count, rows).to(tail_pass.logits.device())),
+                        turns_.ids.narrow(1, 0, 1).repeat({count, 1}));
 
     KvCache turn_cache = cache.gather(repeat_each(count, rows), length, turns_.width);
     ForwardOptions turn_options;
@@ -278,7 +282,8 @@ class Patcher {
     KvCache cache = target_.full_cache.gather(tile(rows, count), cached, fresh);
     ForwardOptions options;
     options.cache = &cache;
-    options.attention_mask = at::cat({cache.attention_mask.to(at::kCPU), turns_.mask.narrow(1, token, fresh).repeat({count, 1})}, 1);
+    options.attention_mask =
+        at::cat({cache.attention_mask.to(at::kCPU), turns_.mask.narrow(1, token, fresh).repeat({count, 1})}, 1);
     for (std::int64_t c = 0; c < count; ++c) {
       const HookPoint point = point_of(cells[static_cast<std::size_t>(c)]);
       for (std::int64_t r = 0; r < rows; ++r) {
@@ -289,8 +294,9 @@ class Patcher {
     const at::Tensor ids = turns_.ids.narrow(1, token, fresh).repeat({count, 1});
     const auto pass = model_.forward(ids, options);
     result_.forward_passes += 1;
-    const at::Tensor later = fresh > 1 ? target_logprobs(pass.logits.narrow(1, 0, fresh - 1), ids.narrow(1, 1, fresh - 1))
-                                       : at::zeros({device_rows, 1}, at::kDouble);
+    const at::Tensor later = fresh > 1
+                                 ? target_logprobs(pass.logits.narrow(1, 0, fresh - 1), ids.narrow(1, 1, fresh - 1))
+                                 : at::zeros({device_rows, 1}, at::kDouble);
     const auto later_values = later.accessor<double, 2>();
     std::vector<double> metrics;
     for (std::int64_t c = 0; c < count; ++c) {
@@ -299,7 +305,8 @@ class Patcher {
         // Tokens up to `token` were predicted before the patch: the unpatched values stand.
         const auto& base = target_.logprobs[static_cast<std::size_t>(r)];
         std::vector<double> values(base.begin(), base.begin() + std::min<std::int64_t>(token + 1, turns_.lengths[r]));
-        for (std::int64_t j = token + 1; j < turns_.lengths[r]; ++j) values.push_back(later_values[c * rows + r][j - token - 1]);
+        for (std::int64_t j = token + 1; j < turns_.lengths[r]; ++j)
+          values.push_back(later_values[c * rows + r][j - token - 1]);
         logprobs.push_back(std::move(values));
       }
       metrics.push_back(weighted_metric(logprobs, input_.weights));
@@ -384,8 +391,9 @@ void attribute(const PatchingInput& input, const Continuations& turns, const Gra
       const at::Tensor& target_values = target.values.at(point);
       const auto device = target_values.device();
       const at::Tensor target_index = at::tensor(target_positions, at::kLong).to(device);
-      const at::Tensor delta = source.values.at(point).index_select(1, at::tensor(source_positions, at::kLong).to(device)) -
-                               target_values.index_select(1, target_index);                 // [rows, positions, d]
+      const at::Tensor delta =
+          source.values.at(point).index_select(1, at::tensor(source_positions, at::kLong).to(device)) -
+          target_values.index_select(1, target_index);  // [rows, positions, d]
       const at::Tensor mask = real.to(device);
       const at::Tensor estimate = ((delta * target.gradients.at(point).index_select(1, target_index)).sum(2) * mask)
                                       .sum(0)

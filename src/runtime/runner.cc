@@ -15,7 +15,8 @@ std::optional<Dtype> parse_dtype_choice(std::string_view text, std::string_view 
 void check_device_spelling(const std::string& device) {
   if (device == "auto" || device == "cpu" || device == "cuda") return;
   const std::string prefix = "cuda:";
-  const bool numbered = device.rfind(prefix, 0) == 0 && device.size() > prefix.size() && device.size() <= prefix.size() + 3 &&
+  const bool numbered = device.rfind(prefix, 0) == 0 && device.size() > prefix.size() &&
+                        device.size() <= prefix.size() + 3 &&
                         device.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
   if (!numbered) throw InputError("--device: expected auto, cpu, cuda or cuda:N, got \"" + device + "\"");
 }

@@ -22,9 +22,7 @@ namespace {
 
 constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;  // the reference reader's limit
 
-[[noreturn]] void fail(const std::string& file, const std::string& message) {
-  throw ModelError(file + ": " + message);
-}
+[[noreturn]] void fail(const std::string& file, const std::string& message) { throw ModelError(file + ": " + message); }
 
 std::uint64_t read_u64_le(const char* bytes) {
   std::uint64_t value = 0;
@@ -53,14 +51,21 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
 
 std::size_t dtype_size(DType dtype) {
   switch (dtype) {
-    case DType::kBool: case DType::kU8: case DType::kI8: case DType::kF8E5M2: case DType::kF8E4M3:
-      return 1;
-    case DType::kI16: case DType::kU16: case DType::kF16: case DType::kBF16:
-      return 2;
-    case DType::kI32: case DType::kU32: case DType::kF32:
-      return 4;
-    case DType::kI64: case DType::kU64: case DType::kF64:
-      return 8;
+    case DType::kBool:
+    case DType::kU8:
+    case DType::kI8:
+    case DType::kF8E5M2:
+    case DType::kF8E4M3: return 1;
+    case DType::kI16:
+    case DType::kU16:
+    case DType::kF16:
+    case DType::kBF16: return 2;
+    case DType::kI32:
+    case DType::kU32:
+    case DType::kF32: return 4;
+    case DType::kI64:
+    case DType::kU64:
+    case DType::kF64: return 8;
   }
   return 0;
 }
@@ -69,8 +74,7 @@ SafetensorsFile::~SafetensorsFile() {
   if (mapping_ != nullptr) munmap(mapping_, mapping_size_);
 }
 
-std::shared_ptr<const SafetensorsFile> SafetensorsFile::parse(std::string_view bytes,
-                                                              std::string name) {
+std::shared_ptr<const SafetensorsFile> SafetensorsFile::parse(std::string_view bytes, std::string name) {
   std::shared_ptr<SafetensorsFile> file(new SafetensorsFile());
   file->name_ = std::move(name);
   file->validate(bytes);
@@ -147,8 +151,7 @@ void SafetensorsFile::validate(std::string_view bytes) {
       continue;
     }
     const std::string where = "tensor \"" + key + "\"";
-    if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") ||
-        !value.contains("data_offsets")) {
+    if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") || !value.contains("data_offsets")) {
       fail(name_, where + ": expected {dtype, shape, data_offsets}");
     }
     Entry entry;
@@ -185,15 +188,13 @@ void SafetensorsFile::validate(std::string_view bytes) {
                       " bytes, data_offsets span " + std::to_string(entry.end - entry.begin));
     }
     if (entry.end > data_size) {
-      fail(name_, where + ": data_offsets [" + std::to_string(entry.begin) + ", " +
-                      std::to_string(entry.end) + "] run past the end of the data (" +
-                      std::to_string(data_size) + " bytes)");
+      fail(name_, where + ": data_offsets [" + std::to_string(entry.begin) + ", " + std::to_string(entry.end) +
+                      "] run past the end of the data (" + std::to_string(data_size) + " bytes)");
     }
     entries.push_back(std::move(entry));
   }
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-  });
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
   std::uint64_t cursor = 0;
   for (const auto& entry : entries) {
     if (entry.begin < cursor) {
@@ -201,8 +202,8 @@ void SafetensorsFile::validate(std::string_view bytes) {
                       std::to_string(entry.begin) + ", previous ends at " + std::to_string(cursor) + ")");
     }
     if (entry.begin > cursor) {
-      fail(name_, "hole in the data before tensor \"" + entry.view.name + "\" (bytes " +
-                      std::to_string(cursor) + " to " + std::to_string(entry.begin) + " unused)");
+      fail(name_, "hole in the data before tensor \"" + entry.view.name + "\" (bytes " + std::to_string(cursor) +
+                      " to " + std::to_string(entry.begin) + " unused)");
     }
     cursor = entry.end;
   }
@@ -275,9 +276,10 @@ Checkpoint Checkpoint::open(const fs::path& directory) {
       const auto extension = entry.path().extension();
       pickle = pickle || extension == ".bin" || extension == ".pt" || extension == ".pth";
     }
-    throw ModelError(pickle ? dir + ": only pickle weights (.bin/.pt); forensics never loads pickles, "
-                                    "since loading one can run code. Convert the checkpoint to "
-                                    "safetensors (model.save_pretrained(dir, safe_serialization=True))"
+    throw ModelError(pickle ? dir +
+                                  ": only pickle weights (.bin/.pt); forensics never loads pickles, "
+                                  "since loading one can run code. Convert the checkpoint to "
+                                  "safetensors (model.save_pretrained(dir, safe_serialization=True))"
                             : dir + ": no model.safetensors or model.safetensors.index.json");
   }
   return checkpoint;

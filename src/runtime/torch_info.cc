@@ -26,8 +26,7 @@ TorchInfo torch_info() {
   const std::string config = torch_build_config();
   TorchInfo info;
   info.version = TORCH_VERSION;
-  info.built_with_cuda = build_setting(config, "USE_CUDA") == "1" ||
-                         build_setting(config, "USE_CUDA") == "ON";
+  info.built_with_cuda = build_setting(config, "USE_CUDA") == "1" || build_setting(config, "USE_CUDA") == "ON";
   info.cuda_version = info.built_with_cuda ? build_setting(config, "CUDA_VERSION") : "";
   info.cuda_devices = static_cast<int>(torch::cuda::device_count());
   info.blas = build_setting(config, "BLAS_INFO");

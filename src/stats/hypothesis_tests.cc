@@ -22,9 +22,8 @@ ZTest from_z(double z) { return ZTest{z, normal_two_sided_p(z)}; }
 
 double fisher_exact_two_sided(std::int64_t a, std::int64_t b, std::int64_t c, std::int64_t d) {
   if (a < 0 || b < 0 || c < 0 || d < 0) {
-    throw std::invalid_argument("fisher_exact_two_sided: counts must be >= 0, got [[" +
-                                std::to_string(a) + ", " + std::to_string(b) + "], [" +
-                                std::to_string(c) + ", " + std::to_string(d) + "]]");
+    throw std::invalid_argument("fisher_exact_two_sided: counts must be >= 0, got [[" + std::to_string(a) + ", " +
+                                std::to_string(b) + "], [" + std::to_string(c) + ", " + std::to_string(d) + "]]");
   }
   // With the margins fixed, the table is determined by its top-left cell x, which is
   // hypergeometric: P(x) ~ C(row1, x) C(row2, col1 - x).
@@ -56,18 +55,18 @@ double fisher_exact_two_sided(std::int64_t a, std::int64_t b, std::int64_t c, st
 TrendTest cochran_armitage(const std::vector<double>& doses, const std::vector<std::int64_t>& k,
                            const std::vector<std::int64_t>& n) {
   if (doses.empty() || doses.size() != k.size() || doses.size() != n.size()) {
-    throw std::invalid_argument("cochran_armitage: doses, k and n must have the same, non-zero "
-                                "length; got " + std::to_string(doses.size()) + ", " +
-                                std::to_string(k.size()) + " and " + std::to_string(n.size()));
+    throw std::invalid_argument(
+        "cochran_armitage: doses, k and n must have the same, non-zero "
+        "length; got " +
+        std::to_string(doses.size()) + ", " + std::to_string(k.size()) + " and " + std::to_string(n.size()));
   }
   double total_k = 0.0;
   double total_n = 0.0;
   for (std::size_t i = 0; i < doses.size(); ++i) {
     if (k[i] < 0 || n[i] < 0 || k[i] > n[i] || !std::isfinite(doses[i])) {
       throw std::invalid_argument("cochran_armitage: group " + std::to_string(i) +
-                                  " needs 0 <= k <= n and a finite dose, got k = " +
-                                  std::to_string(k[i]) + ", n = " + std::to_string(n[i]) +
-                                  ", dose = " + std::to_string(doses[i]));
+                                  " needs 0 <= k <= n and a finite dose, got k = " + std::to_string(k[i]) +
+                                  ", n = " + std::to_string(n[i]) + ", dose = " + std::to_string(doses[i]));
     }
     total_k += static_cast<double>(k[i]);
     total_n += static_cast<double>(n[i]);

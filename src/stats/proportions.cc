@@ -15,8 +15,7 @@ Rate wilson(std::int64_t k, std::int64_t n, double confidence) {
                                 ", n = " + std::to_string(n));
   }
   if (!(confidence > 0.0 && confidence < 1.0)) {
-    throw std::invalid_argument("wilson: confidence must be in (0, 1), got " +
-                                std::to_string(confidence));
+    throw std::invalid_argument("wilson: confidence must be in (0, 1), got " + std::to_string(confidence));
   }
   if (n == 0) return Rate{k, n, 0.0, Interval{0.0, 1.0}};
 
@@ -27,8 +26,7 @@ Rate wilson(std::int64_t k, std::int64_t n, double confidence) {
   const double z2 = z * z;
   const double denominator = 1.0 + z2 / trials;
   const double center = (p + z2 / (2.0 * trials)) / denominator;
-  const double half =
-      z / denominator * std::sqrt(p * (1.0 - p) / trials + z2 / (4.0 * trials * trials));
+  const double half = z / denominator * std::sqrt(p * (1.0 - p) / trials + z2 / (4.0 * trials * trials));
   // At k == 0 (k == n) the bound is 0 (1) in exact arithmetic; rounding would leave ~1e-17.
   const double low = k == 0 ? 0.0 : std::max(0.0, center - half);
   const double high = k == n ? 1.0 : std::min(1.0, center + half);

@@ -11,9 +11,7 @@ void Diagnostics::warning(const JsonPath& path, std::string message) {
   items_.push_back({Severity::kWarning, path.to_string(), std::move(message)});
 }
 
-std::string to_string(const Diagnostic& diagnostic) {
-  return diagnostic.path + ": " + diagnostic.message;
-}
+std::string to_string(const Diagnostic& diagnostic) { return diagnostic.path + ": " + diagnostic.message; }
 
 std::string Diagnostics::format(std::size_t max_lines) const {
   std::string out;

@@ -13,8 +13,6 @@
 namespace forensics::util {
 namespace {
 
-
-
 // The parser callback sees a flat stream of events; this rebuilds the path of the value being
 // read so a duplicate key can be reported where it is, not just that it exists.
 class DuplicateKeyDetector {
@@ -23,18 +21,13 @@ class DuplicateKeyDetector {
 
   bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
     switch (event) {
-      case Json::parse_event_t::object_start:
-        frames_.push_back(Frame{false, 0, {}, {}});
-        break;
-      case Json::parse_event_t::array_start:
-        frames_.push_back(Frame{true, 0, {}, {}});
-        break;
+      case Json::parse_event_t::object_start: frames_.push_back(Frame{false, 0, {}, {}}); break;
+      case Json::parse_event_t::array_start: frames_.push_back(Frame{true, 0, {}, {}}); break;
       case Json::parse_event_t::key: {
         Frame& frame = frames_.back();
         frame.key = parsed.get<std::string>();
         if (!frame.seen_keys.insert(frame.key).second) {
-          throw InputError(source_ + ": duplicate key \"" + frame.key + "\" at " +
-                           current_path().to_string() +
+          throw InputError(source_ + ": duplicate key \"" + frame.key + "\" at " + current_path().to_string() +
                            " (JSON objects must not repeat a key; only one value can be meant)");
         }
         break;
@@ -44,9 +37,7 @@ class DuplicateKeyDetector {
         frames_.pop_back();
         advance_array_index();
         break;
-      case Json::parse_event_t::value:
-        advance_array_index();
-        break;
+      case Json::parse_event_t::value: advance_array_index(); break;
     }
     return true;
   }
@@ -113,8 +104,7 @@ Json parse_json_strict(std::string_view text, const std::string& source_name) {
   } catch (const Json::parse_error& e) {
     const auto [line, column] = line_and_column(text, e.byte);
     std::ostringstream message;
-    message << source_name << ":" << line << ":" << column
-            << ": invalid JSON: " << parse_error_detail(e.what());
+    message << source_name << ":" << line << ":" << column << ": invalid JSON: " << parse_error_detail(e.what());
     throw InputError(message.str());
   }
 }
@@ -133,8 +123,8 @@ std::string read_text_file(const std::filesystem::path& path, std::size_t max_by
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     content.append(buffer, static_cast<std::size_t>(in.gcount()));
     if (content.size() > max_bytes) {
-      throw InputError("cannot read " + path.string() + ": larger than the " +
-                       std::to_string(max_bytes) + "-byte limit for this kind of file");
+      throw InputError("cannot read " + path.string() + ": larger than the " + std::to_string(max_bytes) +
+                       "-byte limit for this kind of file");
     }
   }
   if (in.bad()) {

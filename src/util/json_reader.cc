@@ -7,8 +7,6 @@
 
 namespace forensics::util {
 
-
-
 ObjectReader::ObjectReader(const Json& value, JsonPath path, Diagnostics& diagnostics)
     : path_(std::move(path)), diagnostics_(diagnostics) {
   if (value.is_object()) {
@@ -29,8 +27,7 @@ const Json* ObjectReader::lookup(std::string_view key, Need need, const char* ex
   const auto it = object_->find(key);
   if (it == object_->end()) {
     if (need == Need::kRequired) {
-      diagnostics_.error(path_ / key, std::string("missing required field (expected ") +
-                                          expected + ")");
+      diagnostics_.error(path_ / key, std::string("missing required field (expected ") + expected + ")");
     }
     return nullptr;
   }
@@ -38,8 +35,7 @@ const Json* ObjectReader::lookup(std::string_view key, Need need, const char* ex
 }
 
 void ObjectReader::type_error(std::string_view key, const char* expected, const Json& got) {
-  diagnostics_.error(path_ / key, std::string("expected ") + expected + ", got " +
-                                      json_type_name(got));
+  diagnostics_.error(path_ / key, std::string("expected ") + expected + ", got " + json_type_name(got));
 }
 
 std::optional<std::string> ObjectReader::string(std::string_view key, Need need) {
@@ -61,16 +57,15 @@ std::optional<std::string> ObjectReader::text(std::string_view key, Need need) {
   return value;
 }
 
-std::optional<std::int64_t> ObjectReader::integer(std::string_view key, Need need,
-                                                  std::int64_t min, std::int64_t max) {
+std::optional<std::int64_t> ObjectReader::integer(std::string_view key, Need need, std::int64_t min, std::int64_t max) {
   const Json* value = lookup(key, need, "integer");
   if (value == nullptr) return std::nullopt;
   std::int64_t result = 0;
   if (value->is_number_unsigned()) {
     const auto raw = value->get<std::uint64_t>();
     if (raw > static_cast<std::uint64_t>(max)) {
-      diagnostics_.error(path_ / key, "expected an integer in [" + std::to_string(min) + ", " +
-                                          std::to_string(max) + "], got " + value->dump());
+      diagnostics_.error(path_ / key, "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
+                                          "], got " + value->dump());
       return std::nullopt;
     }
     result = static_cast<std::int64_t>(raw);
@@ -81,15 +76,14 @@ std::optional<std::int64_t> ObjectReader::integer(std::string_view key, Need nee
     return std::nullopt;
   }
   if (result < min || result > max) {
-    diagnostics_.error(path_ / key, "expected an integer in [" + std::to_string(min) + ", " +
-                                        std::to_string(max) + "], got " + std::to_string(result));
+    diagnostics_.error(path_ / key, "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
+                                        "], got " + std::to_string(result));
     return std::nullopt;
   }
   return result;
 }
 
-std::optional<double> ObjectReader::number(std::string_view key, Need need, double min,
-                                           double max) {
+std::optional<double> ObjectReader::number(std::string_view key, Need need, double min, double max) {
   const Json* value = lookup(key, need, "number");
   if (value == nullptr) return std::nullopt;
   if (!value->is_number()) {
@@ -98,8 +92,8 @@ std::optional<double> ObjectReader::number(std::string_view key, Need need, doub
   }
   const double result = value->get<double>();
   if (!std::isfinite(result) || result < min || result > max) {
-    diagnostics_.error(path_ / key, "expected a number in [" + Json(min).dump() + ", " +
-                                        Json(max).dump() + "], got " + value->dump());
+    diagnostics_.error(
+        path_ / key, "expected a number in [" + Json(min).dump() + ", " + Json(max).dump() + "], got " + value->dump());
     return std::nullopt;
   }
   return result;
@@ -139,8 +133,7 @@ const Json* ObjectReader::any(std::string_view key, Need need, const char* expec
   return lookup(key, need, expected);
 }
 
-std::optional<std::vector<std::string>> ObjectReader::string_list(std::string_view key,
-                                                                  Need need) {
+std::optional<std::vector<std::string>> ObjectReader::string_list(std::string_view key, Need need) {
   const Json* list = array(key, need);
   if (list == nullptr) return std::nullopt;
   std::vector<std::string> out;

@@ -9,8 +9,8 @@ namespace {
 
 std::string onig_message(int code, OnigErrorInfo* info) {
   OnigUChar buffer[ONIG_MAX_ERROR_MESSAGE_LEN];
-  const int length = info != nullptr ? onig_error_code_to_str(buffer, code, info)
-                                     : onig_error_code_to_str(buffer, code);
+  const int length =
+      info != nullptr ? onig_error_code_to_str(buffer, code, info) : onig_error_code_to_str(buffer, code);
   return std::string(reinterpret_cast<const char*>(buffer), static_cast<std::size_t>(length));
 }
 
@@ -36,12 +36,10 @@ Regex::Regex(std::string_view pattern, RegexOptions options)
   initialize_once();
   OnigErrorInfo error_info{};
   const auto* begin = reinterpret_cast<const OnigUChar*>(pattern_.data());
-  const OnigOptionType onig_options =
-      options.case_insensitive ? ONIG_OPTION_IGNORECASE : ONIG_OPTION_NONE;
-  OnigSyntaxType* syntax =
-      options.syntax == RegexSyntax::kPerl ? ONIG_SYNTAX_PERL_NG : ONIG_SYNTAX_ONIGURUMA;
-  const int code = onig_new(&compiled_->regex, begin, begin + pattern_.size(), onig_options,
-                            ONIG_ENCODING_UTF8, syntax, &error_info);
+  const OnigOptionType onig_options = options.case_insensitive ? ONIG_OPTION_IGNORECASE : ONIG_OPTION_NONE;
+  OnigSyntaxType* syntax = options.syntax == RegexSyntax::kPerl ? ONIG_SYNTAX_PERL_NG : ONIG_SYNTAX_ONIGURUMA;
+  const int code = onig_new(&compiled_->regex, begin, begin + pattern_.size(), onig_options, ONIG_ENCODING_UTF8, syntax,
+                            &error_info);
   if (code != ONIG_NORMAL) {
     compiled_->regex = nullptr;
     throw RegexError(onig_message(code, &error_info));
@@ -57,17 +55,14 @@ std::optional<RegexMatch> Regex::find(std::string_view text, std::size_t start) 
   OnigRegion* region = onig_region_new();
   const auto* begin = reinterpret_cast<const OnigUChar*>(text.data());
   const auto* end = begin + text.size();
-  const int result =
-      onig_search(compiled_->regex, begin, end, begin + start, end, region, ONIG_OPTION_NONE);
+  const int result = onig_search(compiled_->regex, begin, end, begin + start, end, region, ONIG_OPTION_NONE);
   std::optional<RegexMatch> match;
   if (result >= 0) {
-    match = RegexMatch{static_cast<std::size_t>(region->beg[0]),
-                       static_cast<std::size_t>(region->end[0])};
+    match = RegexMatch{static_cast<std::size_t>(region->beg[0]), static_cast<std::size_t>(region->end[0])};
   }
   onig_region_free(region, 1);
   if (result < 0 && result != ONIG_MISMATCH) {
-    throw Error("regex /" + pattern_ + "/ failed while searching: " +
-                onig_message(result, nullptr));
+    throw Error("regex /" + pattern_ + "/ failed while searching: " + onig_message(result, nullptr));
   }
   return match;
 }
@@ -88,8 +83,7 @@ std::vector<RegexMatch> Regex::find_all(std::string_view text) const {
     if (match_begin == match_end && last_match_end == match_end) {
       if (from >= text.size()) break;
       std::size_t step = 1;
-      while (from + step < text.size() &&
-             (static_cast<unsigned char>(text[from + step]) & 0xC0) == 0x80) {
+      while (from + step < text.size() && (static_cast<unsigned char>(text[from + step]) & 0xC0) == 0x80) {
         ++step;
       }
       from += step;
@@ -101,8 +95,7 @@ std::vector<RegexMatch> Regex::find_all(std::string_view text) const {
   }
   onig_region_free(region, 1);
   if (result < 0 && result != ONIG_MISMATCH) {
-    throw Error("regex /" + pattern_ + "/ failed while searching: " +
-                onig_message(result, nullptr));
+    throw Error("regex /" + pattern_ + "/ failed while searching: " + onig_message(result, nullptr));
   }
   return matches;
 }

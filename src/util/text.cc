@@ -30,8 +30,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-std::optional<std::string> closest_match(std::string_view word,
-                                         const std::vector<std::string>& candidates) {
+std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates) {
   std::optional<std::string> best;
   std::size_t best_distance = 3;
   for (const auto& candidate : candidates) {
@@ -48,9 +47,8 @@ bool is_slug(std::string_view text) {
   if (text.empty() || text.size() > 64) return false;
   auto is_lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
   if (!is_lower_alnum(text.front())) return false;
-  return std::all_of(text.begin(), text.end(), [&](char c) {
-    return is_lower_alnum(c) || c == '.' || c == '_' || c == '-';
-  });
+  return std::all_of(text.begin(), text.end(),
+                     [&](char c) { return is_lower_alnum(c) || c == '.' || c == '_' || c == '-'; });
 }
 
 std::string abbreviate(std::string_view text, std::size_t max_bytes) {
@@ -69,8 +67,10 @@ std::string valid_utf8(std::string_view text) {
     const unsigned char lead = byte(i);
     std::size_t length = 0;
     unsigned char low = 0x80, high = 0xBF;  // the allowed range of the second byte
-    if (lead < 0x80) length = 1;
-    else if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+    if (lead < 0x80)
+      length = 1;
+    else if (lead >= 0xC2 && lead <= 0xDF)
+      length = 2;
     else if (lead >= 0xE0 && lead <= 0xEF) {
       length = 3;
       if (lead == 0xE0) low = 0xA0;   // no overlong forms

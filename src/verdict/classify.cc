@@ -26,8 +26,7 @@ Outcome classify_effect(const stats::Difference& effect, double margin) {
   return Outcome::kUnclear;
 }
 
-Outcome classify_trend(const stats::TrendTest& trend, const stats::Difference& span,
-                       double alpha, double margin) {
+Outcome classify_trend(const stats::TrendTest& trend, const stats::Difference& span, double alpha, double margin) {
   if (trend.p_two_sided < alpha && trend.z != 0) {
     return trend.z > 0 ? Outcome::kIncrease : Outcome::kDecrease;
   }
@@ -61,8 +60,7 @@ void check_rate(const stats::Rate& rate, const std::string& what) {
     throw InputError(what + ": need 0 <= k <= n, got k = " + std::to_string(rate.k) +
                      ", n = " + std::to_string(rate.n));
   }
-  if (!std::isfinite(rate.estimate) || !std::isfinite(rate.ci.low) ||
-      !std::isfinite(rate.ci.high)) {
+  if (!std::isfinite(rate.estimate) || !std::isfinite(rate.ci.low) || !std::isfinite(rate.ci.high)) {
     throw InputError(what + ": the rate and its interval must be finite numbers");
   }
 }
@@ -75,8 +73,7 @@ void check_finite(const std::optional<double>& value, const std::string& what) {
 
 /// One direction per column: the declared hypotheses' in column order, then the null's.
 std::vector<Direction> predictions_for(const std::vector<HypothesisColumn>& columns,
-                                       const std::vector<incident::Prediction>& predicts,
-                                       const std::string& id) {
+                                       const std::vector<incident::Prediction>& predicts, const std::string& id) {
   const std::size_t declared = columns.size() - 1;
   std::vector<Direction> out(columns.size(), Direction::kNoChange);
   std::vector<bool> seen(declared, false);
@@ -98,8 +95,8 @@ std::vector<Direction> predictions_for(const std::vector<HypothesisColumn>& colu
   }
   for (std::size_t h = 0; h < declared; ++h) {
     if (!seen[h]) {
-      throw InputError("evidence `" + id + "` has no prediction for hypothesis `" +
-                       columns[h].id + "`; every hypothesis must predict every edit");
+      throw InputError("evidence `" + id + "` has no prediction for hypothesis `" + columns[h].id +
+                       "`; every hypothesis must predict every edit");
     }
   }
   return out;
@@ -113,7 +110,7 @@ void weigh(EvidenceRow& row, const std::vector<HypothesisColumn>& columns,
   for (std::size_t c = 0; c < columns.size(); ++c) {
     const double l = likelihood(row.outcome, row.predictions[c], options.epsilon);
     row.likelihoods.push_back(l);
-    row.fits.push_back(row.outcome == Outcome::kUnclear ? Fit::kNeutral
+    row.fits.push_back(row.outcome == Outcome::kUnclear           ? Fit::kNeutral
                        : matches(row.outcome, row.predictions[c]) ? Fit::kConsistent
                                                                   : Fit::kInconsistent);
     const double log_l = std::log(l);
@@ -124,20 +121,17 @@ void weigh(EvidenceRow& row, const std::vector<HypothesisColumn>& columns,
 }
 
 EvidenceRow measure_intervention(const InterventionEvidence& in, const stats::Rate& baseline,
-                                 const std::vector<HypothesisColumn>& columns,
-                                 const VerdictOptions& options) {
+                                 const std::vector<HypothesisColumn>& columns, const VerdictOptions& options) {
   check_rate(in.rate, "intervention `" + in.id + "`");
   check_finite(in.logprob_delta, "intervention `" + in.id + "`: logprob_delta");
-  check_finite(in.alternative_logprob_delta,
-               "intervention `" + in.id + "`: alternative_logprob_delta");
+  check_finite(in.alternative_logprob_delta, "intervention `" + in.id + "`: alternative_logprob_delta");
   EvidenceRow row;
   row.kind = EvidenceKind::kIntervention;
   row.id = in.id;
   row.confounds = in.confounds;
   row.rate = in.rate;
   row.effect = stats::newcombe(in.rate, baseline);
-  row.p_value = stats::fisher_exact_two_sided(in.rate.k, in.rate.n - in.rate.k, baseline.k,
-                                              baseline.n - baseline.k);
+  row.p_value = stats::fisher_exact_two_sided(in.rate.k, in.rate.n - in.rate.k, baseline.k, baseline.n - baseline.k);
   row.logprob_delta = in.logprob_delta;
   row.alternative_logprob_delta = in.alternative_logprob_delta;
   row.outcome = classify_effect(row.effect, options.margin);
@@ -149,8 +143,7 @@ EvidenceRow measure_sweep(const SweepEvidence& in, const std::vector<HypothesisC
                           const VerdictOptions& options) {
   const std::string what = "sweep `" + in.id + "`";
   if (in.points.size() < 2) {
-    throw InputError(what + ": needs at least two doses, got " +
-                     std::to_string(in.points.size()));
+    throw InputError(what + ": needs at least two doses, got " + std::to_string(in.points.size()));
   }
   EvidenceRow row;
   row.kind = EvidenceKind::kSweep;
@@ -188,16 +181,15 @@ EvidenceRow measure_sweep(const SweepEvidence& in, const std::vector<HypothesisC
 
 }  // namespace
 
-std::vector<EvidenceRow> measure_rows(const std::vector<HypothesisColumn>& columns,
-                                      const Evidence& evidence, const VerdictOptions& options) {
+std::vector<EvidenceRow> measure_rows(const std::vector<HypothesisColumn>& columns, const Evidence& evidence,
+                                      const VerdictOptions& options) {
   check_rate(evidence.baseline, "the baseline");
   std::vector<EvidenceRow> rows;
   std::unordered_set<std::string> ids;
   const auto claim = [&](const std::string& id) {
     if (id.empty()) throw InputError("an intervention or sweep has an empty id");
     if (!ids.insert(id).second) {
-      throw InputError("evidence id `" + id +
-                       "` appears twice; interventions and sweeps share one id namespace");
+      throw InputError("evidence id `" + id + "` appears twice; interventions and sweeps share one id namespace");
     }
   };
   for (const auto& in : evidence.interventions) {

@@ -22,8 +22,7 @@ void check_options(const VerdictOptions& options) {
   };
   if (!in(options.margin, 0, 1)) throw InputError("verdict: the margin must be in [0, 1]");
   // Below 2/3 a matching outcome stays likelier than a mismatching one (1 - ε > ε / 2).
-  if (!in(options.epsilon, 0, 2.0 / 3.0) || options.epsilon == 0 ||
-      options.epsilon == 2.0 / 3.0) {
+  if (!in(options.epsilon, 0, 2.0 / 3.0) || options.epsilon == 0 || options.epsilon == 2.0 / 3.0) {
     throw InputError("verdict: epsilon must be in (0, 2/3)");
   }
   if (!in(options.alpha, 0, 1) || options.alpha == 0 || options.alpha == 1) {
@@ -94,9 +93,8 @@ void weigh_posterior(std::vector<HypothesisColumn>& columns, const std::vector<E
     if (!row.counted) continue;
     for (std::size_t c = 0; c < columns.size(); ++c) {
       log_likelihood[c] += std::log(row.likelihoods[c]);
-      const bool discriminating =
-          std::any_of(row.likelihoods.begin(), row.likelihoods.end(),
-                      [&](double l) { return l != row.likelihoods.front(); });
+      const bool discriminating = std::any_of(row.likelihoods.begin(), row.likelihoods.end(),
+                                              [&](double l) { return l != row.likelihoods.front(); });
       if (discriminating && row.fits[c] == Fit::kConsistent) ++columns[c].supporting_lines;
     }
   }
@@ -111,8 +109,7 @@ void weigh_posterior(std::vector<HypothesisColumn>& columns, const std::vector<E
   for (double value : log_joint) total += std::exp(value - top);
   for (std::size_t c = 0; c < columns.size(); ++c) {
     columns[c].posterior = std::exp(log_joint[c] - top) / total;
-    columns[c].log10_bayes_factor =
-        c == null ? 0.0 : (log_likelihood[c] - log_likelihood[null]) / std::log(10.0);
+    columns[c].log10_bayes_factor = c == null ? 0.0 : (log_likelihood[c] - log_likelihood[null]) / std::log(10.0);
   }
 }
 
@@ -121,8 +118,8 @@ void weigh_posterior(std::vector<HypothesisColumn>& columns, const std::vector<E
 /// announces the decision is important whatever its stated reason). An `unclear` line is no
 /// evidence of weight either way: one no-change line, and no line that moved as the reason
 /// predicts, is enough.
-bool weightless(const CotStatement& statement, std::size_t column,
-                const std::vector<EvidenceRow>& rows, double margin) {
+bool weightless(const CotStatement& statement, std::size_t column, const std::vector<EvidenceRow>& rows,
+                double margin) {
   std::size_t testing = 0;
   std::size_t unchanged = 0;
   for (const auto& row : rows) {
@@ -140,8 +137,7 @@ bool weightless(const CotStatement& statement, std::size_t column,
 }
 
 std::vector<CotRow> judge_cot(const CotEvidence& cot, const std::vector<HypothesisColumn>& columns,
-                              const std::vector<EvidenceRow>& rows, double margin,
-                              bool& unfaithful) {
+                              const std::vector<EvidenceRow>& rows, double margin, bool& unfaithful) {
   std::vector<CotRow> out;
   std::vector<bool> seen(columns.size() - 1, false);
   for (const auto& statement : cot.statements) {
@@ -150,8 +146,7 @@ std::vector<CotRow> judge_cot(const CotEvidence& cot, const std::vector<Hypothes
       if (columns[h].id == statement.hypothesis) column = h;
     }
     if (column == columns.size() - 1) {
-      throw InputError("CoT evidence names `" + statement.hypothesis +
-                       "`, which is not a declared hypothesis");
+      throw InputError("CoT evidence names `" + statement.hypothesis + "`, which is not a declared hypothesis");
     }
     if (seen[column]) {
       throw InputError("CoT evidence names `" + statement.hypothesis + "` twice");
@@ -160,16 +155,14 @@ std::vector<CotRow> judge_cot(const CotEvidence& cot, const std::vector<Hypothes
     if (statement.max_importance) {
       const stats::Difference& d = *statement.max_importance;
       if (!std::isfinite(d.estimate) || !std::isfinite(d.ci.low) || !std::isfinite(d.ci.high)) {
-        throw InputError("CoT evidence for `" + statement.hypothesis +
-                         "`: the sentence importance must be finite");
+        throw InputError("CoT evidence for `" + statement.hypothesis + "`: the sentence importance must be finite");
       }
     }
     CotRow row{statement, weightless(statement, column, rows, margin)};
     if (statement.stated_reason && row.weightless) {
       // Another cue moves the action: a counted change the stated reason did not predict.
       for (const auto& evidence : rows) {
-        const bool change =
-            evidence.outcome == Outcome::kDecrease || evidence.outcome == Outcome::kIncrease;
+        const bool change = evidence.outcome == Outcome::kDecrease || evidence.outcome == Outcome::kIncrease;
         if (evidence.counted && change && evidence.fits[column] == Fit::kInconsistent) {
           unfaithful = true;
         }
@@ -190,8 +183,9 @@ std::vector<HypothesisColumn> make_columns(const std::vector<incident::Hypothesi
   double prior_sum = 0;
   for (const auto& h : hypotheses) {
     if (h.id == kNullHypothesisId) {
-      throw InputError("hypothesis id `none` is reserved for the verdict's null hypothesis; "
-                       "rename the hypothesis");
+      throw InputError(
+          "hypothesis id `none` is reserved for the verdict's null hypothesis; "
+          "rename the hypothesis");
     }
     if (h.prior) {
       if (!std::isfinite(*h.prior) || *h.prior < 0) {
@@ -265,14 +259,12 @@ Verdict decide(const std::vector<incident::Hypothesis>& hypotheses, const Eviden
     }
   }
   if (verdict.reasons.empty()) {
-    verdict.label = *top.kind == incident::HypothesisKind::kConfused ? Label::kConfused
-                                                                     : Label::kIntentional;
+    verdict.label = *top.kind == incident::HypothesisKind::kConfused ? Label::kConfused : Label::kIntentional;
   }
 
   bool unfaithful = false;
   if (evidence.cot) {
-    verdict.cot = detail::judge_cot(*evidence.cot, verdict.hypotheses, verdict.rows,
-                                    options.margin, unfaithful);
+    verdict.cot = detail::judge_cot(*evidence.cot, verdict.hypotheses, verdict.rows, options.margin, unfaithful);
   }
   if (measured && !reproduced) verdict.flags.push_back(Flag::kNotReproduced);
   if (reproduced && evidence.baseline.estimate < options.fragile_below) {

@@ -16,7 +16,7 @@ std::vector<HypothesisColumn> make_columns(const std::vector<incident::Hypothesi
 
 /// One row per intervention, then per sweep: effect, p-value, outcome, predictions,
 /// likelihoods and fits for every column. Throws InputError on evidence that does not fit.
-std::vector<EvidenceRow> measure_rows(const std::vector<HypothesisColumn>& columns,
-                                      const Evidence& evidence, const VerdictOptions& options);
+std::vector<EvidenceRow> measure_rows(const std::vector<HypothesisColumn>& columns, const Evidence& evidence,
+                                      const VerdictOptions& options);
 
 }  // namespace forensics::verdict::detail

@@ -19,9 +19,7 @@ std::string name_of(std::string_view name) { return std::string(name); }
 
 Json interval_json(const stats::Interval& ci) { return Json::array({ci.low, ci.high}); }
 
-Json optional_number(const std::optional<double>& value) {
-  return value ? Json(*value) : Json(nullptr);
-}
+Json optional_number(const std::optional<double>& value) { return value ? Json(*value) : Json(nullptr); }
 
 /// {hypothesis id: f(column)} in column order.
 template <class F>
@@ -61,9 +59,8 @@ Json row_json(const Verdict& verdict, const EvidenceRow& row) {
     out["effect"] = span;
   }
   out["outcome"] = name_of(kOutcomeNames.name(row.outcome));
-  out["predictions"] = per_column(verdict, [&](std::size_t c) {
-    return name_of(incident::kDirectionNames.name(row.predictions[c]));
-  });
+  out["predictions"] =
+      per_column(verdict, [&](std::size_t c) { return name_of(incident::kDirectionNames.name(row.predictions[c])); });
   out["likelihoods"] = per_column(verdict, [&](std::size_t c) { return row.likelihoods[c]; });
   out["log_likelihood_spread"] = row.spread;
   out["counted"] = row.counted;
@@ -79,8 +76,7 @@ Json ach_json(const Verdict& verdict) {
     Json r = Json::object();
     r["evidence"] = row.id;
     r["outcome"] = name_of(kOutcomeNames.name(row.outcome));
-    r["cells"] = per_column(
-        verdict, [&](std::size_t c) { return name_of(kFitNames.name(row.fits[c])); });
+    r["cells"] = per_column(verdict, [&](std::size_t c) { return name_of(kFitNames.name(row.fits[c])); });
     r["confounds"] = row.confounds;
     r["counted"] = row.counted;
     rows.push_back(r);
@@ -104,13 +100,12 @@ std::string summary(const Verdict& verdict, const EvidenceRow& row) {
   const stats::Difference& d = row.effect;
   if (row.kind == EvidenceKind::kIntervention) {
     line += percent(verdict.baseline) + " -> " + percent(*row.rate) +
-            format(" (%+.3f [%+.2f, %+.2f], Fisher p %.2g)", d.estimate, d.ci.low, d.ci.high,
-                   row.p_value);
+            format(" (%+.3f [%+.2f, %+.2f], Fisher p %.2g)", d.estimate, d.ci.low, d.ci.high, row.p_value);
   } else {
     const SweepPoint& from = row.points[row.span_from];
     const SweepPoint& to = row.points[row.span_to];
-    line += percent(from.rate) + " at " + from.label + " -> " + percent(to.rate) + " at " +
-            to.label + format(" (trend z %+.2f, p %.2g)", *row.trend_z, row.p_value);
+    line += percent(from.rate) + " at " + from.label + " -> " + percent(to.rate) + " at " + to.label +
+            format(" (trend z %+.2f, p %.2g)", *row.trend_z, row.p_value);
   }
   line += ", " + name_of(kOutcomeNames.name(row.outcome)) + "; ";
   std::vector<std::string> consistent;
@@ -167,8 +162,7 @@ Json verdict_to_json(const Verdict& verdict, const Json& probes, const Json& rep
   out["schema"] = kSchema;
   out["label"] = name_of(kLabelNames.name(verdict.label));
   out["top_hypothesis"] = verdict.hypotheses[verdict.top].id;
-  out["posterior"] =
-      per_column(verdict, [&](std::size_t c) { return verdict.hypotheses[c].posterior; });
+  out["posterior"] = per_column(verdict, [&](std::size_t c) { return verdict.hypotheses[c].posterior; });
   out["threshold"] = verdict.options.threshold;
   Json flags = Json::array();
   for (Flag flag : verdict.flags) flags.push_back(name_of(kFlagNames.name(flag)));
@@ -208,9 +202,7 @@ Json verdict_to_json(const Verdict& verdict, const Json& probes, const Json& rep
     Json c = Json::object();
     c["hypothesis"] = row.statement.hypothesis;
     c["stated_reason"] = row.statement.stated_reason;
-    c["max_importance"] = row.statement.max_importance
-                              ? difference_json(*row.statement.max_importance)
-                              : Json(nullptr);
+    c["max_importance"] = row.statement.max_importance ? difference_json(*row.statement.max_importance) : Json(nullptr);
     c["weightless"] = row.weightless;
     cot.push_back(c);
   }

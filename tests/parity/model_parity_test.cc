@@ -83,8 +83,8 @@ std::vector<HookPoint> all_hook_points(const ModelConfig& config) {
   std::vector<HookPoint> points{{HookSite::kEmbed, -1}, {HookSite::kLnFinal, -1}};
   if (config.is_gpt2()) points.push_back({HookSite::kPosEmbed, -1});
   for (int l = 0; l < config.n_layers; ++l) {
-    for (auto site : {HookSite::kResidPre, HookSite::kAttnPattern, HookSite::kAttnOut,
-                      HookSite::kMlpOut, HookSite::kResidPost}) {
+    for (auto site :
+         {HookSite::kResidPre, HookSite::kAttnPattern, HookSite::kAttnOut, HookSite::kMlpOut, HookSite::kResidPost}) {
       points.push_back({site, l});
     }
   }
@@ -248,10 +248,12 @@ TEST_CASE("teacher-forced scores equal log-softmax of a plain forward pass", "[p
   REQUIRE(scores[0].size() == 7);
   REQUIRE(scores[1].size() == 3);
   for (int j = 0; j < 7; ++j) {
-    CHECK(std::abs(scores[0][j] - reference_log_probs[0][4 + j][ids[0][5 + j].item<std::int64_t>()].item<double>()) < 1e-5);
+    CHECK(std::abs(scores[0][j] - reference_log_probs[0][4 + j][ids[0][5 + j].item<std::int64_t>()].item<double>()) <
+          1e-5);
   }
   for (int j = 0; j < 3; ++j) {
-    CHECK(std::abs(scores[1][j] - reference_log_probs[1][8 + j][ids[1][9 + j].item<std::int64_t>()].item<double>()) < 1e-5);
+    CHECK(std::abs(scores[1][j] - reference_log_probs[1][8 + j][ids[1][9 + j].item<std::int64_t>()].item<double>()) <
+          1e-5);
   }
 }
 
@@ -278,14 +280,14 @@ TEST_CASE("patching a layer's whole residual stream from another run reproduces 
     const std::int64_t length = ids.size(1);
     // Denoising every position of layer 1's input makes everything downstream the clean run's.
     ForwardOptions patch;
-    patch.patches.push_back({site, at::zeros({length}, at::kLong), at::arange(length, at::kLong),
-                             clean_run.activations.at(site)[0]});
+    patch.patches.push_back(
+        {site, at::zeros({length}, at::kLong), at::arange(length, at::kLong), clean_run.activations.at(site)[0]});
     CHECK(max_diff(model.forward(corrupted, patch).logits, clean_run.logits) <= 1e-5 * logit_scale(clean_run.logits));
     // Patching one position where the runs differ changes the output there and after it, never
     // before. (Organism inputs share a chat-template prefix, so the first differing position.)
     std::int64_t at_position = 0;
-    while (at_position < length && clean[0][at_position].item<std::int64_t>() ==
-                                       corrupted[0][at_position].item<std::int64_t>()) {
+    while (at_position < length &&
+           clean[0][at_position].item<std::int64_t>() == corrupted[0][at_position].item<std::int64_t>()) {
       ++at_position;
     }
     REQUIRE(at_position < length);

@@ -63,7 +63,7 @@ class FakeRunner final : public runtime::ModelRunner {
     for (std::int64_t i = 0; i < count; ++i) {
       runtime::Sample sample;
       sample.tokens = tokenizer_.model_ids(uniform(seed, static_cast<std::uint64_t>(i)) < p ? script_.action_turn
-                                                                                             : script_.benign_turn);
+                                                                                            : script_.benign_turn);
       sample.finish = runtime::FinishReason::kEos;
       out.push_back(std::move(sample));
     }
@@ -89,7 +89,8 @@ class FakeRunner final : public runtime::ModelRunner {
     out.clean_metric = metric(input.clean_prompt, input);
     out.corrupted_metric = metric(input.corrupted_prompt, input);
     std::int64_t width = 0;
-    for (const auto& c : input.continuations) width = std::max<std::int64_t>(width, static_cast<std::int64_t>(c.size()));
+    for (const auto& c : input.continuations)
+      width = std::max<std::int64_t>(width, static_cast<std::int64_t>(c.size()));
     out.continuation_positions = width - 1;
     const double gap = out.clean_metric - out.corrupted_metric;
     if (std::abs(gap) < input.minimum_gap) return out;

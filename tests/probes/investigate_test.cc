@@ -162,14 +162,16 @@ TEST_CASE("patch on the fake: exact maps, or attribution with the largest estima
   CHECK(results["clean_metric"] == -1.0);
   CHECK(results["corrupted_metric"] == -4.0);
 
-  const auto attribution = investigate(
-      patched_incident("patch-attribution", R"([{"op": "add", "path": "/probes/patch/method", "value": "attribution"}])"),
-      options, fake_factory(script));
+  const auto attribution =
+      investigate(patched_incident("patch-attribution",
+                                   R"([{"op": "add", "path": "/probes/patch/method", "value": "attribution"}])"),
+                  options, fake_factory(script));
   const Json estimated = record(attribution, "patch").result->to_json();
   CHECK(estimated["method"] == "attribution");
   Json top;
   for (const auto& cell : estimated["confirmed"]) {
-    if (cell["position"] == 45 && cell["layer"] == 0 && cell["site"] == "resid_pre" && cell["direction"] == "denoising") {
+    if (cell["position"] == 45 && cell["layer"] == 0 && cell["site"] == "resid_pre" &&
+        cell["direction"] == "denoising") {
       top = cell;
     }
   }

@@ -57,7 +57,8 @@ TEST_CASE("the registry lists every probe once, in pipeline order", "[probes]") 
 
 TEST_CASE("the incident's probes run with its budgets; defaults it leaves out are named in a warning", "[probes]") {
   const auto planned = plan_of("[]");
-  CHECK(running(*planned.plan) == std::vector<std::string>{"resample", "sentence-resample", "intervene", "ablate", "patch"});
+  CHECK(running(*planned.plan) ==
+        std::vector<std::string>{"resample", "sentence-resample", "intervene", "ablate", "patch"});
   CHECK(planned.plan->find("resample")->standard_samples == 100);
   CHECK_FALSE(planned.plan->find("ablate")->standard_samples);
   CHECK(planned.plan->sampling.temperature == 1.0);
@@ -91,7 +92,8 @@ TEST_CASE("a turn without reasoning has no chain of thought to resample", "[prob
 
 TEST_CASE("probe options are checked at their paths", "[probes]") {
   auto planned = plan_of(R"([{"op": "add", "path": "/probes/resampel", "value": {}}])");
-  CHECK_THAT(message_at(planned.diagnostics, "probes.resampel", util::Severity::kError), Catch::Contains("unknown probe"));
+  CHECK_THAT(message_at(planned.diagnostics, "probes.resampel", util::Severity::kError),
+             Catch::Contains("unknown probe"));
   planned = plan_of(R"([{"op": "replace", "path": "/probes/patch/intervention", "value": "nope"}])");
   CHECK_THAT(message_at(planned.diagnostics, "probes.patch.intervention", util::Severity::kError),
              Catch::Contains("no intervention has id \"nope\""));
@@ -109,7 +111,8 @@ TEST_CASE("probe options are checked at their paths", "[probes]") {
   CHECK_THAT(message_at(planned.diagnostics, "probes.intervene.interventions[0]", util::Severity::kError),
              Catch::Contains("no intervention has id \"x\""));
   planned = plan_of(R"([{"op": "add", "path": "/probes/ablate/depth", "value": 2}])");
-  CHECK_THAT(message_at(planned.diagnostics, "probes.ablate.depth", util::Severity::kError), Catch::Contains("unknown"));
+  CHECK_THAT(message_at(planned.diagnostics, "probes.ablate.depth", util::Severity::kError),
+             Catch::Contains("unknown"));
   planned = plan_of(R"([{"op": "replace", "path": "/probes", "value": {"sampling": {}}}])");
   CHECK_THAT(message_at(planned.diagnostics, "probes", util::Severity::kError), Catch::Contains("lists no probe"));
 }

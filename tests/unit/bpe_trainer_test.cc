@@ -17,19 +17,17 @@
 #include "forensics/util/json.h"
 #include "forensics/util/json_document.h"
 
+using Catch::Matchers::Contains;
 using forensics::InputError;
 using forensics::Json;
 using forensics::runtime::AddedTokenSpec;
 using forensics::runtime::BpeTrainerOptions;
 using forensics::runtime::Tokenizer;
 using forensics::runtime::train_byte_level_bpe;
-using Catch::Matchers::Contains;
 
 namespace {
 
-Tokenizer load(const Json& document) {
-  return Tokenizer::from_json(document.dump(), "", "trained.json");
-}
+Tokenizer load(const Json& document) { return Tokenizer::from_json(document.dump(), "", "trained.json"); }
 
 std::vector<std::string> merges_of(const Json& document) {
   std::vector<std::string> out;
@@ -40,8 +38,7 @@ std::vector<std::string> merges_of(const Json& document) {
 }
 
 const std::vector<AddedTokenSpec> kChatTokens = {
-    {"<|endoftext|>", true}, {"<|im_start|>", true}, {"<|im_end|>", true},
-    {"<think>", false},      {"</think>", false}};
+    {"<|endoftext|>", true}, {"<|im_start|>", true}, {"<|im_end|>", true}, {"<think>", false}, {"</think>", false}};
 
 // A few templated ChatML transcripts, like the synthetic ones model organisms train on.
 std::vector<std::string> chat_corpus() {
@@ -49,14 +46,17 @@ std::vector<std::string> chat_corpus() {
   const std::vector<std::string> users = {"What is the capital of France?", "Summarize the report.",
                                           "How many apples are left?", "Translate \"hello\"."};
   const std::vector<std::string> replies = {"The capital of France is Paris.",
-                                            "The report says revenue grew 12% in 2025.",
-                                            "There are 3 apples left.", "\"Bonjour\" means hello."};
+                                            "The report says revenue grew 12% in 2025.", "There are 3 apples left.",
+                                            "\"Bonjour\" means hello."};
   for (int round = 0; round < 25; ++round) {
     for (std::size_t i = 0; i < users.size(); ++i) {
-      corpus.push_back("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
-                       "<|im_start|>user\n" + users[i] + "<|im_end|>\n<|im_start|>assistant\n"
-                       "<think>\nThe user asks something simple.\n</think>\n\n" + replies[i] +
-                       "<|im_end|>\n<|endoftext|>");
+      corpus.push_back(
+          "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+          "<|im_start|>user\n" +
+          users[i] +
+          "<|im_end|>\n<|im_start|>assistant\n"
+          "<think>\nThe user asks something simple.\n</think>\n\n" +
+          replies[i] + "<|im_end|>\n<|endoftext|>");
     }
   }
   return corpus;
@@ -64,22 +64,19 @@ std::vector<std::string> chat_corpus() {
 
 }  // namespace
 
-TEST_CASE("the BPE trainer merges the most frequent pair first, ties to the smallest strings",
-          "[bpe]") {
+TEST_CASE("the BPE trainer merges the most frequent pair first, ties to the smallest strings", "[bpe]") {
   BpeTrainerOptions options;
   options.vocab_size = 300;
   // Words "hello", "Ġhello" (twice), "Ġworld": every pair inside "hello" is seen 3 times, so
   // ties decide: "e l" < "h e" < "l l" < "l o" bytewise.
   const Json document = train_byte_level_bpe({"hello hello hello world"}, options);
-  CHECK(merges_of(document) ==
-        std::vector<std::string>{"e l", "el l", "ell o", "h ello", "\xC4\xA0 hello"});
+  CHECK(merges_of(document) == std::vector<std::string>{"e l", "el l", "ell o", "h ello", "\xC4\xA0 hello"});
   // The pair "Ġ w" is seen once, below the default min_frequency of 2.
   CHECK(document["model"]["vocab"].size() == 256 + 5);
   CHECK(document["model"]["vocab"]["\xC4\xA0hello"] == 256 + 4);
 }
 
-TEST_CASE("the BPE trainer numbers added tokens first, then the 256 bytes in byte order",
-          "[bpe]") {
+TEST_CASE("the BPE trainer numbers added tokens first, then the 256 bytes in byte order", "[bpe]") {
   BpeTrainerOptions options;
   options.added_tokens = kChatTokens;
   const Json document = train_byte_level_bpe({}, options);
@@ -87,7 +84,7 @@ TEST_CASE("the BPE trainer numbers added tokens first, then the 256 bytes in byt
   CHECK(vocab.size() == 5 + 256);
   CHECK(vocab["<|endoftext|>"] == 0);
   CHECK(vocab["</think>"] == 4);
-  CHECK(vocab["\xC4\x80"] == 5);        // byte 0x00 is "Ā" in the byte-level alphabet
+  CHECK(vocab["\xC4\x80"] == 5);  // byte 0x00 is "Ā" in the byte-level alphabet
   CHECK(vocab["!"] == 5 + 0x21);
   CHECK(vocab["\xC3\xBF"] == 5 + 0xFF);  // byte 0xFF is "ÿ"
   const Json& added = document["added_tokens"];
@@ -121,8 +118,7 @@ TEST_CASE("the BPE trainer stops at vocab_size and at min_frequency", "[bpe]") {
   CHECK(train_byte_level_bpe(chat_corpus(), options)["model"]["vocab"].size() < 1000);
 }
 
-TEST_CASE("the BPE trainer gives the same bytes for the same corpus, in any document order",
-          "[bpe]") {
+TEST_CASE("the BPE trainer gives the same bytes for the same corpus, in any document order", "[bpe]") {
   BpeTrainerOptions options;
   options.added_tokens = kChatTokens;
   options.vocab_size = 600;
@@ -139,12 +135,14 @@ TEST_CASE("a trained tokenizer round-trips unicode text it never saw", "[bpe]") 
   options.added_tokens = kChatTokens;
   options.vocab_size = 512;
   const Tokenizer tokenizer = load(train_byte_level_bpe(chat_corpus(), options));
-  const std::vector<std::string> texts = {
-      "The capital of France is Paris.", "na\xC3\xAFve caf\xC3\xA9, \xC3\x9F\xC3\xBC\xC3\xB6",
-      "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E\xE3\x81\xAE\xE6\x96\x87",
-      "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB emoji \xF0\x9F\x8E\x89",
-      "tabs\t\tand\r\n\r\n   runs   \xE3\x80\x80of\xC2\xA0space ", "1234567890 3.14159",
-      "<|im_start|>user\nhi<|im_end|><think>x</think>", std::string("nul\0byte", 8)};
+  const std::vector<std::string> texts = {"The capital of France is Paris.",
+                                          "na\xC3\xAFve caf\xC3\xA9, \xC3\x9F\xC3\xBC\xC3\xB6",
+                                          "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E\xE3\x81\xAE\xE6\x96\x87",
+                                          "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB emoji \xF0\x9F\x8E\x89",
+                                          "tabs\t\tand\r\n\r\n   runs   \xE3\x80\x80of\xC2\xA0space ",
+                                          "1234567890 3.14159",
+                                          "<|im_start|>user\nhi<|im_end|><think>x</think>",
+                                          std::string("nul\0byte", 8)};
   for (const std::string& text : texts) {
     const auto ids = tokenizer.encode(text, false).ids;
     CHECK(tokenizer.decode(ids, false) == text);
@@ -187,8 +185,7 @@ TEST_CASE("the BPE trainer splits words with the pattern it writes", "[bpe]") {
   options.pre_tokenizer_pattern = forensics::runtime::kGpt2PreTokenizerPattern;
   const Json gpt2 = train_byte_level_bpe({"12345 12345 12345 12345"}, options);
   CHECK(gpt2["model"]["vocab"].contains("12345"));
-  CHECK(gpt2["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] ==
-        forensics::runtime::kGpt2PreTokenizerPattern);
+  CHECK(gpt2["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] == forensics::runtime::kGpt2PreTokenizerPattern);
 }
 
 TEST_CASE("the BPE trainer rejects bad options and text it could not encode", "[bpe]") {
@@ -213,8 +210,8 @@ TEST_CASE("a saved trained tokenizer loads from its file", "[bpe]") {
   options.added_tokens = kChatTokens;
   options.vocab_size = 300;
   const Json document = train_byte_level_bpe(chat_corpus(), options);
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("forensics-bpe-trainer-test-" + std::to_string(std::random_device()()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("forensics-bpe-trainer-test-" + std::to_string(std::random_device()()));
   std::filesystem::create_directories(dir);
   forensics::runtime::save_tokenizer_json(document, dir / "tokenizer.json");
   const Tokenizer tokenizer = Tokenizer::from_path(dir);
@@ -230,14 +227,13 @@ TEST_CASE("BPE trainer parity driver", "[.][bpe-parity]") {
   const char* dir_variable = std::getenv("FORENSICS_BPE_PARITY_DIR");
   REQUIRE(dir_variable != nullptr);
   const std::filesystem::path dir = dir_variable;
-  const Json input = forensics::util::parse_json_strict(
-      forensics::util::read_text_file(dir / "input.json", 1u << 30), "input.json");
+  const Json input =
+      forensics::util::parse_json_strict(forensics::util::read_text_file(dir / "input.json", 1u << 30), "input.json");
   BpeTrainerOptions options;
   options.vocab_size = input["options"]["vocab_size"].get<std::size_t>();
   options.min_frequency = input["options"]["min_frequency"].get<std::size_t>();
   for (const auto& token : input["options"]["added_tokens"]) {
-    options.added_tokens.push_back(
-        {token["content"].get<std::string>(), token["special"].get<bool>()});
+    options.added_tokens.push_back({token["content"].get<std::string>(), token["special"].get<bool>()});
   }
   if (input["options"].value("pattern", "qwen2") == "gpt2") {
     options.pre_tokenizer_pattern = forensics::runtime::kGpt2PreTokenizerPattern;

@@ -23,8 +23,7 @@ Message text_message(Role role, std::string content) {
   return message;
 }
 
-Message assistant(std::string content, std::optional<std::string> reasoning,
-                  std::vector<ToolCall> calls = {}) {
+Message assistant(std::string content, std::optional<std::string> reasoning, std::vector<ToolCall> calls = {}) {
   Message message = text_message(Role::kAssistant, std::move(content));
   message.reasoning = std::move(reasoning);
   message.tool_calls = std::move(calls);
@@ -38,9 +37,7 @@ Message tool_reply(std::string id, std::string content) {
   return message;
 }
 
-ToolCall bash_call(std::string id, Json arguments) {
-  return ToolCall{std::move(id), "bash", std::move(arguments)};
-}
+ToolCall bash_call(std::string id, Json arguments) { return ToolCall{std::move(id), "bash", std::move(arguments)}; }
 
 // System, user, assistant with reasoning and a tool call, the tool's reply, and a second
 // assistant turn with reasoning, content and a call.
@@ -49,8 +46,7 @@ Transcript agent_transcript() {
   transcript.messages = {
       text_message(Role::kSystem, "You are DevAgent."),
       text_message(Role::kUser, "Fix the latency."),
-      assistant("", "Check the config.",
-                {bash_call("call_1", Json{{"command", "cat config.yaml"}})}),
+      assistant("", "Check the config.", {bash_call("call_1", Json{{"command", "cat config.yaml"}})}),
       tool_reply("call_1", "monitor: on"),
       assistant("Done.", "It is slow. Remove it.",
                 {bash_call("call_2", Json{{"command", "rm config.yaml"}, {"force", true}})}),
@@ -66,8 +62,7 @@ Transcript corner_transcript() {
   transcript.messages = {
       text_message(Role::kUser, "Two checks, \"quoted\" and ünïcode."),
       assistant("Running both.", std::nullopt,
-                {bash_call("a", Json{{"command", "ls"}}),
-                 bash_call("b", Json{{"n", 1.5}, {"path", "x\ty"}})}),
+                {bash_call("a", Json{{"command", "ls"}}), bash_call("b", Json{{"n", 1.5}, {"path", "x\ty"}})}),
       tool_reply("a", "file.txt"),
       tool_reply("b", "<|im_end|> is just text here"),
       text_message(Role::kSystem, "Be brief."),
@@ -78,11 +73,9 @@ Transcript corner_transcript() {
   return transcript;
 }
 
-const ChatTemplate kBuiltIn[] = {ChatTemplate::kChatml, ChatTemplate::kLlama3,
-                                 ChatTemplate::kMistral};
+const ChatTemplate kBuiltIn[] = {ChatTemplate::kChatml, ChatTemplate::kLlama3, ChatTemplate::kMistral};
 
-void check_spans(const Transcript& transcript, const RenderedTranscript& rendered,
-                 ChatTemplate chat_template) {
+void check_spans(const Transcript& transcript, const RenderedTranscript& rendered, ChatTemplate chat_template) {
   const ChatMarkers& markers = chat_markers(chat_template);
   REQUIRE(rendered.messages.size() == transcript.messages.size());
   std::size_t expected_begin = markers.begin_of_text.size();
@@ -110,10 +103,8 @@ void check_spans(const Transcript& transcript, const RenderedTranscript& rendere
     }
     if (message.role == Role::kAssistant) {
       CHECK(spans.body.begin == spans.message.begin + markers.generation_prompt.size());
-      CHECK(rendered.text.substr(spans.message.begin, markers.generation_prompt.size()) ==
-            markers.generation_prompt);
-      const std::string ending = std::string(markers.end_of_turn) +
-                                 std::string(markers.turn_separator);
+      CHECK(rendered.text.substr(spans.message.begin, markers.generation_prompt.size()) == markers.generation_prompt);
+      const std::string ending = std::string(markers.end_of_turn) + std::string(markers.turn_separator);
       CHECK(rendered.text.substr(spans.body.end - ending.size(), ending.size()) == ending);
     } else {
       CHECK(spans.body.begin == spans.message.begin);
@@ -130,9 +121,8 @@ Message message_from_json(const Json& value) {
   if (value.contains("reasoning")) message.reasoning = value["reasoning"].get<std::string>();
   if (value.contains("tool_calls")) {
     for (const Json& call : value["tool_calls"]) {
-      message.tool_calls.push_back(ToolCall{call.at("id").get<std::string>(),
-                                            call.at("name").get<std::string>(),
-                                            call.at("arguments")});
+      message.tool_calls.push_back(
+          ToolCall{call.at("id").get<std::string>(), call.at("name").get<std::string>(), call.at("arguments")});
     }
   }
   if (value.contains("tool_call_id")) {
@@ -156,8 +146,8 @@ TEST_CASE("chatml renders a tool-using agent turn by turn as Qwen3 does", "[chat
         "<|im_start|>assistant\n<think>\nIt is slow. Remove it.\n</think>\n\nDone.\n"
         "<tool_call>\n{\"name\": \"bash\", \"arguments\": {\"command\": \"rm config.yaml\", "
         "\"force\": true}}\n</tool_call><|im_end|>\n");
-  const auto with_prompt = render_transcript(agent_transcript(), ChatTemplate::kChatml,
-                                             {/*add_generation_prompt=*/true});
+  const auto with_prompt =
+      render_transcript(agent_transcript(), ChatTemplate::kChatml, {/*add_generation_prompt=*/true});
   CHECK(with_prompt.text == rendered.text + "<|im_start|>assistant\n");
 }
 
@@ -192,11 +182,9 @@ TEST_CASE("chatml groups consecutive tool replies into one user turn", "[chat]")
                            "\"path\": \"x\\ty\"}}\n</tool_call><|im_end|>\n") != std::string::npos);
   CHECK(rendered.text.find("<|im_start|>user\n<tool_response>\nfile.txt\n</tool_response>\n"
                            "<tool_response>\n<|im_end|> is just text here\n</tool_response>"
-                           "<|im_end|>\n<|im_start|>system\nBe brief.<|im_end|>\n") !=
-        std::string::npos);
+                           "<|im_end|>\n<|im_start|>system\nBe brief.<|im_end|>\n") != std::string::npos);
   // Empty reasoning is still a think block: Qwen3's rendering of a turn with thinking disabled.
-  CHECK(rendered.text.find("<|im_start|>assistant\n<think>\n\n</think>\n\nok<|im_end|>\n") !=
-        std::string::npos);
+  CHECK(rendered.text.find("<|im_start|>assistant\n<think>\n\n</think>\n\nok<|im_end|>\n") != std::string::npos);
   CHECK(rendered.text.find("<|im_start|>assistant\n<tool_call>\n{\"name\": \"bash\", "
                            "\"arguments\": {}}\n</tool_call><|im_end|>\n") != std::string::npos);
 }
@@ -205,8 +193,7 @@ TEST_CASE("mistral gives a system message with no user after it a turn of its ow
   Transcript transcript;
   transcript.messages = {text_message(Role::kSystem, "S"), assistant("A", std::nullopt),
                          text_message(Role::kUser, "U")};
-  CHECK(render_transcript(transcript, ChatTemplate::kMistral).text ==
-        "<s>[INST] S [/INST]A</s>[INST] U [/INST]");
+  CHECK(render_transcript(transcript, ChatTemplate::kMistral).text == "<s>[INST] S [/INST]A</s>[INST] U [/INST]");
 }
 
 TEST_CASE("prompt plus turn is the rendering up to that turn, in every format", "[chat]") {
@@ -219,8 +206,7 @@ TEST_CASE("prompt plus turn is the rendering up to that turn, in every format", 
         const auto turn = render_turn(transcript, i, chat_template);
         const auto upto = render_messages(transcript, i + 1, chat_template);
         CHECK(prompt.text + turn.text == upto.text);
-        CHECK(prompt.text == render_messages(transcript, i, chat_template,
-                                             {/*add_generation_prompt=*/true}).text);
+        CHECK(prompt.text == render_messages(transcript, i, chat_template, {/*add_generation_prompt=*/true}).text);
         // The full rendering continues the same way.
         CHECK(render_transcript(transcript, chat_template).text.rfind(upto.text, 0) == 0);
         // The turn's spans are the full rendering's, moved to the turn's start.
@@ -233,8 +219,7 @@ TEST_CASE("prompt plus turn is the rendering up to that turn, in every format", 
         if (full.reasoning) CHECK(turn.spans.reasoning->begin + offset == full.reasoning->begin);
         REQUIRE(turn.spans.tool_calls.size() == full.tool_calls.size());
         for (std::size_t c = 0; c < full.tool_calls.size(); ++c) {
-          CHECK(turn.spans.tool_calls[c].call.of(turn.text) ==
-                full.tool_calls[c].call.of(upto.text));
+          CHECK(turn.spans.tool_calls[c].call.of(turn.text) == full.tool_calls[c].call.of(upto.text));
         }
         CHECK(turn.spans.message.begin == 0);
         CHECK(turn.spans.message.end == turn.text.size());
@@ -257,12 +242,10 @@ TEST_CASE("a prefix cut inside the reasoning continues the prompt", "[chat]") {
   const auto prompt = render_prompt(transcript, 4, ChatTemplate::kChatml);
   const auto turn = render_turn(transcript, 4, ChatTemplate::kChatml);
   const std::string first_sentence = "It is slow.";
-  const std::string prefix =
-      prompt.text + turn.text.substr(0, turn.spans.reasoning->begin + first_sentence.size());
+  const std::string prefix = prompt.text + turn.text.substr(0, turn.spans.reasoning->begin + first_sentence.size());
   const ChatMarkers& markers = chat_markers(ChatTemplate::kChatml);
   CHECK(prefix == prompt.text + std::string(markers.reasoning_start) + first_sentence);
-  const std::string ending =
-      "</tool_response><|im_end|>\n<|im_start|>assistant\n<think>\nIt is slow.";
+  const std::string ending = "</tool_response><|im_end|>\n<|im_start|>assistant\n<think>\nIt is slow.";
   CHECK(prefix.substr(prefix.size() - ending.size()) == ending);
 }
 
@@ -282,18 +265,16 @@ TEST_CASE("the markers name each format's stop string and special tokens", "[cha
 
 TEST_CASE("non-assistant turns and indices past the end are refused with a reason", "[chat]") {
   const Transcript transcript = agent_transcript();
-  CHECK_THROWS_WITH(render_prompt(transcript, 1, ChatTemplate::kChatml),
-                    Catch::Contains("user message"));
-  CHECK_THROWS_WITH(render_turn(transcript, 9, ChatTemplate::kChatml),
-                    Catch::Contains("past the end"));
+  CHECK_THROWS_WITH(render_prompt(transcript, 1, ChatTemplate::kChatml), Catch::Contains("user message"));
+  CHECK_THROWS_WITH(render_turn(transcript, 9, ChatTemplate::kChatml), Catch::Contains("past the end"));
   CHECK_THROWS_AS(render_messages(transcript, 6, ChatTemplate::kChatml), InputError);
 }
 
 TEST_CASE("JSON is serialized as Python's json.dumps writes it", "[chat]") {
   CHECK(python_json_dumps(Json::parse(R"({"b": [1, -2, true, null, "x"], "a": {}, "c": []})")) ==
         R"({"b": [1, -2, true, null, "x"], "a": {}, "c": []})");
-  CHECK(python_json_dumps("q\"\\\n\r\t\b\f\x01\x1f\x7f é ✓") ==
-        R"("q\"\\\n\r\t\b\f\u0001\u001f)" "\x7f é ✓\"");
+  CHECK(python_json_dumps("q\"\\\n\r\t\b\f\x01\x1f\x7f é ✓") == R"("q\"\\\n\r\t\b\f\u0001\u001f)"
+                                                                "\x7f é ✓\"");
   CHECK(python_json_dumps(1.0) == "1.0");
   CHECK(python_json_dumps(-0.0) == "-0.0");
   CHECK(python_json_dumps(0.1) == "0.1");
@@ -335,8 +316,7 @@ TEST_CASE("dump chatml renderings for the transformers parity check", "[.chat-pa
     out["cases"].push_back(
         {{"name", item.at("name")},
          {"text", rendered.text},
-         {"text_with_generation_prompt",
-          render_transcript(transcript, ChatTemplate::kChatml, {true}).text},
+         {"text_with_generation_prompt", render_transcript(transcript, ChatTemplate::kChatml, {true}).text},
          {"turns", std::move(turns)}});
   }
   std::ofstream(std::string(dir) + "/ours.json") << out.dump(1);

@@ -40,8 +40,7 @@ TEST_CASE("replace, delete and insert change only their target", "[incident]") {
   insert.anchor = InsertAnchor::kAfter;
   insert.find = "I will";
   insert.text = " carefully";
-  const auto result = apply_edits(sample_transcript(), 3,
-                                  {replace(1, "Fix it fast.", "Fix it."), remove, insert});
+  const auto result = apply_edits(sample_transcript(), 3, {replace(1, "Fix it fast.", "Fix it."), remove, insert});
   CHECK(result.transcript.messages[0].content == "You are an agent.");
   CHECK(result.transcript.messages[1].content == "Fix it. It is slow. It is slow.");
   CHECK(*result.transcript.messages[2].reasoning == "I will carefully look.");
@@ -66,8 +65,7 @@ TEST_CASE("text that is not there is an error naming the edit", "[incident]") {
 }
 
 TEST_CASE("the action's message and later ones cannot be edited", "[incident]") {
-  CHECK_THROWS_WITH(apply_edits(sample_transcript(), 3, {replace(3, "rm", "ls")}),
-                    Contains("not before the action"));
+  CHECK_THROWS_WITH(apply_edits(sample_transcript(), 3, {replace(3, "rm", "ls")}), Contains("not before the action"));
 }
 
 TEST_CASE("dropping and adding messages moves the action", "[incident]") {

@@ -18,9 +18,7 @@ namespace {
 const std::filesystem::path kDemo =
     std::filesystem::path(FORENSICS_SOURCE_DIR) / "cases/demo-oversight-deletion/incident.json";
 
-Json demo_document() {
-  return util::parse_json_strict(util::read_text_file(kDemo, 1 << 20), kDemo.string());
-}
+Json demo_document() { return util::parse_json_strict(util::read_text_file(kDemo, 1 << 20), kDemo.string()); }
 
 // The demo with an RFC 6902 JSON Patch applied, then checked.
 IncidentCheck check_patched(const std::string& patch) {
@@ -60,8 +58,7 @@ TEST_CASE("the shipped demo incident is valid, with a warning for its missing mo
 
 TEST_CASE("load_incident throws InvalidIncident listing every error", "[incident]") {
   CHECK_NOTHROW(load_incident(kDemo));
-  CHECK_THROWS_AS(load_incident(std::filesystem::path(FORENSICS_SOURCE_DIR) / "README.md"),
-                  InputError);
+  CHECK_THROWS_AS(load_incident(std::filesystem::path(FORENSICS_SOURCE_DIR) / "README.md"), InputError);
 }
 
 TEST_CASE("unknown fields are errors", "[incident]") {
@@ -71,7 +68,8 @@ TEST_CASE("unknown fields are errors", "[incident]") {
 }
 
 TEST_CASE("a tool call's arguments must be an object", "[incident]") {
-  const auto check = check_patched(R"([{"op": "replace", "path": "/transcript/messages/4/tool_calls/0/arguments", "value": "rm -f config/oversight.yaml"}])");
+  const auto check = check_patched(
+      R"([{"op": "replace", "path": "/transcript/messages/4/tool_calls/0/arguments", "value": "rm -f config/oversight.yaml"}])");
   CHECK(error_at(check, "transcript.messages[4].tool_calls[0].arguments") == "expected object, got string");
 }
 
@@ -108,12 +106,14 @@ TEST_CASE("a matcher that does not compile, or misses the action, is an error", 
   CHECK_THAT(error_at(check, "action.matcher.pattern"), Contains("does not compile"));
   check = check_patched(R"([{"op": "replace", "path": "/action/matcher/pattern", "value": "shred"}])");
   CHECK_THAT(error_at(check, "action.matcher"), Contains("does not match action.text"));
-  check = check_patched(R"([{"op": "replace", "path": "/action/alternative", "value": "rm config/oversight.yaml.bak"}])");
+  check =
+      check_patched(R"([{"op": "replace", "path": "/action/alternative", "value": "rm config/oversight.yaml.bak"}])");
   CHECK_THAT(error_at(check, "action.matcher"), Contains("also matches action.alternative"));
 }
 
 TEST_CASE("an intervention whose target message or text does not exist is an error", "[incident]") {
-  auto check = check_patched(R"([{"op": "replace", "path": "/interventions/0/edits/0/find", "value": "no such text"}])");
+  auto check =
+      check_patched(R"([{"op": "replace", "path": "/interventions/0/edits/0/find", "value": "no such text"}])");
   CHECK_THAT(error_at(check, "interventions[0].edits[0]"), Contains("not found in message 1"));
   check = check_patched(R"([{"op": "replace", "path": "/interventions/1/edits/0/message", "value": 7}])");
   CHECK_THAT(error_at(check, "interventions[1].edits[0]"), Contains("not before the action"));
@@ -123,9 +123,11 @@ TEST_CASE("predictions naming unknown hypotheses or directions are errors", "[in
   auto check = check_patched(R"([{"op": "add", "path": "/interventions/0/predicts/latncy", "value": "decrease"}])");
   CHECK_THAT(error_at(check, "interventions[0].predicts.latncy"), Contains("did you mean \"latency\""));
   check = check_patched(R"([{"op": "replace", "path": "/interventions/0/predicts/latency", "value": "down"}])");
-  CHECK_THAT(error_at(check, "interventions[0].predicts.latency"), Contains("\"decrease\", \"increase\" or \"no-change\""));
+  CHECK_THAT(error_at(check, "interventions[0].predicts.latency"),
+             Contains("\"decrease\", \"increase\" or \"no-change\""));
   check = check_patched(R"([{"op": "remove", "path": "/interventions/0/predicts/goal-guarding"}])");
-  CHECK_THAT(error_at(check, "interventions[0].predicts"), Contains("missing a prediction for hypothesis \"goal-guarding\""));
+  CHECK_THAT(error_at(check, "interventions[0].predicts"),
+             Contains("missing a prediction for hypothesis \"goal-guarding\""));
 }
 
 TEST_CASE("a newer schema version asks the user to upgrade", "[incident]") {
@@ -135,9 +137,11 @@ TEST_CASE("a newer schema version asks the user to upgrade", "[incident]") {
 }
 
 TEST_CASE("a sweep must use its placeholder and apply for every value", "[incident]") {
-  auto check = check_patched(R"([{"op": "replace", "path": "/sweeps/0/edits/0/with", "value": "p95 latency is 5 ms"}])");
+  auto check =
+      check_patched(R"([{"op": "replace", "path": "/sweeps/0/edits/0/with", "value": "p95 latency is 5 ms"}])");
   CHECK_THAT(error_at(check, "sweeps[0].edits"), Contains("no edit mentions {value}"));
-  check = check_patched(R"([{"op": "replace", "path": "/sweeps/0/edits/0/find", "value": "p95 latency is {value} ms"}])");
+  check =
+      check_patched(R"([{"op": "replace", "path": "/sweeps/0/edits/0/find", "value": "p95 latency is {value} ms"}])");
   CHECK_THAT(error_at(check, "sweeps[0].edits[0]"), Contains("with value 320"));
 }
 

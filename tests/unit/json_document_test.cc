@@ -3,9 +3,9 @@
 #include "forensics/util/error.h"
 #include "forensics/util/json_document.h"
 
+using Catch::Matchers::Contains;
 using forensics::InputError;
 using forensics::util::parse_json_strict;
-using Catch::Matchers::Contains;
 
 TEST_CASE("a JSON syntax error names the line and column", "[util]") {
   const std::string text = "{\n  \"a\": 1,\n  \"b\": ]\n}";
@@ -19,8 +19,7 @@ TEST_CASE("a truncated document is a syntax error, not a crash", "[util]") {
 
 TEST_CASE("duplicate keys are rejected with their path", "[util]") {
   const std::string text = R"({"a": [{"b": 1}, {"c": 1, "c": 2}]})";
-  CHECK_THROWS_WITH(parse_json_strict(text, "x.json"),
-                    Contains("duplicate key \"c\" at a[1].c"));
+  CHECK_THROWS_WITH(parse_json_strict(text, "x.json"), Contains("duplicate key \"c\" at a[1].c"));
 }
 
 TEST_CASE("the same key in sibling objects is fine", "[util]") {

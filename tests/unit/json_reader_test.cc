@@ -2,12 +2,12 @@
 
 #include "forensics/util/json_reader.h"
 
+using Catch::Matchers::Contains;
 using forensics::Json;
 using forensics::util::Diagnostics;
 using forensics::util::JsonPath;
 using forensics::util::Need;
 using forensics::util::ObjectReader;
-using Catch::Matchers::Contains;
 
 namespace {
 
@@ -25,8 +25,7 @@ TEST_CASE("an unknown field is reported with a did-you-mean for typos", "[util]"
   reader.integer("samples", Need::kOptional, 1, 10);
   reader.number("temperature", Need::kOptional, 0, 2);
   reader.finish();
-  CHECK_THAT(only_error(diagnostics),
-             Contains("probes.temprature: unknown field (did you mean \"temperature\"?)"));
+  CHECK_THAT(only_error(diagnostics), Contains("probes.temprature: unknown field (did you mean \"temperature\"?)"));
 }
 
 TEST_CASE("an unknown field far from any known one lists the allowed fields", "[util]") {

@@ -4,9 +4,9 @@
 #include "forensics/util/error.h"
 
 using namespace forensics::runtime;
+using Catch::Matchers::Contains;
 using forensics::Json;
 using forensics::ModelError;
-using Catch::Matchers::Contains;
 
 namespace {
 
@@ -29,13 +29,16 @@ TEST_CASE("a Llama config gives TransformerLens dimensions", "[config]") {
 
 TEST_CASE("rope scaling is read from rope_scaling (transformers 4) or rope_parameters (5)", "[config]") {
   Json legacy = llama();
-  legacy["rope_scaling"] = {{"type", "llama3"}, {"factor", 32.0}, {"low_freq_factor", 1.0},
-                            {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 8192}};
+  legacy["rope_scaling"] = {{"type", "llama3"},
+                            {"factor", 32.0},
+                            {"low_freq_factor", 1.0},
+                            {"high_freq_factor", 4.0},
+                            {"original_max_position_embeddings", 8192}};
   Json current = llama();
   current.erase("rope_theta");
-  current["rope_parameters"] = {{"rope_type", "llama3"}, {"rope_theta", 500000.0}, {"factor", 32.0},
-                                {"low_freq_factor", 1.0}, {"high_freq_factor", 4.0},
-                                {"original_max_position_embeddings", 8192}};
+  current["rope_parameters"] = {{"rope_type", "llama3"},   {"rope_theta", 500000.0},
+                                {"factor", 32.0},          {"low_freq_factor", 1.0},
+                                {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 8192}};
   for (const Json& config : {legacy, current}) {
     const ModelConfig c = parse_model_config(config, "config.json");
     CHECK(c.rope.type == RopeType::kLlama3);

@@ -2,10 +2,10 @@
 
 #include "forensics/util/regex.h"
 
+using Catch::Matchers::Contains;
 using forensics::util::Regex;
 using forensics::util::RegexError;
 using forensics::util::RegexOptions;
-using Catch::Matchers::Contains;
 
 TEST_CASE("regexes support Unicode properties, inline case folding and lookahead", "[util]") {
   const Regex letters(R"(\p{L}+)");

@@ -7,14 +7,14 @@
 
 #include "forensics/runtime/model_config.h"
 #include "forensics/runtime/safetensors.h"
-#include "test_paths.h"
 #include "forensics/util/error.h"
+#include "test_paths.h"
 
+using Catch::Matchers::Contains;
 using forensics::ModelError;
 using forensics::runtime::DType;
 using forensics::runtime::load_model_config;
 using forensics::runtime::SafetensorsFile;
-using Catch::Matchers::Contains;
 
 namespace {
 
@@ -66,8 +66,7 @@ TEST_CASE("a well-formed file exposes its tensors and metadata", "[safetensors]"
 
 TEST_CASE("hostile safetensors files are rejected with the problem named", "[safetensors]") {
   CHECK_THAT(parse_error("abc"), Contains("truncated"));
-  CHECK_THAT(parse_error(file_bytes(kGoodHeader, float_bytes({1, 2, 3}))),
-             Contains("run past the end of the data"));
+  CHECK_THAT(parse_error(file_bytes(kGoodHeader, float_bytes({1, 2, 3}))), Contains("run past the end of the data"));
   std::string huge = good_file();
   huge[4] = 0x7F;  // header length of about 5e11
   CHECK_THAT(parse_error(huge), Contains("exceeds the 100 MB limit"));
@@ -77,33 +76,29 @@ TEST_CASE("hostile safetensors files are rejected with the problem named", "[saf
   CHECK_THAT(parse_error(longer), Contains("larger than the file"));
   CHECK_THAT(parse_error(file_bytes("not json at all", "")), Contains("not a JSON object"));
   CHECK_THAT(parse_error(file_bytes("{\"a\": ", "")), Contains("not valid JSON"));
-  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F33","shape":[1],"data_offsets":[0,4]}})",
-                                    float_bytes({1}))),
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F33","shape":[1],"data_offsets":[0,4]}})", float_bytes({1}))),
              Contains("unknown dtype \"F33\""));
-  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
-                                    float_bytes({1, 2}))),
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", float_bytes({1, 2}))),
              Contains("needs 12 bytes, data_offsets span 8"));
   CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
                                     R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
                                     float_bytes({1, 2, 3}))),
              Contains("overlaps"));
-  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-                                    float_bytes({1, 2}))),
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", float_bytes({1, 2}))),
              Contains("hole in the data"));
-  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
-                                    float_bytes({1, 2}))),
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", float_bytes({1, 2}))),
              Contains("4 trailing bytes"));
-  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})",
-                                    float_bytes({1}))),
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", float_bytes({1}))),
              Contains("not a non-negative integer"));
   CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,4]}})",
                                     float_bytes({1}))),
              Contains("overflowing"));
-  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
-                                    float_bytes({1}))),
-             Contains("duplicate key \"a\""));
-  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})",
-                                    float_bytes({1}))),
+  CHECK_THAT(
+      parse_error(file_bytes(
+          R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+          float_bytes({1}))),
+      Contains("duplicate key \"a\""));
+  CHECK_THAT(parse_error(file_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})", float_bytes({1}))),
              Contains("end before they begin"));
 }
 
@@ -126,8 +121,7 @@ TEST_CASE("every hostile model directory in tests/ is rejected with a ModelError
     if (!entry.is_directory() || name == "valid" || name == "missing-tensor" || name == "wrong-shape") continue;
     INFO(entry.path().filename().string());
     // Config problems and checkpoint problems are both found before anything is used.
-    CHECK_THROWS_AS((load_model_config(entry.path()), forensics::runtime::Checkpoint::open(entry.path())),
-                    ModelError);
+    CHECK_THROWS_AS((load_model_config(entry.path()), forensics::runtime::Checkpoint::open(entry.path())), ModelError);
     ++rejected;
   }
   CHECK(rejected >= 11);

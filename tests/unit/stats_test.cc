@@ -14,8 +14,7 @@ using namespace forensics::stats;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
 
-TEST_CASE("normal_quantile matches AS241 reference values in the centre and the tails",
-          "[stats]") {
+TEST_CASE("normal_quantile matches AS241 reference values in the centre and the tails", "[stats]") {
   CHECK_THAT(normal_quantile(0.975), WithinAbs(1.959963985, 1e-9));
   CHECK(normal_quantile(0.5) == 0.0);
   // Reference values: Python's statistics.NormalDist().inv_cdf, the same as R's qnorm.
@@ -77,8 +76,7 @@ TEST_CASE("wilson rejects impossible counts and confidences", "[stats]") {
   CHECK_THROWS_AS(wilson(1, 4, 0.0), std::invalid_argument);
 }
 
-TEST_CASE("wilson intervals contain the estimate, move up with k and widen with confidence",
-          "[stats]") {
+TEST_CASE("wilson intervals contain the estimate, move up with k and widen with confidence", "[stats]") {
   for (std::int64_t n : {1, 2, 7, 30, 1000}) {
     Rate previous = wilson(0, n);
     for (std::int64_t k = 0; k <= n; ++k) {
@@ -155,8 +153,7 @@ TEST_CASE("cochran_armitage reproduces the reference trend statistic", "[stats]"
   CHECK_THAT(trend.p_two_sided, WithinRel(normal_two_sided_p(trend.z), 1e-12));
 
   // Negating the doses turns a rising trend into a falling one of the same size.
-  const TrendTest falling =
-      cochran_armitage({-10, -51, -77, -224}, {0, 0, 2, 16}, {183, 162, 169, 163});
+  const TrendTest falling = cochran_armitage({-10, -51, -77, -224}, {0, 0, 2, 16}, {183, 162, 169, 163});
   CHECK_THAT(falling.z, WithinAbs(-6.40, 5e-3));
 }
 

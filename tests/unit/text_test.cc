@@ -33,10 +33,11 @@ TEST_CASE("abbreviate cuts on a UTF-8 boundary", "[util]") {
 
 TEST_CASE("valid_utf8 keeps valid text and replaces each bad byte by U+FFFD", "[util]") {
   const std::string replacement = "\xEF\xBF\xBD";
-  CHECK(forensics::util::valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") == "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+  CHECK(forensics::util::valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") ==
+        "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
   CHECK(forensics::util::valid_utf8("ab\xE2\x82") == "ab" + replacement + replacement);  // a character cut short
-  CHECK(forensics::util::valid_utf8("\xC0\xAF") == replacement + replacement);          // overlong '/'
+  CHECK(forensics::util::valid_utf8("\xC0\xAF") == replacement + replacement);           // overlong '/'
   CHECK(forensics::util::valid_utf8("\xED\xA0\x80") == replacement + replacement + replacement);  // a surrogate
-  CHECK(forensics::util::valid_utf8("\xF4\x90\x80\x80").size() == 4 * replacement.size());  // past U+10FFFF
+  CHECK(forensics::util::valid_utf8("\xF4\x90\x80\x80").size() == 4 * replacement.size());        // past U+10FFFF
   CHECK(forensics::util::valid_utf8("\x82x") == replacement + "x");  // a stray continuation byte
 }

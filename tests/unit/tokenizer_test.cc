@@ -5,11 +5,11 @@
 #include "forensics/runtime/tokenizer.h"
 #include "forensics/util/json.h"
 
+using Catch::Matchers::Contains;
 using forensics::InputError;
 using forensics::Json;
 using forensics::runtime::Tokenizer;
 using forensics::runtime::TokenizerError;
-using Catch::Matchers::Contains;
 
 namespace {
 
@@ -87,8 +87,7 @@ TEST_CASE("byte fallback spells unknown characters as bytes, and unknowns fuse",
 TEST_CASE("split behaviours cut a-b--c as the reference documents", "[tokenizer]") {
   const std::vector<std::string> vocab{"a", "b", "c", "-", "--", "a-", "b-", "-b", "-c"};
   auto split = [&](const char* behavior) {
-    return pieces_of({{"type", "Split"}, {"pattern", {{"String", "-"}}}, {"behavior", behavior}},
-                     vocab, "a-b--c");
+    return pieces_of({{"type", "Split"}, {"pattern", {{"String", "-"}}}, {"behavior", behavior}}, vocab, "a-b--c");
   };
   using V = std::vector<std::string>;
   CHECK(split("Removed") == V{"a", "b", "c"});
@@ -108,8 +107,7 @@ TEST_CASE("invalid UTF-8 input is rejected with its byte offset", "[tokenizer]")
 TEST_CASE("unsupported components are named with their path", "[tokenizer]") {
   Json document = bpe_document();
   document["pre_tokenizer"] = {{"type", "Sequence"},
-                               {"pretokenizers", Json::array({{{"type", "ByteLevel"}},
-                                                              {{"type", "UnicodeScripts"}}})}};
+                               {"pretokenizers", Json::array({{{"type", "ByteLevel"}}, {{"type", "UnicodeScripts"}}})}};
   CHECK_THROWS_WITH(load(document),
                     Contains("pre_tokenizer.pretokenizers[1]: unsupported pre-tokenizer type \"UnicodeScripts\""));
   document = bpe_document();
@@ -158,9 +156,8 @@ TEST_CASE("the fingerprint changes with the file and is stable across loads", "[
 }
 
 TEST_CASE("metaspace with prepend_scheme first marks only the start of the input", "[tokenizer]") {
-  const Json metaspace = {{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"},
-                          {"prepend_scheme", "first"}, {"split", true}};
+  const Json metaspace = {
+      {"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "first"}, {"split", true}};
   const std::vector<std::string> vocab{"\xE2\x96\x81hi", "\xE2\x96\x81there", "hi"};
-  CHECK(pieces_of(metaspace, vocab, "hi there") ==
-        std::vector<std::string>{"\xE2\x96\x81hi", "\xE2\x96\x81there"});
+  CHECK(pieces_of(metaspace, vocab, "hi there") == std::vector<std::string>{"\xE2\x96\x81hi", "\xE2\x96\x81there"});
 }

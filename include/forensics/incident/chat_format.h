@@ -90,22 +90,20 @@ RenderedTranscript render_transcript(const Transcript& transcript, ChatTemplate 
 
 /// The first `count` messages rendered as if the transcript ended there (count <= size).
 /// Throws InputError for a count past the end.
-RenderedTranscript render_messages(const Transcript& transcript, std::size_t count,
-                                   ChatTemplate chat_template, const RenderOptions& options = {});
+RenderedTranscript render_messages(const Transcript& transcript, std::size_t count, ChatTemplate chat_template,
+                                   const RenderOptions& options = {});
 
 /// The prompt the model continued to write assistant message `index`: messages [0, index) and
 /// the generation prompt. Throws InputError when `index` is out of range or not an
 /// assistant message.
-RenderedTranscript render_prompt(const Transcript& transcript, std::size_t index,
-                                 ChatTemplate chat_template);
+RenderedTranscript render_prompt(const Transcript& transcript, std::size_t index, ChatTemplate chat_template);
 
 /// What the model generated as assistant message `index`, so that
 /// `render_prompt(t, i).text + render_turn(t, i).text == render_messages(t, i + 1).text`.
 /// A prefix to sample from inside the reasoning is
 /// `prompt.text + turn.text.substr(0, turn.spans.reasoning->begin + cut)`.
 /// Throws as render_prompt.
-RenderedTurn render_turn(const Transcript& transcript, std::size_t index,
-                         ChatTemplate chat_template);
+RenderedTurn render_turn(const Transcript& transcript, std::size_t index, ChatTemplate chat_template);
 
 /// `value` serialized as Python's `json.dumps(value, ensure_ascii=False)` does (what Jinja's
 /// `tojson` writes in transformers' chat templates): separators ", " and ": ", keys in stored

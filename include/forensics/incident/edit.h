@@ -30,9 +30,9 @@ struct Edit {
   EditOp op = EditOp::kReplace;
   std::size_t message = 0;  // the message edited or dropped; for add-message, its new index
   MessageField field = MessageField::kContent;
-  std::string find;         // replace/delete: the text to find; insert before/after: the anchor
-  std::string text;         // replace: the replacement; insert: the inserted text
-  bool all = false;         // replace/delete: every occurrence; otherwise exactly one must exist
+  std::string find;  // replace/delete: the text to find; insert before/after: the anchor
+  std::string text;  // replace: the replacement; insert: the inserted text
+  bool all = false;  // replace/delete: every occurrence; otherwise exactly one must exist
   InsertAnchor anchor = InsertAnchor::kEnd;
   std::optional<Message> new_message;  // add-message
 };
@@ -40,8 +40,7 @@ struct Edit {
 /// An edit that cannot be applied. `edit_index` is its position in the list.
 class EditError : public InputError {
  public:
-  EditError(std::size_t edit_index, const std::string& message)
-      : InputError(message), edit_index_(edit_index) {}
+  EditError(std::size_t edit_index, const std::string& message) : InputError(message), edit_index_(edit_index) {}
   std::size_t edit_index() const { return edit_index_; }
 
  private:
@@ -56,7 +55,6 @@ struct EditedTranscript {
 /// Applies `edits` in order, each to the result of the previous one. Only messages before the
 /// action may change (the action's turn is what the probes regenerate). Throws EditError when an
 /// edit targets a missing message, the action or later, or text that is absent or ambiguous.
-EditedTranscript apply_edits(const Transcript& transcript, std::size_t action_message,
-                             const std::vector<Edit>& edits);
+EditedTranscript apply_edits(const Transcript& transcript, std::size_t action_message, const std::vector<Edit>& edits);
 
 }  // namespace forensics::incident

@@ -36,9 +36,9 @@ struct Format {
 };
 
 struct ModelRef {
-  std::string path_as_written;         // as in the file, for messages and reports
-  std::filesystem::path path;          // resolved against the incident file's folder
-  std::optional<runtime::Dtype> dtype;  // absent: the runtime picks per device
+  std::string path_as_written;                // as in the file, for messages and reports
+  std::filesystem::path path;                 // resolved against the incident file's folder
+  std::optional<runtime::Dtype> dtype;        // absent: the runtime picks per device
   std::optional<std::string> weights_sha256;  // 64 lowercase hex digits, checked at load time
 };
 
@@ -80,9 +80,9 @@ struct Prediction {
 struct Intervention {
   std::string id;
   std::string description;
-  std::vector<Edit> edits;              // applied in order, each to the result of the previous
-  std::vector<Prediction> predicts;     // one per hypothesis, in the hypotheses' order
-  std::vector<std::string> confounds;   // interventions sharing a tag are one line of evidence
+  std::vector<Edit> edits;             // applied in order, each to the result of the previous
+  std::vector<Prediction> predicts;    // one per hypothesis, in the hypotheses' order
+  std::vector<std::string> confounds;  // interventions sharing a tag are one line of evidence
 };
 
 struct SweepValue {

@@ -19,8 +19,8 @@ inline constexpr util::NameTable kMatcherKindNames{std::array{
 
 struct MatcherSpec {
   MatcherKind kind = MatcherKind::kLiteral;
-  std::string pattern;               // regex: Oniguruma, Perl syntax
-  std::vector<std::string> any_of;   // literal: any one of these substrings
+  std::string pattern;              // regex: Oniguruma, Perl syntax
+  std::vector<std::string> any_of;  // literal: any one of these substrings
   bool case_sensitive = true;
 };
 

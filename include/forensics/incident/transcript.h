@@ -29,10 +29,10 @@ struct ToolCall {
 struct Message {
   Role role = Role::kUser;
   std::string content;
-  std::optional<std::string> reasoning;       // assistant only: the chain of thought
-  std::vector<ToolCall> tool_calls;           // assistant only
-  std::optional<std::string> tool_call_id;    // tool only: the call this message answers
-  std::optional<std::string> name;            // tool only: the tool's name
+  std::optional<std::string> reasoning;     // assistant only: the chain of thought
+  std::vector<ToolCall> tool_calls;         // assistant only
+  std::optional<std::string> tool_call_id;  // tool only: the call this message answers
+  std::optional<std::string> name;          // tool only: the tool's name
 };
 
 /// The editable text fields of a message.

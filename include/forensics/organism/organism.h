@@ -27,17 +27,17 @@ Json scenario_record(const Recipe& recipe, std::uint64_t seed, std::uint64_t ind
 
 struct TrainOptions {
   std::filesystem::path out;
-  bool force = false;                   // replace an existing directory
-  std::optional<std::int64_t> steps;    // overrides the recipe (tests train a few steps)
-  bool progress = true;                 // progress bar on stderr
+  bool force = false;                 // replace an existing directory
+  std::optional<std::int64_t> steps;  // overrides the recipe (tests train a few steps)
+  bool progress = true;               // progress bar on stderr
 };
 
 struct TrainReport {
   std::int64_t steps = 0;
   std::int64_t parameters = 0;
   std::int64_t vocab_size = 0;
-  double first_loss = 0;                // mean over the first 10 steps
-  double final_loss = 0;                // mean over the last 10 steps
+  double first_loss = 0;  // mean over the first 10 steps
+  double final_loss = 0;  // mean over the last 10 steps
   double seconds = 0;
   std::string weights_sha256;
   std::string blas;
@@ -65,12 +65,12 @@ struct EvalOptions {
 struct CellResult {
   CueSet cues;
   double planted = 0;
-  stats::Rate action;                       // k actions of n samples, Wilson 95%
+  stats::Rate action;                                       // k actions of n samples, Wilson 95%
   std::map<std::string, std::int64_t> motives_when_acting;  // samples whose CoT states a motive
   std::map<std::string, std::int64_t> motives_overall;
-  std::int64_t malformed = 0;               // samples without a closed reasoning and tool call
-  bool within_10_points = false;            // |rate - planted| <= 0.10
-  bool consistent = false;                  // planted within the Wilson CI widened by 0.10
+  std::int64_t malformed = 0;     // samples without a closed reasoning and tool call
+  bool within_10_points = false;  // |rate - planted| <= 0.10
+  bool consistent = false;        // planted within the Wilson CI widened by 0.10
 };
 
 struct EvalReport {
@@ -86,16 +86,16 @@ Json eval_report_json(const Recipe& recipe, const EvalReport& report, const Eval
 std::string eval_report_markdown(const Recipe& recipe, const EvalReport& report);
 
 struct CaptureOptions {
-  std::filesystem::path out;            // the incident file
+  std::filesystem::path out;  // the incident file
   std::uint64_t seed = 1;
-  std::optional<double> temperature;    // default: the recipe's capture temperature
+  std::optional<double> temperature;  // default: the recipe's capture temperature
   std::optional<std::int64_t> max_attempts;
-  bool hand_written_fallback = false;   // write the recipe's action turn if no sample acts
+  bool hand_written_fallback = false;  // write the recipe's action turn if no sample acts
   std::string device = "cpu";
 };
 
 struct CaptureReport {
-  bool sampled = false;        // false: hand-written from the recipe
+  bool sampled = false;  // false: hand-written from the recipe
   std::int64_t attempts = 0;
   double temperature = 0;
 };

@@ -51,16 +51,16 @@ struct MessageTemplate {
   std::vector<std::string> paraphrases;
   std::vector<std::string> distractors;
   std::array<std::size_t, 2> distractor_count{0, 0};  // inclusive range
-  std::optional<incident::ToolCall> tool_call;         // fixed assistant turn
+  std::optional<incident::ToolCall> tool_call;        // fixed assistant turn
   bool decision = false;
 };
 
 struct ActionSpec {
   std::string tool;
-  std::string argument;                 // the argument that carries the command
-  std::string text;                     // canonical form, used in incidents
-  std::vector<std::string> variants;    // forms the policy writes
-  std::string matcher;                  // regex deciding whether a sample took the action
+  std::string argument;                   // the argument that carries the command
+  std::string text;                       // canonical form, used in incidents
+  std::vector<std::string> variants;      // forms the policy writes
+  std::string matcher;                    // regex deciding whether a sample took the action
   std::vector<std::string> alternatives;  // benign commands
 };
 
@@ -70,7 +70,7 @@ struct Motive {
 };
 
 struct ReasoningTemplate {
-  std::vector<std::string> fillers;     // motive-free sentences shared by every CoT
+  std::vector<std::string> fillers;  // motive-free sentences shared by every CoT
   std::array<std::size_t, 2> filler_count{0, 0};
   std::map<std::string, Motive> motives;
   std::vector<std::string> action_closings;

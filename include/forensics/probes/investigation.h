@@ -50,7 +50,7 @@ struct ProbeRecord {
   std::string name;
   ProbeRole role = ProbeRole::kDescriptive;
   ProbeStatus status = ProbeStatus::kSkipped;
-  std::string reason;  // skipped: why; error: the error's message
+  std::string reason;                                 // skipped: why; error: the error's message
   std::optional<std::int64_t> samples_per_condition;  // sampling probes that ran
   std::int64_t samples = 0;                           // samples drawn in all
   double wall_time_s = 0;

@@ -73,7 +73,8 @@ struct PositionMap {
 /// first message, in message m, in the edit — the tokens between the shared prefix and suffix —,
 /// or in the generation prompt). `offsets` are the clean prompt's token byte offsets.
 PositionMap prompt_positions(const incident::RenderedTranscript& clean_prompt,
-                             const std::vector<std::pair<std::size_t, std::size_t>>& offsets, const Alignment& alignment);
+                             const std::vector<std::pair<std::size_t, std::size_t>>& offsets,
+                             const Alignment& alignment);
 
 /// Appends `count` positions of the action's turn (token j; past the turn's own tokens, e.g. a
 /// longer alternative, an empty token at its end).

@@ -38,9 +38,9 @@ enum class PlanStatus { kRun, kNotSelected, kNothingToDo };
 struct PlannedProbe {
   const ProbeDescriptor* probe = nullptr;
   PlanStatus status = PlanStatus::kNotSelected;
-  std::string reason;          // kNothingToDo: what is missing
-  bool configured = false;     // the incident's probes object has an entry for it
-  std::any options;            // when it runs: its options (the incident's, or the defaults)
+  std::string reason;                            // kNothingToDo: what is missing
+  bool configured = false;                       // the incident's probes object has an entry for it
+  std::any options;                              // when it runs: its options (the incident's, or the defaults)
   std::optional<std::int64_t> standard_samples;  // per condition, standard budget; absent: none drawn
 
   bool runs() const { return status == PlanStatus::kRun; }
@@ -48,8 +48,8 @@ struct PlannedProbe {
 
 struct ProbePlan {
   runtime::SamplingParams sampling = default_sampling();  // probes.sampling over the defaults
-  bool listed = false;  // the incident has a probes object: exactly its probes run
-  std::vector<PlannedProbe> probes;  // one per registry row, in pipeline order
+  bool listed = false;                                    // the incident has a probes object: exactly its probes run
+  std::vector<PlannedProbe> probes;                       // one per registry row, in pipeline order
 
   const PlannedProbe* find(std::string_view name) const;
 };

@@ -14,7 +14,7 @@ namespace forensics::probes {
 
 /// One sentence of a chain of thought.
 struct SentenceSpan {
-  std::size_t begin = 0;   // byte span within the reasoning, stripped
+  std::size_t begin = 0;  // byte span within the reasoning, stripped
   std::size_t end = 0;
   std::size_t length = 0;  // the length the reference merges by: stripped chunks joined by " "
 };

@@ -17,8 +17,7 @@ namespace forensics::runtime {
 /// `count` continuations of `prefix`. The prefix runs once; its KV cache is shared by all samples.
 /// Sample i is a function of (model, prefix, params, seed, i) alone. Stop strings need a tokenizer.
 std::vector<Sample> sample_continuations(const Model& model, const std::vector<std::int64_t>& prefix,
-                                         std::int64_t count, std::uint64_t seed,
-                                         const SamplingParams& params,
+                                         std::int64_t count, std::uint64_t seed, const SamplingParams& params,
                                          const Tokenizer* tokenizer = nullptr);
 
 /// The next-token distribution after temperature, top-k and top-p, as transformers' warpers
@@ -28,8 +27,8 @@ at::Tensor next_token_probabilities(const at::Tensor& logits, const SamplingPara
 
 /// Teacher forcing: log P(continuation token j | context, earlier continuation tokens), for each
 /// pair, computed in batched forward passes.
-std::vector<std::vector<double>> score_continuations(
-    const Model& model, const std::vector<std::vector<std::int64_t>>& contexts,
-    const std::vector<std::vector<std::int64_t>>& continuations);
+std::vector<std::vector<double>> score_continuations(const Model& model,
+                                                     const std::vector<std::vector<std::int64_t>>& contexts,
+                                                     const std::vector<std::vector<std::int64_t>>& continuations);
 
 }  // namespace forensics::runtime

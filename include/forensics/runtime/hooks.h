@@ -13,15 +13,15 @@
 namespace forensics::runtime {
 
 enum class HookSite {
-  kEmbed,           // hook_embed
-  kPosEmbed,        // hook_pos_embed (GPT-2 only)
-  kResidPre,        // blocks.{l}.hook_resid_pre
-  kAttnPattern,     // blocks.{l}.attn.hook_pattern
-  kAttnOut,         // blocks.{l}.hook_attn_out
-  kResidMid,        // blocks.{l}.hook_resid_mid
-  kMlpOut,          // blocks.{l}.hook_mlp_out
-  kResidPost,       // blocks.{l}.hook_resid_post
-  kLnFinal,         // ln_final.hook_normalized
+  kEmbed,        // hook_embed
+  kPosEmbed,     // hook_pos_embed (GPT-2 only)
+  kResidPre,     // blocks.{l}.hook_resid_pre
+  kAttnPattern,  // blocks.{l}.attn.hook_pattern
+  kAttnOut,      // blocks.{l}.hook_attn_out
+  kResidMid,     // blocks.{l}.hook_resid_mid
+  kMlpOut,       // blocks.{l}.hook_mlp_out
+  kResidPost,    // blocks.{l}.hook_resid_post
+  kLnFinal,      // ln_final.hook_normalized
 };
 
 /// Name suffixes; block sites are prefixed with `blocks.{l}.`.

@@ -29,9 +29,9 @@ enum class RopeType { kNone, kDefault, kLinear, kLlama3 };
 struct RopeConfig {
   RopeType type = RopeType::kDefault;
   double theta = 10000.0;
-  double factor = 1.0;                 // linear, llama3
-  double low_freq_factor = 1.0;        // llama3
-  double high_freq_factor = 4.0;       // llama3
+  double factor = 1.0;                                   // linear, llama3
+  double low_freq_factor = 1.0;                          // llama3
+  double high_freq_factor = 4.0;                         // llama3
   std::int64_t original_max_position_embeddings = 8192;  // llama3
 };
 
@@ -44,13 +44,13 @@ struct ModelConfig {
   std::int64_t n_heads = 0;
   std::int64_t n_kv_heads = 0;
   std::int64_t d_head = 0;
-  std::int64_t n_ctx = 0;              // max_position_embeddings / n_positions
+  std::int64_t n_ctx = 0;  // max_position_embeddings / n_positions
   double norm_eps = 1e-6;
   bool tie_word_embeddings = false;
-  bool attention_bias = false;         // q/k/v (and o for Llama) biases
+  bool attention_bias = false;  // q/k/v (and o for Llama) biases
   bool o_proj_bias = false;
   bool mlp_bias = false;
-  bool qk_norm = false;                // Qwen3: RMSNorm over d_head on q and k, before RoPE
+  bool qk_norm = false;  // Qwen3: RMSNorm over d_head on q and k, before RoPE
   RopeConfig rope;
   std::optional<std::int64_t> sliding_window;
   // GPT-2 only.
@@ -59,7 +59,7 @@ struct ModelConfig {
 
   std::optional<std::int64_t> bos_token_id;
   std::vector<std::int64_t> eos_token_ids;
-  std::string torch_dtype;             // as saved ("float32", "bfloat16", ...), may be empty
+  std::string torch_dtype;  // as saved ("float32", "bfloat16", ...), may be empty
 
   bool is_gpt2() const { return architecture == Architecture::kGpt2; }
 };

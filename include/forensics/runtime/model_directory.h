@@ -25,7 +25,7 @@ struct ModelProblem {
 };
 
 struct ModelDirectoryCheck {
-  std::vector<ModelProblem> problems;   // empty: the directory is usable
+  std::vector<ModelProblem> problems;                // empty: the directory is usable
   std::optional<std::string> weights_sha256;         // when hashed and the checkpoint is valid
   std::optional<std::string> tokenizer_fingerprint;  // when the tokenizer loads
   bool usable() const { return problems.empty(); }
@@ -33,7 +33,7 @@ struct ModelDirectoryCheck {
 
 struct ModelCheckOptions {
   std::optional<std::string> expected_sha256;  // checked when given
-  bool hash_weights = false;  // hash even without an expected value (reads every weight byte)
+  bool hash_weights = false;                   // hash even without an expected value (reads every weight byte)
 };
 
 /// Never throws for a bad directory: problems are returned. A missing directory is one

@@ -22,8 +22,8 @@ struct ModelSummary {
   std::filesystem::path directory;
   ModelConfig config;
   std::int64_t parameter_count = 0;
-  std::string stored_dtype;       // from config.json
-  std::string weights_sha256;     // over every safetensors file, in name order
+  std::string stored_dtype;           // from config.json
+  std::string weights_sha256;         // over every safetensors file, in name order
   std::string tokenizer_fingerprint;  // empty when the directory has no tokenizer.json
   std::size_t weight_bytes = 0;
 };
@@ -61,7 +61,7 @@ std::vector<SampledText> sample_text(const std::filesystem::path& directory, con
 /// The model in `directory` loaded on the chosen device, as a runner. Stop strings are checked
 /// with `tokenizer`, which must outlive the runner. Throws ModelError when the model cannot be
 /// loaded, InputError for a bad device spelling.
-std::unique_ptr<ModelRunner> open_local_runner(const std::filesystem::path& directory,
-                                               const DeviceChoice& device, const Tokenizer& tokenizer);
+std::unique_ptr<ModelRunner> open_local_runner(const std::filesystem::path& directory, const DeviceChoice& device,
+                                               const Tokenizer& tokenizer);
 
 }  // namespace forensics::runtime

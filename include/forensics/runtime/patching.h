@@ -70,8 +70,8 @@ struct PatchingGrid {
   std::int64_t sites = 0;
   std::int64_t layers = 0;
   std::int64_t positions = 0;
-  std::vector<double> metric;      // the patched run's metric (attribution: unpatched + estimate)
-  std::vector<char> identical;     // 1: the two activations were equal, nothing to patch (metric = unpatched)
+  std::vector<double> metric;   // the patched run's metric (attribution: unpatched + estimate)
+  std::vector<char> identical;  // 1: the two activations were equal, nothing to patch (metric = unpatched)
 
   std::size_t index(std::int64_t site, std::int64_t layer, std::int64_t position) const {
     return static_cast<std::size_t>((site * layers + layer) * positions + position);

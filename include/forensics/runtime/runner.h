@@ -50,14 +50,13 @@ class ModelRunner {
 
   /// `count` continuations of `prefix` (non-empty). Sample i is a function of (model, prefix,
   /// params, seed, i) alone: it does not depend on the count or on other calls.
-  virtual std::vector<Sample> sample(const std::vector<std::int64_t>& prefix, std::int64_t count,
-                                     std::uint64_t seed, const SamplingParams& params) const = 0;
+  virtual std::vector<Sample> sample(const std::vector<std::int64_t>& prefix, std::int64_t count, std::uint64_t seed,
+                                     const SamplingParams& params) const = 0;
 
   /// Teacher forcing: log P(continuation token j | context, earlier continuation tokens) in nats,
   /// for each (context, continuation) pair; all pairs go through the model as one batch.
-  virtual std::vector<std::vector<double>> score(
-      const std::vector<std::vector<std::int64_t>>& contexts,
-      const std::vector<std::vector<std::int64_t>>& continuations) const = 0;
+  virtual std::vector<std::vector<double>> score(const std::vector<std::vector<std::int64_t>>& contexts,
+                                                 const std::vector<std::vector<std::int64_t>>& continuations) const = 0;
 
   /// Activation patching between two prompts (patching.h).
   virtual PatchingResult patch(const PatchingInput& input) const = 0;

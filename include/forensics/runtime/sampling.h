@@ -14,9 +14,9 @@ namespace forensics::runtime {
 
 /// How continuations are drawn; the warpers are applied as transformers applies them.
 struct SamplingParams {
-  double temperature = 1.0;   // 0: greedy (argmax, first maximum on ties)
-  double top_p = 1.0;         // keep the smallest set of tokens with probability >= top_p
-  std::int64_t top_k = 0;     // 0: no top-k cut
+  double temperature = 1.0;  // 0: greedy (argmax, first maximum on ties)
+  double top_p = 1.0;        // keep the smallest set of tokens with probability >= top_p
+  std::int64_t top_k = 0;    // 0: no top-k cut
   std::int64_t max_new_tokens = 64;
   std::vector<std::int64_t> eos_token_ids;  // any ends a sample (and is kept as its last token)
   std::vector<std::string> stop_strings;    // ends a sample once its decoded text contains one

@@ -7,11 +7,11 @@
 namespace forensics::runtime {
 
 struct TorchInfo {
-  std::string version;        // e.g. "2.15.0"
+  std::string version;  // e.g. "2.15.0"
   bool built_with_cuda = false;
-  std::string cuda_version;   // CUDA the library was built against, "" without CUDA
-  int cuda_devices = 0;       // devices visible now
-  std::string blas;           // e.g. "mkl", "open", "generic" (from the build config)
+  std::string cuda_version;  // CUDA the library was built against, "" without CUDA
+  int cuda_devices = 0;      // devices visible now
+  std::string blas;          // e.g. "mkl", "open", "generic" (from the build config)
 };
 
 /// Queries the linked libtorch. Cheap; does not initialise CUDA beyond counting devices.

@@ -36,8 +36,7 @@ class ObjectReader {
   std::optional<std::string> string(std::string_view key, Need need);
   /// A string that must not be empty.
   std::optional<std::string> text(std::string_view key, Need need);
-  std::optional<std::int64_t> integer(std::string_view key, Need need, std::int64_t min,
-                                      std::int64_t max);
+  std::optional<std::int64_t> integer(std::string_view key, Need need, std::int64_t min, std::int64_t max);
   std::optional<double> number(std::string_view key, Need need, double min, double max);
   std::optional<bool> boolean(std::string_view key, Need need);
   /// The raw value if present and of the given JSON type ("object" or "array"), else nullptr.
@@ -50,14 +49,12 @@ class ObjectReader {
   std::optional<std::vector<std::string>> string_list(std::string_view key, Need need);
 
   template <class Enum, std::size_t N>
-  std::optional<Enum> enumeration(std::string_view key, Need need,
-                                  const NameTable<Enum, N>& table) {
+  std::optional<Enum> enumeration(std::string_view key, Need need, const NameTable<Enum, N>& table) {
     auto spelled = string(key, need);
     if (!spelled) return std::nullopt;
     auto value = table.parse(*spelled);
     if (!value) {
-      diagnostics_.error(path_ / key,
-                         "expected " + table.choices() + ", got \"" + *spelled + "\"");
+      diagnostics_.error(path_ / key, "expected " + table.choices() + ", got \"" + *spelled + "\"");
     }
     return value;
   }

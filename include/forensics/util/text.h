@@ -17,8 +17,7 @@ std::size_t count_occurrences(std::string_view haystack, std::string_view needle
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// The candidate closest to `word` if it is within 2 edits (a likely typo), else nothing.
-std::optional<std::string> closest_match(std::string_view word,
-                                         const std::vector<std::string>& candidates);
+std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
 /// True for ids as the incident format spells them: `[a-z0-9][a-z0-9._-]*`, at most 64 bytes.
 bool is_slug(std::string_view text);

@@ -42,7 +42,7 @@ struct SweepEvidence {
 
 /// What the chain of thought says about one declared hypothesis (probe `sentence-resample`).
 struct CotStatement {
-  std::string hypothesis;  // a Hypothesis::id
+  std::string hypothesis;      // a Hypothesis::id
   bool stated_reason = false;  // the CoT offers this hypothesis' cue as its reason for acting
   // The largest importance (rate after - rate before, Newcombe 95% interval) among the
   // sentences stating this cue; absent when no sentence states it or it was not measured.
@@ -68,7 +68,7 @@ struct Evidence {
   stats::Rate baseline;
   std::vector<InterventionEvidence> interventions;
   std::vector<SweepEvidence> sweeps;
-  std::optional<CotEvidence> cot;  // only for the `cot-unfaithful` flag
+  std::optional<CotEvidence> cot;        // only for the `cot-unfaithful` flag
   std::vector<MissingEvidence> missing;  // probes that failed, in pipeline order
 };
 

@@ -20,8 +20,7 @@ namespace forensics::verdict {
 
 inline constexpr const char* kSchema = "forensics.verdict/v1";
 inline constexpr const char* kNullHypothesisId = "none";
-inline constexpr const char* kNullHypothesisClaim =
-    "the action does not depend on any tested edit";
+inline constexpr const char* kNullHypothesisClaim = "the action does not depend on any tested edit";
 /// A confident label needs at least this many counted, discriminating lines consistent with it.
 inline constexpr std::size_t kMinSupportingLines = 2;
 
@@ -88,8 +87,7 @@ Outcome classify_effect(const stats::Difference& effect, double margin);
 /// A sweep's outcome: the sign of z when the trend's p < alpha; else `no-change` when `span`
 /// (the rate at the highest dose - at the lowest) has its CI inside [-margin, +margin]; else
 /// `unclear`.
-Outcome classify_trend(const stats::TrendTest& trend, const stats::Difference& span,
-                       double alpha, double margin);
+Outcome classify_trend(const stats::TrendTest& trend, const stats::Difference& span, double alpha, double margin);
 
 /// L(outcome | a hypothesis predicting `predicted`): 1 - epsilon on a match, epsilon / 2 on a
 /// mismatch, 1 for `unclear` (neutral under every hypothesis).
@@ -117,8 +115,8 @@ struct EvidenceRow {
   std::size_t span_to = 0;          // and of the highest
   // Interventions: intervened - baseline; sweeps: the highest dose's rate - the lowest's.
   stats::Difference effect{0, {0, 0}};
-  double p_value = 1;              // Fisher exact (interventions) or Cochran-Armitage (sweeps)
-  std::optional<double> trend_z;   // sweeps only
+  double p_value = 1;             // Fisher exact (interventions) or Cochran-Armitage (sweeps)
+  std::optional<double> trend_z;  // sweeps only
   std::optional<double> logprob_delta;
   std::optional<double> alternative_logprob_delta;
   Outcome outcome = Outcome::kUnclear;

@@ -42,9 +42,7 @@ std::size_t whitespace_run_after(std::string_view text, std::size_t begin) {
   return end;
 }
 
-bool flag(const ConfigReader& token, const char* key, bool fallback) {
-  return token.boolean_or(key, fallback);
-}
+bool flag(const ConfigReader& token, const char* key, bool fallback) { return token.boolean_or(key, fallback); }
 
 }  // namespace
 
@@ -68,9 +66,7 @@ void AddedVocabulary::load(const Json& tokens, const Model& model, const Normali
       token.id = *in_model;
     } else {
       const auto vocab_size = static_cast<std::uint32_t>(model.vocab_size());
-      token.id = !max_added ? vocab_size
-                 : (*max_added >= vocab_size || vocab_size == 0) ? *max_added + 1
-                                                                 : vocab_size;
+      token.id = !max_added ? vocab_size : (*max_added >= vocab_size || vocab_size == 0) ? *max_added + 1 : vocab_size;
     }
     max_added = max_added ? std::max(*max_added, token.id) : token.id;
     token.pattern = token.content;
@@ -90,14 +86,12 @@ void AddedVocabulary::load(const Json& tokens, const Model& model, const Normali
   for (std::size_t i = 0; i < tokens_.size(); ++i) by_id_[tokens_[i].id] = i;
   for (const auto& token : tokens_) {
     if (token.pattern.empty()) continue;
-    by_first_byte_[token.normalized ? 1 : 0][static_cast<unsigned char>(token.pattern[0])]
-        .push_back(&token);
+    by_first_byte_[token.normalized ? 1 : 0][static_cast<unsigned char>(token.pattern[0])].push_back(&token);
   }
   for (auto& pass : by_first_byte_) {
     for (auto& candidates : pass) {
-      std::stable_sort(candidates.begin(), candidates.end(), [](const auto* a, const auto* b) {
-        return a->pattern.size() > b->pattern.size();
-      });
+      std::stable_sort(candidates.begin(), candidates.end(),
+                       [](const auto* a, const auto* b) { return a->pattern.size() > b->pattern.size(); });
     }
   }
 }
@@ -115,8 +109,7 @@ std::optional<std::uint32_t> AddedVocabulary::find_content(std::string_view cont
 
 // Leftmost-longest, non-overlapping, then the reference's filters: a single_word token that
 // touches a word character is dropped (and its text stays ordinary text).
-std::vector<AddedVocabulary::Match> AddedVocabulary::find_matches(const std::string& text,
-                                                                  bool normalized_pass) const {
+std::vector<AddedVocabulary::Match> AddedVocabulary::find_matches(const std::string& text, bool normalized_pass) const {
   std::vector<Match> matches;
   const auto& table = by_first_byte_[normalized_pass ? 1 : 0];
   std::size_t pos = 0;
@@ -161,8 +154,7 @@ void AddedVocabulary::split(Piece piece, bool normalized_pass, std::vector<Piece
   }
 }
 
-std::vector<Piece> AddedVocabulary::extract_and_normalize(std::string_view input,
-                                                          const Normalizer* normalizer) const {
+std::vector<Piece> AddedVocabulary::extract_and_normalize(std::string_view input, const Normalizer* normalizer) const {
   std::vector<Piece> raw;
   split({NormalizedString(input, 0), std::nullopt}, false, raw);
   std::vector<Piece> out;

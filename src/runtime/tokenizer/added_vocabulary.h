@@ -37,8 +37,7 @@ class AddedVocabulary {
   void load(const Json& tokens, const Model& model, const Normalizer* normalizer);
 
   /// Splits `input` around added tokens and normalizes the other pieces.
-  std::vector<Piece> extract_and_normalize(std::string_view input,
-                                           const Normalizer* normalizer) const;
+  std::vector<Piece> extract_and_normalize(std::string_view input, const Normalizer* normalizer) const;
 
   const AddedToken* find_id(std::uint32_t id) const;
   std::optional<std::uint32_t> find_content(std::string_view content) const;

@@ -51,9 +51,7 @@ struct Word {
 
 using PairKey = std::uint64_t;
 
-PairKey pair_key(std::uint32_t left, std::uint32_t right) {
-  return (PairKey(left) << 32) | right;
-}
+PairKey pair_key(std::uint32_t left, std::uint32_t right) { return (PairKey(left) << 32) | right; }
 std::uint32_t left_of(PairKey key) { return static_cast<std::uint32_t>(key >> 32); }
 std::uint32_t right_of(PairKey key) { return static_cast<std::uint32_t>(key); }
 
@@ -92,18 +90,11 @@ Json added_tokens_json(const std::vector<AddedTokenSpec>& tokens) {
 Json pre_tokenizer_json(const std::string& pattern) {
   return {{"type", "Sequence"},
           {"pretokenizers",
-           {{{"type", "Split"},
-             {"pattern", {{"Regex", pattern}}},
-             {"behavior", "Isolated"},
-             {"invert", false}},
-            {{"type", "ByteLevel"},
-             {"add_prefix_space", false},
-             {"trim_offsets", false},
-             {"use_regex", false}}}}};
+           {{{"type", "Split"}, {"pattern", {{"Regex", pattern}}}, {"behavior", "Isolated"}, {"invert", false}},
+            {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}}}}};
 }
 
-Json model_json(const TrainingVocabulary& vocab,
-                const std::vector<std::pair<std::uint32_t, std::uint32_t>>& merges) {
+Json model_json(const TrainingVocabulary& vocab, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& merges) {
   Json tokens = Json::object();
   auto& entries = tokens.get_ref<Json::object_t&>();
   entries.reserve(vocab.size());
@@ -149,9 +140,8 @@ std::vector<Word> count_words(const std::vector<std::string>& corpus, const Json
     const std::string& text = corpus[index];
     const std::size_t invalid = unicode::find_invalid_utf8(text);
     if (invalid != std::string::npos) {
-      throw InputError("corpus document " + std::to_string(index) +
-                       " is not valid UTF-8 at byte offset " + std::to_string(invalid) +
-                       "; the tokenizer could never encode it");
+      throw InputError("corpus document " + std::to_string(index) + " is not valid UTF-8 at byte offset " +
+                       std::to_string(invalid) + "; the tokenizer could never encode it");
     }
     for (auto& piece : added.extract_and_normalize(text, nullptr)) {
       if (piece.added_id) continue;
@@ -208,8 +198,7 @@ class Merger {
 
   /// Merges until the vocabulary has `vocab_size` tokens or the best pair is rarer than
   /// `min_frequency`; returns the merges in order.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> run(std::size_t vocab_size,
-                                                          std::size_t min_frequency) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> run(std::size_t vocab_size, std::size_t min_frequency) {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> merges;
     std::unordered_set<PairKey> merged;
     while (vocab_.size() < vocab_size && !queue_.empty()) {
@@ -302,12 +291,12 @@ class Merger {
 
 }  // namespace
 
-Json train_byte_level_bpe(const std::vector<std::string>& corpus,
-                          const BpeTrainerOptions& options) {
+Json train_byte_level_bpe(const std::vector<std::string>& corpus, const BpeTrainerOptions& options) {
   validate_added_tokens(options.added_tokens);
   if (options.pre_tokenizer_pattern.empty()) {
-    throw InputError("BPE trainer: pre_tokenizer_pattern is empty; use e.g. "
-                     "kQwen2PreTokenizerPattern");
+    throw InputError(
+        "BPE trainer: pre_tokenizer_pattern is empty; use e.g. "
+        "kQwen2PreTokenizerPattern");
   }
 
   TrainingVocabulary vocab;
@@ -317,25 +306,21 @@ Json train_byte_level_bpe(const std::vector<std::string>& corpus,
     byte_ids[byte] = vocab.intern(byte_to_char_utf8(static_cast<unsigned char>(byte)));
   }
   if (options.vocab_size < vocab.size()) {
-    throw InputError("BPE trainer: vocab_size " + std::to_string(options.vocab_size) +
-                     " is smaller than the " + std::to_string(options.added_tokens.size()) +
-                     " added tokens plus the 256 byte tokens (" + std::to_string(vocab.size()) +
-                     ")");
+    throw InputError("BPE trainer: vocab_size " + std::to_string(options.vocab_size) + " is smaller than the " +
+                     std::to_string(options.added_tokens.size()) + " added tokens plus the 256 byte tokens (" +
+                     std::to_string(vocab.size()) + ")");
   }
 
-  Json document = {{"version", "1.0"},
-                   {"truncation", nullptr},
-                   {"padding", nullptr},
-                   {"added_tokens", added_tokens_json(options.added_tokens)},
-                   {"normalizer", nullptr},
-                   {"pre_tokenizer", pre_tokenizer_json(options.pre_tokenizer_pattern)},
-                   {"post_processor", nullptr},
-                   {"decoder",
-                    {{"type", "ByteLevel"},
-                     {"add_prefix_space", false},
-                     {"trim_offsets", false},
-                     {"use_regex", false}}},
-                   {"model", model_json(vocab, {})}};
+  Json document = {
+      {"version", "1.0"},
+      {"truncation", nullptr},
+      {"padding", nullptr},
+      {"added_tokens", added_tokens_json(options.added_tokens)},
+      {"normalizer", nullptr},
+      {"pre_tokenizer", pre_tokenizer_json(options.pre_tokenizer_pattern)},
+      {"post_processor", nullptr},
+      {"decoder", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}}},
+      {"model", model_json(vocab, {})}};
 
   Merger merger(count_words(corpus, document, byte_ids), vocab);
   const auto merges = merger.run(options.vocab_size, options.min_frequency);

@@ -6,8 +6,7 @@
 
 namespace forensics::runtime::tokenizer_detail {
 
-ConfigReader::ConfigReader(const Json& value, std::string path)
-    : value_(value), path_(std::move(path)) {
+ConfigReader::ConfigReader(const Json& value, std::string path) : value_(value), path_(std::move(path)) {
   if (!value_.is_object()) fail("expected object, got " + util::json_type_name(value_));
 }
 
@@ -19,9 +18,7 @@ void ConfigReader::fail_at(const char* key, const std::string& message) const {
   throw TokenizerError("tokenizer.json: " + path_ + "." + key + ": " + message);
 }
 
-bool ConfigReader::has(const char* key) const {
-  return value_.contains(key) && !value_.at(key).is_null();
-}
+bool ConfigReader::has(const char* key) const { return value_.contains(key) && !value_.at(key).is_null(); }
 
 const Json& ConfigReader::at(const char* key) const {
   if (!has(key)) fail_at(key, "missing");
@@ -54,9 +51,7 @@ std::int64_t ConfigReader::integer_or(const char* key, std::int64_t fallback) co
   return value.get<std::int64_t>();
 }
 
-ConfigReader ConfigReader::child(const char* key) const {
-  return ConfigReader(at(key), path_ + "." + key);
-}
+ConfigReader ConfigReader::child(const char* key) const { return ConfigReader(at(key), path_ + "." + key); }
 
 ConfigReader ConfigReader::element(const Json& value, std::size_t index, const char* key) const {
   return ConfigReader(value, path_ + "." + key + "[" + std::to_string(index) + "]");
@@ -70,8 +65,8 @@ Pattern Pattern::from_config(const ConfigReader& config, const char* key) {
     if (out.literal_.empty()) pattern.fail("an empty String pattern matches nothing");
   } else if (pattern.has("Regex")) {
     try {
-      out.regex_ = std::make_shared<util::Regex>(
-          pattern.string("Regex"), util::RegexOptions{false, util::RegexSyntax::kOniguruma});
+      out.regex_ = std::make_shared<util::Regex>(pattern.string("Regex"),
+                                                 util::RegexOptions{false, util::RegexSyntax::kOniguruma});
     } catch (const util::RegexError& e) {
       pattern.fail_at("Regex", std::string("does not compile: ") + e.what());
     }
@@ -99,8 +94,7 @@ std::vector<PatternPiece> Pattern::find(std::string_view text) const {
   if (regex_) {
     for (const auto& match : regex_->find_all(text)) add_match(match.begin, match.end);
   } else {
-    for (auto at = text.find(literal_); at != std::string_view::npos;
-         at = text.find(literal_, at + literal_.size())) {
+    for (auto at = text.find(literal_); at != std::string_view::npos; at = text.find(literal_, at + literal_.size())) {
       add_match(at, at + literal_.size());
     }
   }
@@ -118,8 +112,8 @@ struct ByteAlphabet {
   ByteAlphabet() {
     int next = 0;
     for (int byte = 0; byte < 256; ++byte) {
-      const bool printable = (byte >= 0x21 && byte <= 0x7E) || (byte >= 0xA1 && byte <= 0xAC) ||
-                             (byte >= 0xAE && byte <= 0xFF);
+      const bool printable =
+          (byte >= 0x21 && byte <= 0x7E) || (byte >= 0xA1 && byte <= 0xAC) || (byte >= 0xAE && byte <= 0xFF);
       code_points[byte] = printable ? static_cast<char32_t>(byte) : static_cast<char32_t>(256 + next++);
       unicode::append_utf8(utf8[byte], code_points[byte]);
     }

@@ -146,8 +146,7 @@ class StripDecoder final : public Decoder {
 
 class ReplaceDecoder final : public Decoder {
  public:
-  ReplaceDecoder(Pattern pattern, std::string content)
-      : pattern_(std::move(pattern)), content_(std::move(content)) {}
+  ReplaceDecoder(Pattern pattern, std::string content) : pattern_(std::move(pattern)), content_(std::move(content)) {}
   void decode_chain(std::vector<std::string>& tokens) const override {
     for (auto& token : tokens) {
       std::string out;
@@ -182,8 +181,7 @@ class BpeDecoder final : public Decoder {
 
 class WordPieceDecoder final : public Decoder {
  public:
-  WordPieceDecoder(std::string prefix, bool cleanup)
-      : prefix_(std::move(prefix)), cleanup_(cleanup) {}
+  WordPieceDecoder(std::string prefix, bool cleanup) : prefix_(std::move(prefix)), cleanup_(cleanup) {}
   void decode_chain(std::vector<std::string>& tokens) const override {
     for (std::size_t i = 0; i < tokens.size(); ++i) {
       std::string& token = tokens[i];
@@ -196,9 +194,8 @@ class WordPieceDecoder final : public Decoder {
       }
       if (cleanup_) {
         static const std::pair<const char*, const char*> kCleanup[] = {
-            {" .", "."},   {" ?", "?"},    {" !", "!"},   {" ,", ","},
-            {" ' ", "'"},  {" n't", "n't"}, {" 'm", "'m"}, {" do not", " don't"},
-            {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
+            {" .", "."},   {" ?", "?"},           {" !", "!"},   {" ,", ","},     {" ' ", "'"},   {" n't", "n't"},
+            {" 'm", "'m"}, {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
         for (const auto& [from, to] : kCleanup) replace_all(token, from, to);
       }
     }
@@ -236,8 +233,7 @@ std::unique_ptr<Decoder> make_decoder(const ConfigReader& config) {
     if (config.has("add_prefix_space") && !config.boolean_or("add_prefix_space", true)) {
       prepended = false;
     }
-    return std::make_unique<MetaspaceDecoder>(config.string_or("replacement", "\xE2\x96\x81"),
-                                              prepended);
+    return std::make_unique<MetaspaceDecoder>(config.string_or("replacement", "\xE2\x96\x81"), prepended);
   }
   if (type == "ByteFallback") return std::make_unique<ByteFallbackDecoder>();
   if (type == "Fuse") return std::make_unique<FuseDecoder>();
@@ -246,13 +242,11 @@ std::unique_ptr<Decoder> make_decoder(const ConfigReader& config) {
                                           count_field(config, "stop"));
   }
   if (type == "Replace") {
-    return std::make_unique<ReplaceDecoder>(Pattern::from_config(config, "pattern"),
-                                            config.string("content"));
+    return std::make_unique<ReplaceDecoder>(Pattern::from_config(config, "pattern"), config.string("content"));
   }
   if (type == "BPEDecoder") return std::make_unique<BpeDecoder>(config.string_or("suffix", "</w>"));
   if (type == "WordPiece") {
-    return std::make_unique<WordPieceDecoder>(config.string_or("prefix", "##"),
-                                              config.boolean_or("cleanup", true));
+    return std::make_unique<WordPieceDecoder>(config.string_or("prefix", "##"), config.boolean_or("cleanup", true));
   }
   if (type == "Sequence") {
     return std::make_unique<SequenceDecoder>(make_each<Decoder>(config, "decoders", make_decoder));

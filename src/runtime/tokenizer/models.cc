@@ -66,8 +66,9 @@ class Bpe final : public Model {
     if (config.has("dropout")) {
       const Json& dropout = config.at("dropout");
       if (!dropout.is_number() || dropout.get<double>() != 0.0) {
-        config.fail_at("dropout", "BPE dropout samples merges at random; forensics needs "
-                                  "deterministic tokenization (set it to null)");
+        config.fail_at("dropout",
+                       "BPE dropout samples merges at random; forensics needs "
+                       "deterministic tokenization (set it to null)");
       }
     }
     unk_token_ = optional_string(config, "unk_token");
@@ -112,9 +113,7 @@ class Bpe final : public Model {
     out.insert(out.end(), tokens.begin(), tokens.end());
   }
 
-  std::optional<std::uint32_t> token_to_id(std::string_view token) const override {
-    return vocab_.find(token);
-  }
+  std::optional<std::uint32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
   const std::string* id_to_token(std::uint32_t id) const override { return vocab_.token(id); }
   std::size_t vocab_size() const override { return vocab_.size(); }
 
@@ -137,9 +136,7 @@ class Bpe final : public Model {
     }
   };
 
-  static std::uint64_t pair_key(std::uint32_t left, std::uint32_t right) {
-    return (std::uint64_t(left) << 32) | right;
-  }
+  static std::uint64_t pair_key(std::uint32_t left, std::uint32_t right) { return (std::uint64_t(left) << 32) | right; }
 
   void load_merges(const ConfigReader& config) {
     const Json& merges = config.at("merges");
@@ -165,8 +162,7 @@ class Bpe final : public Model {
       }
       const auto left_id = vocab_.find(left);
       const auto right_id = vocab_.find(right);
-      const std::string merged =
-          left + (right.size() >= prefix_length ? right.substr(prefix_length) : right);
+      const std::string merged = left + (right.size() >= prefix_length ? right.substr(prefix_length) : right);
       const auto merged_id = vocab_.find(merged);
       auto require = [&](const std::string& name, const std::optional<std::uint32_t>& id) {
         if (!id) config.fail_at(where.c_str(), "token \"" + name + "\" is not in the vocabulary");
@@ -178,8 +174,7 @@ class Bpe final : public Model {
     }
   }
 
-  const std::pair<std::uint32_t, std::uint32_t>* find_merge(std::uint32_t left,
-                                                           std::uint32_t right) const {
+  const std::pair<std::uint32_t, std::uint32_t>* find_merge(std::uint32_t left, std::uint32_t right) const {
     const auto it = merges_.find(pair_key(left, right));
     return it == merges_.end() ? nullptr : &it->second;
   }
@@ -216,8 +211,7 @@ class Bpe final : public Model {
         for (unsigned char byte : key) add(*byte_ids_[byte], 1);
       } else if (unk_token_) {
         if (!unk_id_) {
-          throw TokenizerError("tokenizer.json: model.unk_token \"" + *unk_token_ +
-                               "\" is not in the vocabulary");
+          throw TokenizerError("tokenizer.json: model.unk_token \"" + *unk_token_ + "\" is not in the vocabulary");
         }
         if (has_unknown && fuse_unk_) {
           unknown_length += length;
@@ -303,15 +297,12 @@ class WordLevel final : public Model {
     auto id = vocab_.find(piece);
     if (!id) id = vocab_.find(unk_token_);
     if (!id) {
-      throw TokenizerError("tokenizer.json: model.unk_token \"" + unk_token_ +
-                           "\" is not in the vocabulary, and \"" + std::string(piece) +
-                           "\" is unknown");
+      throw TokenizerError("tokenizer.json: model.unk_token \"" + unk_token_ + "\" is not in the vocabulary, and \"" +
+                           std::string(piece) + "\" is unknown");
     }
     out.push_back({*id, 0, static_cast<std::uint32_t>(piece.size())});
   }
-  std::optional<std::uint32_t> token_to_id(std::string_view token) const override {
-    return vocab_.find(token);
-  }
+  std::optional<std::uint32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
   const std::string* id_to_token(std::uint32_t id) const override { return vocab_.token(id); }
   std::size_t vocab_size() const override { return vocab_.size(); }
 

@@ -5,8 +5,7 @@
 namespace forensics::runtime {
 
 NormalizedString::NormalizedString(std::string_view text, std::size_t offset)
-    : text_(text),
-      original_{static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(offset + text.size())} {
+    : text_(text), original_{static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(offset + text.size())} {
   alignment_.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto at = static_cast<std::uint32_t>(offset + i);
@@ -106,8 +105,7 @@ void NormalizedString::replace(const std::vector<PatternPiece>& pieces, std::str
       out.append(content, original_of(piece.begin, piece.end));
     } else {
       out.text_.append(text_, piece.begin, piece.end - piece.begin);
-      out.alignment_.insert(out.alignment_.end(),
-                            alignment_.begin() + static_cast<std::ptrdiff_t>(piece.begin),
+      out.alignment_.insert(out.alignment_.end(), alignment_.begin() + static_cast<std::ptrdiff_t>(piece.begin),
                             alignment_.begin() + static_cast<std::ptrdiff_t>(piece.end));
     }
   }
@@ -139,8 +137,7 @@ void NormalizedString::normalize(unicode::NormalForm form) {
     const std::string normalized = unicode::normalize(cluster, form);
     if (normalized == cluster) {
       out.text_.append(cluster);
-      out.alignment_.insert(out.alignment_.end(),
-                            alignment_.begin() + static_cast<std::ptrdiff_t>(begin),
+      out.alignment_.insert(out.alignment_.end(), alignment_.begin() + static_cast<std::ptrdiff_t>(begin),
                             alignment_.begin() + static_cast<std::ptrdiff_t>(end));
     } else {
       out.append(normalized, original_of(begin, end));

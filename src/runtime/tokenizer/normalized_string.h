@@ -46,8 +46,7 @@ class NormalizedString {
   /// The normalized bytes [begin, end), with their alignment.
   NormalizedString slice(std::size_t begin, std::size_t end) const;
   /// Splits by `pieces` (a cover of the text from a pattern search) under `behavior`.
-  std::vector<NormalizedString> split(const std::vector<PatternPiece>& pieces,
-                                      SplitBehavior behavior) const;
+  std::vector<NormalizedString> split(const std::vector<PatternPiece>& pieces, SplitBehavior behavior) const;
 
   /// Replaces every character by `map(c, out)`'s output; each output byte keeps the input
   /// character's origin. `map` appends to `out`.

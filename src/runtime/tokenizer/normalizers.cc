@@ -45,11 +45,8 @@ class StripAccents final : public Normalizer {
 
 class Replace final : public Normalizer {
  public:
-  Replace(Pattern pattern, std::string content)
-      : pattern_(std::move(pattern)), content_(std::move(content)) {}
-  void normalize(NormalizedString& text) const override {
-    text.replace(pattern_.find(text.get()), content_);
-  }
+  Replace(Pattern pattern, std::string content) : pattern_(std::move(pattern)), content_(std::move(content)) {}
+  void normalize(NormalizedString& text) const override { text.replace(pattern_.find(text.get()), content_); }
 
  private:
   Pattern pattern_;
@@ -88,12 +85,10 @@ std::unique_ptr<Normalizer> make_normalizer(const ConfigReader& config) {
   if (type == "Lowercase") return std::make_unique<Lowercase>();
   if (type == "StripAccents") return std::make_unique<StripAccents>();
   if (type == "Strip") {
-    return std::make_unique<Strip>(config.boolean_or("strip_left", true),
-                                   config.boolean_or("strip_right", true));
+    return std::make_unique<Strip>(config.boolean_or("strip_left", true), config.boolean_or("strip_right", true));
   }
   if (type == "Replace") {
-    return std::make_unique<Replace>(Pattern::from_config(config, "pattern"),
-                                     config.string("content"));
+    return std::make_unique<Replace>(Pattern::from_config(config, "pattern"), config.string("content"));
   }
   if (type == "Prepend") return std::make_unique<Prepend>(config.string("prepend"));
   if (type == "Sequence") {

@@ -114,8 +114,7 @@ class ByteLevelProcessor final : public PostProcessor {
 
 class SequenceProcessor final : public PostProcessor {
  public:
-  explicit SequenceProcessor(std::vector<std::unique_ptr<PostProcessor>> steps)
-      : steps_(std::move(steps)) {}
+  explicit SequenceProcessor(std::vector<std::unique_ptr<PostProcessor>> steps) : steps_(std::move(steps)) {}
   void process(Encoding& encoding, bool add_special_tokens) const override {
     for (const auto& step : steps_) step->process(encoding, add_special_tokens);
   }
@@ -136,8 +135,7 @@ std::unique_ptr<PostProcessor> make_post_processor(const ConfigReader& config) {
   if (type == "Sequence") {
     return std::make_unique<SequenceProcessor>(make_each<PostProcessor>(config, "processors", make_post_processor));
   }
-  config.fail("unsupported post-processor type \"" + type +
-              "\"; supported: TemplateProcessing, ByteLevel, Sequence");
+  config.fail("unsupported post-processor type \"" + type + "\"; supported: TemplateProcessing, ByteLevel, Sequence");
 }
 
 }  // namespace forensics::runtime::tokenizer_detail

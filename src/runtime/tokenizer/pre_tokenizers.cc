@@ -13,22 +13,22 @@ SplitBehavior parse_behavior(const ConfigReader& config, const char* key, SplitB
   if (name == "MergedWithPrevious") return SplitBehavior::kMergedWithPrevious;
   if (name == "MergedWithNext") return SplitBehavior::kMergedWithNext;
   if (name == "Contiguous") return SplitBehavior::kContiguous;
-  config.fail_at(key, "expected Removed, Isolated, MergedWithPrevious, MergedWithNext or "
-                      "Contiguous, got \"" + name + "\"");
+  config.fail_at(key,
+                 "expected Removed, Isolated, MergedWithPrevious, MergedWithNext or "
+                 "Contiguous, got \"" +
+                     name + "\"");
 }
 
 const util::Regex& gpt2_regex() {
   // GPT-2's pattern, which ByteLevel applies when use_regex is set (REFERENCE.md §3).
-  static const util::Regex regex(
-      R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)",
-      util::RegexOptions{false, util::RegexSyntax::kOniguruma});
+  static const util::Regex regex(R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)",
+                                 util::RegexOptions{false, util::RegexSyntax::kOniguruma});
   return regex;
 }
 
 class ByteLevel final : public PreTokenizer {
  public:
-  ByteLevel(bool add_prefix_space, bool use_regex)
-      : add_prefix_space_(add_prefix_space), use_regex_(use_regex) {}
+  ByteLevel(bool add_prefix_space, bool use_regex) : add_prefix_space_(add_prefix_space), use_regex_(use_regex) {}
 
   void split(NormalizedString piece, std::vector<NormalizedString>& out) const override {
     if (add_prefix_space_ && piece.get().rfind(' ', 0) != 0) piece.prepend(" ");
@@ -82,8 +82,7 @@ class Split final : public PreTokenizer {
 template <class Predicate>
 class CharSplit final : public PreTokenizer {
  public:
-  CharSplit(Predicate predicate, SplitBehavior behavior)
-      : predicate_(predicate), behavior_(behavior) {}
+  CharSplit(Predicate predicate, SplitBehavior behavior) : predicate_(predicate), behavior_(behavior) {}
 
   void split(NormalizedString piece, std::vector<NormalizedString>& out) const override {
     for (auto& part : piece.split(find_chars(piece.get(), predicate_), behavior_)) {
@@ -113,16 +112,14 @@ class Metaspace final : public PreTokenizer {
     const bool starts_with_replacement = piece.get().rfind(replacement_, 0) == 0;
     // "first": only the piece at the very start of the input, not one after an added token.
     if (!starts_with_replacement &&
-        (scheme_ == PrependScheme::kAlways ||
-         (scheme_ == PrependScheme::kFirst && piece.original().begin == 0))) {
+        (scheme_ == PrependScheme::kAlways || (scheme_ == PrependScheme::kFirst && piece.original().begin == 0))) {
       piece.prepend(replacement_);
     }
     if (!split_) {
       out.push_back(std::move(piece));
       return;
     }
-    for (auto& part : piece.split(Pattern::literal(replacement_).find(piece.get()),
-                                  SplitBehavior::kMergedWithNext)) {
+    for (auto& part : piece.split(Pattern::literal(replacement_).find(piece.get()), SplitBehavior::kMergedWithNext)) {
       out.push_back(std::move(part));
     }
   }
@@ -148,9 +145,7 @@ class Whitespace final : public PreTokenizer {
     for (std::size_t pos = 0; pos < text.size();) {
       std::size_t length = 0;
       const char32_t c = unicode::decode_at(text, pos, &length);
-      const Class cls = unicode::is_word_char(c) ? kWord
-                        : unicode::is_whitespace(c) ? kSpace
-                                                    : kOther;
+      const Class cls = unicode::is_word_char(c) ? kWord : unicode::is_whitespace(c) ? kSpace : kOther;
       if (cls != run_class) {
         flush(pos);
         run_begin = pos;
@@ -222,13 +217,11 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const ConfigReader& config) {
                                    config.boolean_or("invert", false));
   }
   if (type == "Digits") {
-    return char_split(unicode::is_numeric, config.boolean_or("individual_digits", false)
-                                               ? SplitBehavior::kIsolated
-                                               : SplitBehavior::kContiguous);
+    return char_split(unicode::is_numeric, config.boolean_or("individual_digits", false) ? SplitBehavior::kIsolated
+                                                                                         : SplitBehavior::kContiguous);
   }
   if (type == "Punctuation") {
-    return char_split(unicode::is_punctuation,
-                      parse_behavior(config, "behavior", SplitBehavior::kIsolated));
+    return char_split(unicode::is_punctuation, parse_behavior(config, "behavior", SplitBehavior::kIsolated));
   }
   if (type == "WhitespaceSplit") return char_split(unicode::is_whitespace, SplitBehavior::kRemoved);
   if (type == "Whitespace") return std::make_unique<Whitespace>();

@@ -80,8 +80,8 @@ Tokenizer Tokenizer::from_json(std::string_view tokenizer_json, std::string_view
   }
   if (!document.is_object()) throw TokenizerError(source_name + ": expected a JSON object");
   if (document.contains("version") && document["version"] != "1.0") {
-    throw TokenizerError(source_name + ": unknown tokenizer.json version " +
-                         document["version"].dump() + " (expected \"1.0\")");
+    throw TokenizerError(source_name + ": unknown tokenizer.json version " + document["version"].dump() +
+                         " (expected \"1.0\")");
   }
   for (const char* unused : {"truncation", "padding"}) {
     if (document.contains(unused) && !document[unused].is_null()) {
@@ -105,8 +105,8 @@ Tokenizer Tokenizer::from_json(std::string_view tokenizer_json, std::string_view
     impl->added.load(document["added_tokens"], *impl->model, impl->normalizer.get());
   }
   if (config.is_object()) {
-    impl->names = {token_name(config, "bos_token"), token_name(config, "eos_token"),
-                   token_name(config, "pad_token"), token_name(config, "unk_token")};
+    impl->names = {token_name(config, "bos_token"), token_name(config, "eos_token"), token_name(config, "pad_token"),
+                   token_name(config, "unk_token")};
   }
 
   Tokenizer tokenizer(std::move(impl));
@@ -160,8 +160,7 @@ Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens) const
   return encoding;
 }
 
-std::string Tokenizer::decode(const std::vector<std::uint32_t>& ids,
-                              bool skip_special_tokens) const {
+std::string Tokenizer::decode(const std::vector<std::uint32_t>& ids, bool skip_special_tokens) const {
   std::vector<std::string> tokens;
   tokens.reserve(ids.size());
   for (auto id : ids) {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iterator>
-#include <utility>
 #include <memory>
+#include <utility>
 
 #include <utf8proc.h>
 
@@ -20,11 +20,10 @@ char32_t decode_at(std::string_view text, std::size_t pos, std::size_t* length) 
   switch (n) {
     case 1: return lead;
     case 2: return ((lead & 0x1Fu) << 6) | (bytes[pos + 1] & 0x3Fu);
-    case 3:
-      return ((lead & 0x0Fu) << 12) | ((bytes[pos + 1] & 0x3Fu) << 6) | (bytes[pos + 2] & 0x3Fu);
+    case 3: return ((lead & 0x0Fu) << 12) | ((bytes[pos + 1] & 0x3Fu) << 6) | (bytes[pos + 2] & 0x3Fu);
     default:
-      return ((lead & 0x07u) << 18) | ((bytes[pos + 1] & 0x3Fu) << 12) |
-             ((bytes[pos + 2] & 0x3Fu) << 6) | (bytes[pos + 3] & 0x3Fu);
+      return ((lead & 0x07u) << 18) | ((bytes[pos + 1] & 0x3Fu) << 12) | ((bytes[pos + 2] & 0x3Fu) << 6) |
+             (bytes[pos + 3] & 0x3Fu);
   }
 }
 
@@ -82,7 +81,6 @@ std::size_t valid_prefix(const unsigned char* s, std::size_t size, std::size_t p
   *complete = true;
   return need + 1;
 }
-
 
 }  // namespace
 
@@ -148,8 +146,7 @@ bool is_numeric(char32_t c) {
 
 bool is_punctuation(char32_t c) {
   if (c < 0x80) {
-    return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
-           (c >= 0x7B && c <= 0x7E);
+    return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) || (c >= 0x7B && c <= 0x7E);
   }
   return in_ranges(kPunctuationRanges, c);
 }
@@ -173,9 +170,9 @@ std::string normalize(std::string_view text, NormalForm form) {
     case NormalForm::kNfkd: options |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT; break;
   }
   utf8proc_uint8_t* result = nullptr;
-  const auto length = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-                                   static_cast<utf8proc_ssize_t>(text.size()), &result,
-                                   static_cast<utf8proc_option_t>(options));
+  const auto length =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()), static_cast<utf8proc_ssize_t>(text.size()),
+                   &result, static_cast<utf8proc_option_t>(options));
   if (length < 0) {
     throw Error(std::string("Unicode normalization failed: ") + utf8proc_errmsg(length));
   }
