@@ -8,7 +8,7 @@
 namespace forensics::probes {
 namespace {
 
-constexpr std::size_t kMinSentenceChars = 10;  // REFERENCE §8: shorter chunks are merged
+constexpr std::size_t kMinSentenceChars = 10;  // Thought Anchors: shorter chunks are merged
 constexpr std::size_t kMinWordLetters = 5;     // content words: at least this many letters
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }

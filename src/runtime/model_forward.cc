@@ -1,5 +1,5 @@
 // The forward pass, written to compute what transformers computes: RMSNorm in float32, rotate-half
-// RoPE, softmax in float32, GPT-2's LayerNorm and gelu_new (REFERENCE.md §2).
+// RoPE, softmax in float32, GPT-2's LayerNorm and gelu_new (docs/formats.md, "config.json").
 #include <cmath>
 #include <limits>
 

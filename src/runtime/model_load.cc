@@ -167,7 +167,7 @@ at::Tensor rope_inverse_frequencies(const ModelConfig& config) {
   if (rope.type == RopeType::kLinear) {
     for (auto& f : frequencies) f = f / static_cast<float>(rope.factor);
   } else if (rope.type == RopeType::kLlama3) {
-    // REFERENCE.md §2, llama3: keep high frequencies, divide low ones by the factor, blend between.
+    // docs/formats.md, llama3 rope scaling: keep high frequencies, divide low ones by the factor, blend between.
     const double pi = 3.14159265358979323846;
     const double low_wavelength = rope.original_max_position_embeddings / rope.low_freq_factor;
     const double high_wavelength = rope.original_max_position_embeddings / rope.high_freq_factor;

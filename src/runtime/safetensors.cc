@@ -109,7 +109,7 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const fs::path& pat
   return file;
 }
 
-// Every check of REFERENCE.md §1, before anything is used: bounds, JSON, dtypes, sizes, and a
+// Every check of docs/formats.md ("safetensors"), before anything is used: bounds, JSON, dtypes, sizes, and a
 // data section that the tensors tile exactly (no overlaps, holes or trailing bytes).
 void SafetensorsFile::validate(std::string_view bytes) {
   if (bytes.size() < 8) {

@@ -1,4 +1,4 @@
-// Writing safetensors checkpoints (REFERENCE.md §1), for the models the project trains.
+// Writing safetensors checkpoints (docs/formats.md, "safetensors"), for the models the project trains.
 #include <algorithm>
 
 #include "forensics/runtime/safetensors.h"

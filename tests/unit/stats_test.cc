@@ -146,7 +146,7 @@ TEST_CASE("fisher_exact_two_sided handles ties, empty margins and bad counts", "
 }
 
 TEST_CASE("cochran_armitage reproduces the reference trend statistic", "[stats]") {
-  // REFERENCE.md: doses 10/51/77/224 with 0/183, 0/162, 2/169, 16/163 -> Z = 6.40.
+  // docs/method.md (the pre-commit case): doses 10/51/77/224 with 0/183, 0/162, 2/169, 16/163 -> Z = 6.40.
   const TrendTest trend = cochran_armitage({10, 51, 77, 224}, {0, 0, 2, 16}, {183, 162, 169, 163});
   CHECK_THAT(trend.z, WithinAbs(6.40, 5e-3));
   CHECK(trend.p_two_sided < 1e-9);

@@ -1,5 +1,5 @@
 // runtime: a model's `config.json` read into one normalized description for every supported
-// architecture (REFERENCE.md §2), with TransformerLens names for its dimensions. Torch-free.
+// architecture (docs/formats.md), with TransformerLens names for its dimensions. Torch-free.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// runtime: activation patching (REFERENCE §5) between a clean and a corrupted prompt, each
+// runtime: activation patching (docs/method.md) between a clean and a corrupted prompt, each
 // followed by the same teacher-forced continuations. Every (site, layer, position) cell is one
 // patched run: denoising puts the clean activation into the corrupted run, noising the corrupted
 // one into the clean run, and the metric is re-measured. Exact patching, one cell per batch row;
@@ -19,10 +19,10 @@ namespace forensics::runtime {
 
 class Model;  // model.h (torch-linked)
 
-/// How the cells are measured. Exact: one patched run per cell. Attribution (REFERENCE §5): the
-/// first-order estimate (a_source - a_target) . dM/da at the target run for every cell at once, from
-/// one forward and one backward pass per run; it can be far off where attention saturates, so the
-/// caller confirms the top cells exactly (`only`).
+/// How the cells are measured. Exact: one patched run per cell. Attribution (docs/method.md): the
+/// first-order estimate (a_source - a_target) . dM/da at the target run for every cell at once,
+/// from one forward and one backward pass per run; it can be far off where attention saturates,
+/// so the caller confirms the top cells exactly (`only`).
 enum class PatchingMethod { kExact, kAttribution };
 
 /// One cell: a site (index into PatchingInput::sites), a layer, a map position.

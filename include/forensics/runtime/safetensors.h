@@ -1,4 +1,4 @@
-// runtime: reading safetensors checkpoints (REFERENCE.md §1), memory-mapped and validated in
+// runtime: reading safetensors checkpoints (docs/formats.md), memory-mapped and validated in
 // full before any tensor is touched: a hostile file is rejected with a message, never read out of
 // bounds. Torch-free; the model loader wraps the validated bytes in tensors.
 #pragma once

@@ -105,7 +105,7 @@ std::vector<PatternPiece> Pattern::find(std::string_view text) const {
 namespace {
 
 // GPT-2's map: printable bytes stand for themselves, the other 68 bytes, in order, for
-// U+0100 onwards, so every byte has a visible, non-space character (REFERENCE.md §3).
+// U+0100 onwards, so every byte has a visible, non-space character (docs/formats.md, "tokenizer.json").
 struct ByteAlphabet {
   std::array<std::string, 256> utf8;
   std::array<char32_t, 256> code_points{};

@@ -20,7 +20,7 @@ SplitBehavior parse_behavior(const ConfigReader& config, const char* key, SplitB
 }
 
 const util::Regex& gpt2_regex() {
-  // GPT-2's pattern, which ByteLevel applies when use_regex is set (REFERENCE.md §3).
+  // GPT-2's pattern, which ByteLevel applies when use_regex is set (docs/tokenizer.md).
   static const util::Regex regex(R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)",
                                  util::RegexOptions{false, util::RegexSyntax::kOniguruma});
   return regex;

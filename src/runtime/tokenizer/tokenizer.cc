@@ -1,5 +1,5 @@
 // The tokenizer pipeline: added tokens -> normalizer -> pre-tokenizer -> model ->
-// post-processor; and decoding (REFERENCE.md §3).
+// post-processor; and decoding (docs/tokenizer.md).
 #include "forensics/runtime/tokenizer.h"
 
 #include "added_vocabulary.h"
