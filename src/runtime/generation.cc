@@ -5,6 +5,7 @@
 #include <random>
 
 #include "forensics/util/error.h"
+#include "logprobs.h"
 
 namespace forensics::runtime {
 namespace {
@@ -152,13 +153,15 @@ std::vector<std::vector<double>> score_continuations(const Model& model,
   }
   ForwardOptions options;
   options.attention_mask = mask;
-  const at::Tensor log_probs = model.forward(ids, options).logits.log_softmax(-1).to(at::kCPU, at::kDouble);
+  const at::Tensor logits = model.forward(ids, options).logits;
+  // next[i][p] = log P(ids[i][p + 1] | ids[i][0..p]).
+  const at::Tensor next = detail::target_logprobs(logits.narrow(1, 0, width - 1), ids.narrow(1, 1, width - 1));
+  const auto values = next.accessor<double, 2>();
   std::vector<std::vector<double>> out(batch);
   for (std::size_t i = 0; i < batch; ++i) {
     const auto start = static_cast<std::int64_t>(contexts[i].size());
     for (std::size_t j = 0; j < continuations[i].size(); ++j) {
-      const std::int64_t position = start + static_cast<std::int64_t>(j) - 1;  // predicts token j
-      out[i].push_back(log_probs[static_cast<std::int64_t>(i)][position][continuations[i][j]].item<double>());
+      out[i].push_back(values[static_cast<std::int64_t>(i)][start + static_cast<std::int64_t>(j) - 1]);
     }
   }
   return out;

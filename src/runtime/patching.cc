@@ -14,10 +14,13 @@
 
 #include "forensics/runtime/model.h"
 #include "forensics/util/error.h"
+#include "logprobs.h"
 
 namespace forensics::runtime {
 
 namespace {
+
+using detail::target_logprobs;
 
 // What a patched run needs from an unpatched one.
 struct BaseRun {
@@ -56,15 +59,6 @@ Continuations pad_continuations(const std::vector<std::vector<std::int64_t>>& co
     out.mask[r].narrow(0, 0, out.lengths[r]).fill_(1);
   }
   return out;
-}
-
-// log_softmax(logits)[.., targets] as [rows, positions] doubles on the CPU.
-at::Tensor target_logprobs(const at::Tensor& logits, const at::Tensor& targets) {
-  return logits.log_softmax(-1)
-      .gather(-1, targets.to(logits.device()).unsqueeze(-1))
-      .squeeze(-1)
-      .to(at::kCPU, at::kDouble)
-      .contiguous();
 }
 
 // One continuation's log-probabilities: token 0 from `first` [rows, 1] (the prompt's last logits),
