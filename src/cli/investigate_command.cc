@@ -81,9 +81,8 @@ void define_investigate(CLI::App& app, Action& action) {
       const std::filesystem::path out =
           o->out.empty() ? incident.parent_path() / "verdict.json" : std::filesystem::path(o->out);
 
-      const auto open_local = [](const incident::Incident& checked, const runtime::Tokenizer& tokenizer,
-                                 const runtime::DeviceChoice& device) {
-        return runtime::open_local_runner(checked.model.path, device, tokenizer);
+      const auto open_local = [](const incident::Incident& checked, const runtime::DeviceChoice& device) {
+        return runtime::open_local_model(checked.model.path, device);
       };
       const auto investigation = probes::investigate(incident, options, open_local);
       const std::string text = investigation.document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

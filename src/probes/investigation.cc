@@ -186,15 +186,16 @@ bool Investigation::complete() const {
 }
 
 Investigation investigate(const fs::path& incident_path, const InvestigateOptions& options,
-                          const RunnerFactory& open_runner) {
+                          const ModelOpener& open_model) {
   const auto start = std::chrono::steady_clock::now();
   runtime::check_device_spelling(options.device.device);  // a bad --device fails before any reading
   const Inputs inputs = read_inputs(incident_path, options);
   const auto& incident = inputs.incident;
   runtime::DeviceChoice device = options.device;
   if (!device.dtype) device.dtype = incident.model.dtype;
-  const runtime::Tokenizer tokenizer = runtime::Tokenizer::from_path(incident.model.path);
-  const std::unique_ptr<runtime::ModelRunner> runner = open_runner(incident, tokenizer, device);
+  const std::shared_ptr<const runtime::OpenModel> model = open_model(incident, device);
+  const runtime::Tokenizer& tokenizer = model->tokenizer;
+  const runtime::ModelRunner* runner = model->runner.get();
 
   ProbeContext context{
       incident,

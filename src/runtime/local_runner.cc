@@ -48,10 +48,11 @@ class LocalRunner final : public ModelRunner {
 
 }  // namespace
 
-std::unique_ptr<ModelRunner> open_local_runner(const std::filesystem::path& directory, const DeviceChoice& device,
-                                               const Tokenizer& tokenizer) {
-  const LoadOptions options = load_options(device);
-  return std::make_unique<LocalRunner>(Model::load(directory, options), tokenizer);
+std::shared_ptr<const OpenModel> open_local_model(const std::filesystem::path& directory, const DeviceChoice& device) {
+  const LoadOptions options = load_options(device);  // a bad --device fails before any loading
+  auto model = std::make_shared<OpenModel>(OpenModel{Tokenizer::from_path(directory), nullptr});
+  model->runner = std::make_unique<LocalRunner>(Model::load(directory, options), model->tokenizer);
+  return model;
 }
 
 }  // namespace forensics::runtime

@@ -59,14 +59,16 @@ inline FakeRunner::Script confused_script() {
   return script;
 }
 
-/// Opens a FakeRunner with `script` for any incident.
-inline probes::RunnerFactory fake_factory(FakeRunner::Script script, const FakeRunner** opened = nullptr) {
-  return
-      [script, opened](const incident::Incident&, const runtime::Tokenizer& tokenizer, const runtime::DeviceChoice&) {
-        auto runner = std::make_unique<FakeRunner>(tokenizer, script);
-        if (opened != nullptr) *opened = runner.get();
-        return runner;
-      };
+/// Opens a FakeRunner with `script` over the incident model's real tokenizer.
+inline probes::ModelOpener fake_factory(FakeRunner::Script script, const FakeRunner** opened = nullptr) {
+  return [script, opened](const incident::Incident& incident, const runtime::DeviceChoice&) {
+    auto model = std::make_shared<runtime::OpenModel>(
+        runtime::OpenModel{runtime::Tokenizer::from_path(incident.model.path), nullptr});
+    auto runner = std::make_unique<FakeRunner>(model->tokenizer, script);
+    if (opened != nullptr) *opened = runner.get();
+    model->runner = std::move(runner);
+    return std::shared_ptr<const runtime::OpenModel>(model);
+  };
 }
 
 }  // namespace forensics::testing

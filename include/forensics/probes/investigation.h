@@ -69,10 +69,10 @@ struct Investigation {
   bool complete() const;
 };
 
-/// Opens the incident's model for the probes; `tokenizer` is the model directory's and outlives
-/// the runner.
-using RunnerFactory = std::function<std::unique_ptr<runtime::ModelRunner>(
-    const incident::Incident& incident, const runtime::Tokenizer& tokenizer, const runtime::DeviceChoice& device)>;
+/// Opens the incident's model (the one at `incident.model.path`) for the probes. A caller that
+/// runs several incidents may hand out the same model to each.
+using ModelOpener = std::function<std::shared_ptr<const runtime::OpenModel>(const incident::Incident& incident,
+                                                                            const runtime::DeviceChoice& device)>;
 
 /// Runs the investigation of the incident file at `incident_path`. Probe failures are recorded
 /// (status `error`, `failed_probes`, reason `probe-failed` when the label lacks their evidence)
@@ -80,7 +80,7 @@ using RunnerFactory = std::function<std::unique_ptr<runtime::ModelRunner>(
 /// model directory that is missing or does not hash to the pinned weights; ModelError when the
 /// model or tokenizer cannot be loaded.
 Investigation investigate(const std::filesystem::path& incident_path, const InvestigateOptions& options,
-                          const RunnerFactory& open_runner);
+                          const ModelOpener& open_model);
 
 /// The human summary for stderr: label, top posterior, baseline, the three strongest pieces of
 /// evidence, where the descriptive probes locate the cause, flags, reasons and each probe's

@@ -58,10 +58,9 @@ struct TextSampling {
 std::vector<SampledText> sample_text(const std::filesystem::path& directory, const std::string& prompt,
                                      const TextSampling& sampling, const DeviceChoice& device);
 
-/// The model in `directory` loaded on the chosen device, as a runner. Stop strings are checked
-/// with `tokenizer`, which must outlive the runner. Throws ModelError when the model cannot be
-/// loaded, InputError for a bad device spelling.
-std::unique_ptr<ModelRunner> open_local_runner(const std::filesystem::path& directory, const DeviceChoice& device,
-                                               const Tokenizer& tokenizer);
+/// The model in `directory` (tokenizer and weights) loaded on the chosen device for the probes.
+/// Throws ModelError when the model or tokenizer cannot be loaded, InputError for a bad device
+/// spelling.
+std::shared_ptr<const OpenModel> open_local_model(const std::filesystem::path& directory, const DeviceChoice& device);
 
 }  // namespace forensics::runtime

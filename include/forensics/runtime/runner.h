@@ -1,10 +1,11 @@
 // runtime: the model as the probes see it: sample continuations, score continuations by teacher
 // forcing, patch activations, all with token ids and numbers in and out, no tensors. The local
-// libtorch model implements it (model_service.h, open_local_runner); tests use a scripted fake.
+// libtorch model implements it (model_service.h, open_local_model); tests use a scripted fake.
 // This seam keeps the probes torch-free and lets them run against another backend.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,6 +13,7 @@
 
 #include "forensics/runtime/patching.h"
 #include "forensics/runtime/sampling.h"
+#include "forensics/runtime/tokenizer.h"
 
 namespace forensics::runtime {
 
@@ -60,6 +62,13 @@ class ModelRunner {
 
   /// Activation patching between two prompts (patching.h).
   virtual PatchingResult patch(const PatchingInput& input) const = 0;
+};
+
+/// A model opened for the probes: its tokenizer and a runner over it. The runner may refer to the
+/// tokenizer, so both live as long as the object (hold it by shared_ptr; it is never moved).
+struct OpenModel {
+  Tokenizer tokenizer;
+  std::unique_ptr<ModelRunner> runner;
 };
 
 }  // namespace forensics::runtime
