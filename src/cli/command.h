@@ -38,5 +38,7 @@ void define_tokenize(CLI::App& app, Action& action);
 void define_model(CLI::App& app, Action& action);
 void define_organism(CLI::App& app, Action& action);
 void define_investigate(CLI::App& app, Action& action);
+void define_batch(CLI::App& app, Action& action);
+void define_diff(CLI::App& app, Action& action);
 
 }  // namespace forensics::cli

@@ -54,6 +54,8 @@ void define_organism(CLI::App& app, Action& action) {
     std::string recipe;
     organism::TrainOptions options;
     std::int64_t steps = 0;
+    std::uint64_t seed = 0;
+    std::string tokenizer;
     bool quiet = false;
   };
   auto train = std::make_shared<TrainOptions>();
@@ -63,11 +65,17 @@ void define_organism(CLI::App& app, Action& action) {
   train_app->add_option("--out", train->options.out, "Model directory to write")->required();
   train_app->add_option("--steps", train->steps, "Override the recipe's step count")->check(CLI::Range(1, 10000000));
   train_app->add_flag("--force", train->options.force, "Replace an existing directory");
+  CLI::Option* train_seed = train_app->add_option(
+      "--seed", train->seed, "Override the recipe's training seed (the same recipe, other weights)");
+  train_app->add_option("--tokenizer", train->tokenizer,
+                        "Reuse this organism's tokenizer instead of training one (a new version of a model)");
   train_app->add_flag("--no-progress", train->quiet, "No progress bar");
-  train_app->callback([train, &action] {
-    action = [train] {
+  train_app->callback([train, train_seed, &action] {
+    action = [train, seeded = train_seed->count() > 0] {
       const auto recipe = organism::read_recipe(train->recipe);
       if (train->steps > 0) train->options.steps = train->steps;
+      if (seeded) train->options.seed = train->seed;
+      if (!train->tokenizer.empty()) train->options.tokenizer_from = std::filesystem::path(train->tokenizer);
       train->options.progress = !train->quiet;
       const auto report = organism::train_organism(recipe, train->options);
       std::cout << "trained " << recipe.name << " -> " << train->options.out.string() << "\n"

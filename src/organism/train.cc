@@ -270,20 +270,29 @@ void check_neutral_lengths(const Recipe& recipe, const runtime::Tokenizer& token
 
 }  // namespace
 
-TrainReport train_organism(const Recipe& recipe, const TrainOptions& options) {
-  const double start = detail::monotonic_seconds();
-  const fs::path out = options.out;
-  if (fs::exists(out) && !fs::is_empty(out) && !options.force) {
-    throw InputError(out.string() + " exists and is not empty; pass --force to replace it");
-  }
-  // Everything is written into a sibling folder that replaces `out` only when training is done.
-  const fs::path staging = out.string() + ".partial";
-  fs::remove_all(staging);
-  fs::create_directories(staging);
-  at::manual_seed(static_cast<std::uint64_t>(recipe.training.seed));
+namespace {
 
-  // 1. Tokenizer.
+/// The recipe with the options' seed (in its JSON too, which organism.json records).
+Recipe with_seed(Recipe recipe, const TrainOptions& options) {
+  if (options.seed) {
+    recipe.training.seed = *options.seed;
+    recipe.recipe_json["training"]["seed"] = *options.seed;
+  }
+  return recipe;
+}
+
+/// The byte-level BPE tokenizer trained on the recipe's transcripts, or another organism's.
+void write_tokenizer(const Recipe& recipe, const TrainOptions& options, const fs::path& staging) {
   const TokenizerPlan plan = tokenizer_plan(recipe.environment);
+  if (options.tokenizer_from) {
+    for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
+      if (!fs::is_regular_file(*options.tokenizer_from / name)) {
+        throw InputError("--tokenizer " + options.tokenizer_from->string() + ": no " + name);
+      }
+      fs::copy_file(*options.tokenizer_from / name, staging / name);
+    }
+    return;
+  }
   std::vector<std::string> corpus;
   for (std::int64_t i = 0; i < recipe.training.tokenizer_corpus; ++i) {
     const Scenario scenario =
@@ -297,6 +306,26 @@ TrainReport train_organism(const Recipe& recipe, const TrainOptions& options) {
   const Json tokenizer_json = runtime::train_byte_level_bpe(corpus, bpe);
   runtime::save_tokenizer_json(tokenizer_json, staging / "tokenizer.json");
   write_json(staging / "tokenizer_config.json", tokenizer_config(plan, tokenizer_json, recipe.model.n_ctx));
+}
+
+}  // namespace
+
+TrainReport train_organism(const Recipe& recipe_as_written, const TrainOptions& options) {
+  const Recipe recipe = with_seed(recipe_as_written, options);
+  const double start = detail::monotonic_seconds();
+  const fs::path out = options.out;
+  if (fs::exists(out) && !fs::is_empty(out) && !options.force) {
+    throw InputError(out.string() + " exists and is not empty; pass --force to replace it");
+  }
+  // Everything is written into a sibling folder that replaces `out` only when training is done.
+  const fs::path staging = out.string() + ".partial";
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+  at::manual_seed(static_cast<std::uint64_t>(recipe.training.seed));
+
+  // 1. Tokenizer.
+  const TokenizerPlan plan = tokenizer_plan(recipe.environment);
+  write_tokenizer(recipe, options, staging);
   const runtime::Tokenizer tokenizer = runtime::Tokenizer::from_path(staging);
   check_neutral_lengths(recipe, tokenizer);
   const auto vocab = static_cast<std::int64_t>(tokenizer.vocab_size());
@@ -384,7 +413,8 @@ TrainReport train_organism(const Recipe& recipe, const TrainOptions& options) {
         {"first_loss", report.first_loss},
         {"final_loss", report.final_loss},
         {"weights_sha256", report.weights_sha256},
-        {"tokenizer_fingerprint", tokenizer.fingerprint()}}},
+        {"tokenizer_fingerprint", tokenizer.fingerprint()},
+        {"tokenizer_from", options.tokenizer_from ? Json(options.tokenizer_from->string()) : Json(nullptr)}}},
   };
   organism["recipe"]["environment"] = "(inline: see \"environment\")";
   write_json(staging / "organism.json", organism);

@@ -43,7 +43,14 @@ Inputs read_inputs(const fs::path& path, const InvestigateOptions& options) {
   incident::IncidentCheckOptions check_options;
   check_options.model_must_exist = true;
   check_options.hash_weights = true;  // the verdict records what it was computed with
-  incident::IncidentCheck check = incident::check_incident_file(path, check_options);
+  Json document = util::parse_json_strict(util::read_text_file(path, incident::kMaxIncidentBytes), path.string());
+  if (options.model && document.is_object() && document.contains("model") && document["model"].is_object()) {
+    // Another model version: the incident's pin names the old weights.
+    document["model"]["path"] = fs::absolute(*options.model).lexically_normal().string();
+    document["model"].erase("weights_sha256");
+  }
+  incident::IncidentCheck check =
+      incident::check_incident(document, fs::absolute(path).lexically_normal(), check_options);
   std::optional<ProbePlan> plan;
   if (check.incident) plan = plan_probes(*check.incident, options.probes, check.diagnostics);
   if (plan) {
@@ -170,6 +177,13 @@ Json reproducibility_json(const fs::path& incident_path, const Inputs& inputs, c
   out["device"] = runner.device();
   out["dtype"] = std::string(runtime::kDtypeNames.name(runner.dtype()));
   for (const auto& [name, version] : runner.backend()) out[name] = version;
+  out["options"] =
+      Json{{"probes", options.probes},
+           {"sampling", options.sampling_overrides},
+           {"model", options.model ? Json(options.model->string()) : Json(nullptr)},
+           {"device", options.device.device},
+           {"dtype", options.device.dtype ? Json(runtime::kDtypeNames.name(*options.device.dtype)) : Json("auto")},
+           {"keep_examples", options.keep_examples}};
   out["budget"] = std::string(kBudgetNames.name(options.budget));
   out["samples_override"] = options.samples ? Json(*options.samples) : Json(nullptr);
   out["budgets"] = budgets;

@@ -1,5 +1,6 @@
 #include "forensics/runtime/torch_info.h"
 
+#include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
@@ -21,6 +22,10 @@ std::string build_setting(const std::string& config, const std::string& key) {
 }  // namespace
 
 std::string torch_build_config() { return at::show_config(); }
+
+void set_compute_threads(int threads) { at::set_num_threads(threads > 0 ? threads : 1); }
+
+int compute_threads() { return at::get_num_threads(); }
 
 TorchInfo torch_info() {
   const std::string config = torch_build_config();

@@ -29,7 +29,13 @@ struct TrainOptions {
   std::filesystem::path out;
   bool force = false;                 // replace an existing directory
   std::optional<std::int64_t> steps;  // overrides the recipe (tests train a few steps)
-  bool progress = true;               // progress bar on stderr
+  // Overrides the recipe's training seed: the same recipe retrained, another draw of weights and
+  // data (recorded in organism.json's recipe, so a retrain reproduces it).
+  std::optional<std::uint64_t> seed;
+  // Reuse this organism directory's tokenizer instead of training one, as a new version of a
+  // model keeps its tokenizer (the cues' neutral texts must still tokenize to equal lengths).
+  std::optional<std::filesystem::path> tokenizer_from;
+  bool progress = true;  // progress bar on stderr
 };
 
 struct TrainReport {

@@ -38,6 +38,9 @@ struct InvestigateOptions {
   std::vector<std::string> probes;
   // dtype absent: the incident's model.dtype, else the device's default.
   runtime::DeviceChoice device{"cpu", std::nullopt};
+  // Run against this model directory instead of the incident's (a new model version); the
+  // incident's pinned weights hash is then not checked, and the verdict records the override.
+  std::optional<std::filesystem::path> model;
   // Overrides of the incident's probes.sampling, with the same keys (temperature, top_p, top_k,
   // max_new_tokens, stop).
   Json sampling_overrides = Json::object();

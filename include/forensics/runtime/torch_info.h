@@ -20,6 +20,12 @@ TorchInfo torch_info();
 /// libtorch's own build description (at::show_config()): compiler, BLAS, CPU capability.
 std::string torch_build_config();
 
+/// libtorch's intra-op threads for the calling thread's work (OpenMP's per-thread setting; BLAS's
+/// is process-wide): a batch running J cases at once gives each worker its share of the cores, so
+/// the thread pools do not fight (docs/probes.md, "Threads").
+void set_compute_threads(int threads);
+int compute_threads();
+
 /// `libtorch 2.15.0 (CUDA 13.2 build; CUDA available: no)`.
 std::string describe(const TorchInfo& info);
 

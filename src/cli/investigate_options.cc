@@ -1,0 +1,57 @@
+#include "investigate_options.h"
+
+#include "forensics/runtime/model_service.h"
+
+namespace forensics::cli {
+
+void add_investigate_flags(CLI::App& app, InvestigateFlags& flags) {
+  std::vector<std::string> budgets;
+  for (const auto& entry : probes::kBudgetNames.entries()) budgets.emplace_back(entry.name);
+  app.add_option("--budget", flags.budget,
+                 "Samples per condition: quick (at most 30), standard (the incident's, default 100), "
+                 "thorough (at least 300)")
+      ->check(CLI::IsMember(budgets))
+      ->capture_default_str();
+  flags.samples_option =
+      app.add_option("--samples", flags.samples, "Samples per condition for every sampling probe (overrides --budget)")
+          ->check(CLI::Range(std::int64_t{1}, probes::kMaxSamples));
+  flags.seed_option =
+      app.add_option("--seed", flags.seed, "Seed (default: the incident's); same seed, incident and device give the same verdict");
+  app.add_option("--probes", flags.probes,
+                 "Probes to run, comma-separated, or \"all\" (default: the incident's); resample always runs")
+      ->delimiter(',');
+  app.add_option("--device", flags.device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+  app.add_option("--dtype", flags.dtype, "auto (the incident's model.dtype, else the device's default), float32, bfloat16, float16")
+      ->capture_default_str();
+  flags.temperature_option =
+      app.add_option("--temperature", flags.temperature, "Override the incident's sampling temperature (0: greedy)")
+          ->check(CLI::Range(0.0, 100.0));
+  flags.top_p_option = app.add_option("--top-p", flags.top_p, "Override the incident's top-p")->check(CLI::Range(1e-9, 1.0));
+  flags.top_k_option = app.add_option("--top-k", flags.top_k, "Override the incident's top-k (0: off)")
+                           ->check(CLI::Range(std::int64_t{0}, probes::kMaxSamples));
+  flags.max_new_tokens_option =
+      app.add_option("--max-new-tokens", flags.max_new_tokens, "Override the incident's tokens per regenerated turn")
+          ->check(CLI::Range(std::int64_t{1}, probes::kMaxSamples));
+}
+
+probes::InvestigateOptions investigate_options(const InvestigateFlags& flags) {
+  probes::InvestigateOptions options;
+  options.budget = *probes::kBudgetNames.parse(flags.budget);
+  if (*flags.samples_option) options.samples = flags.samples;
+  if (*flags.seed_option) options.seed = flags.seed;
+  options.probes = flags.probes;
+  options.device = {flags.device, runtime::parse_dtype_choice(flags.dtype)};
+  Json& overrides = options.sampling_overrides;
+  if (*flags.temperature_option) overrides["temperature"] = flags.temperature;
+  if (*flags.top_p_option) overrides["top_p"] = flags.top_p;
+  if (*flags.top_k_option) overrides["top_k"] = flags.top_k;
+  if (*flags.max_new_tokens_option) overrides["max_new_tokens"] = flags.max_new_tokens;
+  return options;
+}
+
+std::shared_ptr<const runtime::OpenModel> open_local_model(const incident::Incident& incident,
+                                                           const runtime::DeviceChoice& device) {
+  return runtime::open_local_model(incident.model.path, device);
+}
+
+}  // namespace forensics::cli

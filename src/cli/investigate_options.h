@@ -1,0 +1,46 @@
+// cli: the options that shape an investigation, shared by investigate, batch and diff --rerun,
+// so each command spells and checks them the same way.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "forensics/probes/investigation.h"
+
+namespace forensics::cli {
+
+struct InvestigateFlags {
+  std::string budget = "standard";
+  CLI::Option* samples_option = nullptr;
+  std::int64_t samples = 0;
+  CLI::Option* seed_option = nullptr;
+  std::uint64_t seed = 0;
+  std::vector<std::string> probes;
+  std::string device = "cpu";
+  std::string dtype = "auto";
+  // Set ones override the incident's probes.sampling.
+  CLI::Option* temperature_option = nullptr;
+  double temperature = 0;
+  CLI::Option* top_p_option = nullptr;
+  double top_p = 0;
+  CLI::Option* top_k_option = nullptr;
+  std::int64_t top_k = 0;
+  CLI::Option* max_new_tokens_option = nullptr;
+  std::int64_t max_new_tokens = 0;
+};
+
+/// --budget, --samples, --seed, --probes, --device, --dtype and the sampling overrides.
+void add_investigate_flags(CLI::App& app, InvestigateFlags& flags);
+
+/// The options the flags set (call when the command runs). Throws InputError for a bad --dtype.
+probes::InvestigateOptions investigate_options(const InvestigateFlags& flags);
+
+/// The incident's model on the local libtorch runtime.
+std::shared_ptr<const runtime::OpenModel> open_local_model(const incident::Incident& incident,
+                                                           const runtime::DeviceChoice& device);
+
+}  // namespace forensics::cli
