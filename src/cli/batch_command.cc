@@ -120,8 +120,9 @@ void define_batch(CLI::App& app, Action& action) {
       ->required();
   app.add_option("-o,--out", o->out, "Folder for verdicts/<id>.json and batch.json")->required();
   app.add_option("--junit", o->junit, "Also write JUnit XML here (one testcase per incident)");
-  app.add_option("--model", o->model,
-                 "Run every incident against this model directory (a new model version; pinned hashes are not checked)");
+  app.add_option(
+      "--model", o->model,
+      "Run every incident against this model directory (a new model version; pinned hashes are not checked)");
   app.add_flag("--resume", o->resume, "Keep verdicts already in --out that were computed from the same inputs");
   app.add_option("-j,--jobs", o->jobs, "Cases run at once, each with its share of the CPU threads")
       ->check(CLI::Range(1, 64))
@@ -145,8 +146,8 @@ void define_batch(CLI::App& app, Action& action) {
       options.jobs = o->jobs;
       options.investigate = investigate_options(o->flags);
       std::error_code ec;
-      const auto cases = fs::is_directory(o->input, ec) ? probes::cases_in_folder(o->input)
-                                                          : probes::read_manifest(o->input);
+      const auto cases =
+          fs::is_directory(o->input, ec) ? probes::cases_in_folder(o->input) : probes::read_manifest(o->input);
       if (o->dry_run) {
         print_plan(probes::plan_batch(cases, options));
         return kExitOk;

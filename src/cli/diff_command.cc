@@ -17,8 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 
 /// Investigates the incident on `model` and writes the verdict to `out`.
-report::LoadedVerdict investigate_on(const fs::path& incident, const fs::path& model, probes::InvestigateOptions options,
-                            const fs::path& out) {
+report::LoadedVerdict investigate_on(const fs::path& incident, const fs::path& model,
+                                     probes::InvestigateOptions options, const fs::path& out) {
   options.model = model;
   const auto investigation = probes::investigate(incident, options, open_local_model);
   util::write_file_atomically(out, investigation.document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n");
@@ -45,7 +45,8 @@ void define_diff(CLI::App& app, Action& action) {
   app.add_option("--alpha", o->alpha, "Family-wise significance level for rate changes (Holm over all comparisons)")
       ->check(CLI::Range(1e-12, 0.5))
       ->capture_default_str();
-  CLI::Option* rerun = app.add_option("--rerun", o->rerun, "Investigate this incident on --model-a and --model-b, then diff");
+  CLI::Option* rerun =
+      app.add_option("--rerun", o->rerun, "Investigate this incident on --model-a and --model-b, then diff");
   app.add_option("--model-a", o->model_a, "With --rerun: the model directory of side A")->needs(rerun);
   app.add_option("--model-b", o->model_b, "With --rerun: the model directory of side B")->needs(rerun);
   app.add_option("-o,--out", o->out, "With --rerun: folder for the two verdicts (default: a new temporary folder)")

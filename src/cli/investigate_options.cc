@@ -15,18 +15,20 @@ void add_investigate_flags(CLI::App& app, InvestigateFlags& flags) {
   flags.samples_option =
       app.add_option("--samples", flags.samples, "Samples per condition for every sampling probe (overrides --budget)")
           ->check(CLI::Range(std::int64_t{1}, probes::kMaxSamples));
-  flags.seed_option =
-      app.add_option("--seed", flags.seed, "Seed (default: the incident's); same seed, incident and device give the same verdict");
+  flags.seed_option = app.add_option(
+      "--seed", flags.seed, "Seed (default: the incident's); same seed, incident and device give the same verdict");
   app.add_option("--probes", flags.probes,
                  "Probes to run, comma-separated, or \"all\" (default: the incident's); resample always runs")
       ->delimiter(',');
   app.add_option("--device", flags.device, "cpu, cuda, cuda:N or auto")->capture_default_str();
-  app.add_option("--dtype", flags.dtype, "auto (the incident's model.dtype, else the device's default), float32, bfloat16, float16")
+  app.add_option("--dtype", flags.dtype,
+                 "auto (the incident's model.dtype, else the device's default), float32, bfloat16, float16")
       ->capture_default_str();
   flags.temperature_option =
       app.add_option("--temperature", flags.temperature, "Override the incident's sampling temperature (0: greedy)")
           ->check(CLI::Range(0.0, 100.0));
-  flags.top_p_option = app.add_option("--top-p", flags.top_p, "Override the incident's top-p")->check(CLI::Range(1e-9, 1.0));
+  flags.top_p_option =
+      app.add_option("--top-p", flags.top_p, "Override the incident's top-p")->check(CLI::Range(1e-9, 1.0));
   flags.top_k_option = app.add_option("--top-k", flags.top_k, "Override the incident's top-k (0: off)")
                            ->check(CLI::Range(std::int64_t{0}, probes::kMaxSamples));
   flags.max_new_tokens_option =

@@ -35,10 +35,10 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 /// The incident's id, or empty when the file cannot be read as an incident's JSON.
 std::string incident_id(const fs::path& path) {
   try {
-    const Json document = util::parse_json_strict(util::read_text_file(path, incident::kMaxIncidentBytes), path.string());
+    const Json document =
+        util::parse_json_strict(util::read_text_file(path, incident::kMaxIncidentBytes), path.string());
     if (document.is_object() && document.contains("id") && document["id"].is_string()) return document["id"];
-  } catch (const Error&) {
-  }
+  } catch (const Error&) {}
   return "";
 }
 
@@ -58,7 +58,8 @@ class ModelCache {
  public:
   explicit ModelCache(ModelOpener open) : open_(std::move(open)) {}
 
-  std::shared_ptr<const runtime::OpenModel> open(const incident::Incident& incident, const runtime::DeviceChoice& device) {
+  std::shared_ptr<const runtime::OpenModel> open(const incident::Incident& incident,
+                                                 const runtime::DeviceChoice& device) {
     const std::string key = fs::absolute(incident.model.path).lexically_normal().string() + "|" + device.device + "|" +
                             (device.dtype ? std::string(runtime::kDtypeNames.name(*device.dtype)) : "auto");
     {
@@ -114,8 +115,9 @@ class Fingerprints {
       runtime::ModelCheckOptions check;
       check.hash_weights = true;
       const auto result = runtime::check_model_directory(directory, check);
-      found = known_.emplace(key, std::pair{result.weights_sha256.value_or(""), result.tokenizer_fingerprint.value_or("")})
-                  .first;
+      found =
+          known_.emplace(key, std::pair{result.weights_sha256.value_or(""), result.tokenizer_fingerprint.value_or("")})
+              .first;
     }
     return found->second;
   }
@@ -139,13 +141,13 @@ bool same_inputs(const Json& verdict, const BatchCase& item, const InvestigateOp
   const std::uint64_t seed = options.seed.value_or(document.value("seed", std::uint64_t{0}));
   if (run.value("seed", Json()) != Json(seed)) return false;
   const Json& recorded = run.value("options", Json::object());
-  const Json requested = Json{{"probes", options.probes},
-                              {"sampling", options.sampling_overrides},
-                              {"model", options.model ? Json(options.model->string()) : Json(nullptr)},
-                              {"device", options.device.device},
-                              {"dtype", options.device.dtype ? Json(runtime::kDtypeNames.name(*options.device.dtype))
-                                                             : Json("auto")},
-                              {"keep_examples", options.keep_examples}};
+  const Json requested =
+      Json{{"probes", options.probes},
+           {"sampling", options.sampling_overrides},
+           {"model", options.model ? Json(options.model->string()) : Json(nullptr)},
+           {"device", options.device.device},
+           {"dtype", options.device.dtype ? Json(runtime::kDtypeNames.name(*options.device.dtype)) : Json("auto")},
+           {"keep_examples", options.keep_examples}};
   if (recorded != requested) return false;
   fs::path model = options.model.value_or(fs::path());
   if (!options.model) {
@@ -169,7 +171,8 @@ report::CaseOutcome outcome_from(const BatchCase& item, const Json& document) {
   for (const auto& flag : document.value("flags", Json::array())) out.flags.push_back(flag);
   const Json& failed = document.value("failed_probes", Json::array());
   for (const auto& probe : failed) {
-    out.error += (out.error.empty() ? "probe failed: " : "; ") + probe.value("probe", "") + ": " + probe.value("error", "");
+    out.error +=
+        (out.error.empty() ? "probe failed: " : "; ") + probe.value("probe", "") + ": " + probe.value("error", "");
   }
   if (!failed.empty()) {
     out.status = report::CaseStatus::kIncomplete;
@@ -239,10 +242,10 @@ void write_summaries(const BatchOptions& options, std::size_t count,
   for (const auto& outcome : outcomes) {
     if (outcome) done.push_back(*outcome);
   }
-  util::write_file_atomically(options.out / "batch.json",
-                              report::batch_result_json(done, run_json(options, count)).dump(2, ' ', false,
-                                                                                           Json::error_handler_t::replace) +
-                                  "\n");
+  util::write_file_atomically(
+      options.out / "batch.json",
+      report::batch_result_json(done, run_json(options, count)).dump(2, ' ', false, Json::error_handler_t::replace) +
+          "\n");
   if (options.junit) util::write_file_atomically(*options.junit, report::junit_xml(done, "forensics batch"));
 }
 
@@ -310,7 +313,8 @@ std::vector<BatchCase> read_manifest(const fs::path& path) {
       const Json* expect = reader.object("expect", util::Need::kOptional);
       reader.finish();
       if (expected && expect != nullptr) {
-        diagnostics.error(at, "give \"expected\" (a golden file) or \"expect\" (label, flags, min_posterior), not both");
+        diagnostics.error(at,
+                          "give \"expected\" (a golden file) or \"expect\" (label, flags, min_posterior), not both");
       } else if (expected) {
         try {
           item.expectation = report::read_golden(resolve(*expected));
@@ -377,8 +381,8 @@ std::vector<PlannedCase> plan_batch(const std::vector<BatchCase>& cases, const B
     planned.item = &item;
     const InvestigateOptions o = options_for(item, options);
     try {
-      const Json document =
-          util::parse_json_strict(util::read_text_file(item.incident, incident::kMaxIncidentBytes), item.incident.string());
+      const Json document = util::parse_json_strict(util::read_text_file(item.incident, incident::kMaxIncidentBytes),
+                                                    item.incident.string());
       auto check = incident::check_incident(document, fs::absolute(item.incident).lexically_normal());
       std::optional<ProbePlan> plan;
       if (check.incident) plan = plan_probes(*check.incident, o.probes, check.diagnostics);

@@ -26,6 +26,13 @@ std::string failure_text(const CaseOutcome& outcome) {
   return out;
 }
 
+/// An attribute value: the first line, at most 300 bytes (the whole text goes in the element).
+std::string one_line(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.size() > 300) line = line.substr(0, 300) + "...";
+  return line;
+}
+
 std::string failure_message(const CaseOutcome& outcome) {
   if (outcome.differences.size() == 1) return to_string(outcome.differences.front());
   return std::to_string(outcome.differences.size()) + " fields differ from " + outcome.expectation + ", first " +
@@ -119,20 +126,20 @@ std::string junit_xml(const std::vector<CaseOutcome>& cases, const std::string& 
          "\" failures=\"" + std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" time=\"" +
          seconds(total) + "\">\n";
   out += "  <testsuite name=\"" + xml_escape(suite_name) + "\" tests=\"" + std::to_string(cases.size()) +
-         "\" failures=\"" + std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"0\" time=\"" +
-         seconds(total) + "\">\n";
+         "\" failures=\"" + std::to_string(failures) + "\" errors=\"" + std::to_string(errors) +
+         "\" skipped=\"0\" time=\"" + seconds(total) + "\">\n";
   for (const auto& c : cases) {
     out += "    <testcase classname=\"forensics.batch\" name=\"" + xml_escape(c.id) + "\" file=\"" +
            xml_escape(c.incident) + "\" time=\"" + seconds(c.wall_time_s) + "\">\n";
     switch (c.status) {
       case CaseStatus::kFailed:
-        out += "      <failure message=\"" + xml_escape(failure_message(c)) + "\" type=\"expectation\">" +
+        out += "      <failure message=\"" + xml_escape(one_line(failure_message(c))) + "\" type=\"expectation\">" +
                xml_escape(failure_text(c)) + "</failure>\n";
         break;
       case CaseStatus::kBadInput:
       case CaseStatus::kModelFailure:
       case CaseStatus::kIncomplete:
-        out += "      <error message=\"" + xml_escape(c.error) + "\" type=\"" +
+        out += "      <error message=\"" + xml_escape(one_line(c.error)) + "\" type=\"" +
                std::string(kCaseStatusNames.name(c.status)) + "\">" + xml_escape(c.error) + "</error>\n";
         break;
       case CaseStatus::kPassed:

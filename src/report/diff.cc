@@ -69,6 +69,17 @@ std::set<std::string> flags_of(const Json& verdict) {
   return out;
 }
 
+/// Where a descriptive probe puts the cause, for people: ablate's segment, or patch's segment
+/// with the direction and whether it lies on the edited text (or why there was nothing to locate).
+std::string localization_text(const Json& value) {
+  if (value.is_object() && value.contains("segment")) {
+    return "\"" + text(value["segment"]) + "\" (" + text(value.value("direction", Json())) +
+           (value.value("on_edit", false) ? ", on the edited text)" : ", off the edited text)");
+  }
+  if (value.is_string() && !value.get<std::string>().empty()) return value.get<std::string>();
+  return "(not measured)";
+}
+
 /// Setup differences a reader must not take for a model change.
 std::vector<std::string> setup_warnings(const Json& a, const Json& b) {
   std::vector<std::string> out;
@@ -87,8 +98,8 @@ std::vector<std::string> setup_warnings(const Json& a, const Json& b) {
   };
   for (const auto& [field, message] : fields) {
     if (member(ra, field) != member(rb, field)) {
-      out.push_back(std::string(message) + " (" + field + ": " + text(member(ra, field)) + " vs " + text(member(rb, field)) +
-                    "): a difference may come from the setup, not the model");
+      out.push_back(std::string(message) + " (" + field + ": " + text(member(ra, field)) + " vs " +
+                    text(member(rb, field)) + "): a difference may come from the setup, not the model");
     }
   }
   return out;
@@ -168,7 +179,8 @@ std::string case_text(const VerdictDiff& diff) {
                     fixed("%.3f", values.second);
     }
   }
-  out += "  top hypothesis " + diff.top_hypothesis.a + " -> " + diff.top_hypothesis.b + " (posterior " + posteriors + ")\n";
+  out += "  top hypothesis " + diff.top_hypothesis.a + " -> " + diff.top_hypothesis.b + " (posterior " + posteriors +
+         ")\n";
   if (!diff.flags_gained.empty() || !diff.flags_lost.empty()) {
     out += "  flags          gained " + list_text(diff.flags_gained) + "; lost " + list_text(diff.flags_lost) + "\n";
   }
@@ -186,7 +198,7 @@ std::string case_text(const VerdictDiff& diff) {
   for (const auto& id : diff.evidence_only_in_a) out += "  only in A      " + id + "\n";
   for (const auto& id : diff.evidence_only_in_b) out += "  only in B      " + id + "\n";
   for (const auto& change : diff.localization) {
-    out += "  " + pad(change.what, 15) + change.a + "\n  " + pad("", 15) + "-> " + change.b + "\n";
+    out += "  " + change.what + " moved\n    A: " + change.a + "\n    B: " + change.b + "\n";
   }
   for (const auto& warning : diff.warnings) out += "  warning: " + warning + "\n";
   return out;
@@ -217,7 +229,9 @@ std::vector<std::pair<std::string, LoadedVerdict>> read_verdicts(const std::file
     }
     const std::string id = incident_of(document, file.string());
     for (const auto& [seen, verdict] : out) {
-      if (seen == id) throw InputError(path.string() + ": two verdicts of incident \"" + id + "\" (" + verdict.path + " and " + file.string() + ")");
+      if (seen == id)
+        throw InputError(path.string() + ": two verdicts of incident \"" + id + "\" (" + verdict.path + " and " +
+                         file.string() + ")");
     }
     out.push_back({id, {file.string(), std::move(document)}});
   };
@@ -237,7 +251,8 @@ std::vector<std::pair<std::string, LoadedVerdict>> read_verdicts(const std::file
     return out;
   }
   std::vector<fs::path> files;
-  for (auto it = fs::recursive_directory_iterator(path, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(path, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
     if (ec) break;
     if (it->path().extension() == ".json" && it->is_regular_file(ec)) files.push_back(it->path());
   }
@@ -263,7 +278,8 @@ BatchDiff diff_verdict_sets(const std::vector<std::pair<std::string, LoadedVerdi
     out.cases.push_back(std::move(diff));
   }
   for (const auto& [id, verdict] : b) {
-    if (std::none_of(a.begin(), a.end(), [&](const auto& entry) { return entry.first == id; })) out.only_in_b.push_back(id);
+    if (std::none_of(a.begin(), a.end(), [&](const auto& entry) { return entry.first == id; }))
+      out.only_in_b.push_back(id);
   }
   correct_for_comparisons(out);
   return out;
@@ -300,12 +316,15 @@ VerdictDiff diff_verdicts(const Json& a, const Json& b) {
   }
   const auto flags_a = flags_of(a);
   const auto flags_b = flags_of(b);
-  std::set_difference(flags_b.begin(), flags_b.end(), flags_a.begin(), flags_a.end(), std::back_inserter(out.flags_gained));
-  std::set_difference(flags_a.begin(), flags_a.end(), flags_b.begin(), flags_b.end(), std::back_inserter(out.flags_lost));
+  std::set_difference(flags_b.begin(), flags_b.end(), flags_a.begin(), flags_a.end(),
+                      std::back_inserter(out.flags_gained));
+  std::set_difference(flags_a.begin(), flags_a.end(), flags_b.begin(), flags_b.end(),
+                      std::back_inserter(out.flags_lost));
 
   const auto rates_b = rates_of(b);
   for (const auto& [id, kind_rate] : rates_of(a)) {
-    const auto match = std::find_if(rates_b.begin(), rates_b.end(), [&](const auto& entry) { return entry.first == id; });
+    const auto match =
+        std::find_if(rates_b.begin(), rates_b.end(), [&](const auto& entry) { return entry.first == id; });
     if (match == rates_b.end()) continue;
     RateChange change;
     change.id = id;
@@ -334,7 +353,7 @@ VerdictDiff diff_verdicts(const Json& a, const Json& b) {
   for (const char* field : {"ablate_top_segment", "patch_early_residual_effect"}) {
     const Json& value_a = member(fields_a, field);
     const Json& value_b = member(fields_b, field);
-    if (value_a != value_b) out.localization.push_back({field, text(value_a), text(value_b)});
+    if (value_a != value_b) out.localization.push_back({field, localization_text(value_a), localization_text(value_b)});
   }
   out.warnings = setup_warnings(a, b);
   return out;

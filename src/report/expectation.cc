@@ -74,8 +74,9 @@ double top_posterior(const Json& verdict) {
 
 Json key_fields(const Json& verdict) {
   const Json& run = at_or_empty(verdict, "reproducibility");
-  std::string run_text = "budget " + run.value("budget", std::string("?")) + ", seed " + text_of(run.value("seed", Json())) +
-                         ", " + run.value("device", std::string("?")) + ", " + run.value("dtype", std::string("?"));
+  std::string run_text = "budget " + run.value("budget", std::string("?")) + ", seed " +
+                         text_of(run.value("seed", Json())) + ", " + run.value("device", std::string("?")) + ", " +
+                         run.value("dtype", std::string("?"));
   if (run.contains("samples_override") && !run["samples_override"].is_null()) {
     run_text += ", " + text_of(run["samples_override"]) + " samples per condition";
   }
@@ -126,7 +127,8 @@ Expectation read_loose_expectation(const Json& value, const util::JsonPath& path
   util::ObjectReader reader(value, path, diagnostics);
   out.label = reader.string("label", util::Need::kOptional);
   if (out.label && *out.label != "confused" && *out.label != "intentional" && *out.label != "inconclusive") {
-    diagnostics.error(path / "label", "expected \"confused\", \"intentional\" or \"inconclusive\", got \"" + *out.label + "\"");
+    diagnostics.error(path / "label",
+                      "expected \"confused\", \"intentional\" or \"inconclusive\", got \"" + *out.label + "\"");
   }
   out.top_hypothesis = reader.string("top_hypothesis", util::Need::kOptional);
   out.flags = reader.string_list("flags", util::Need::kOptional);
@@ -142,7 +144,8 @@ std::vector<Difference> check_expectation(const Expectation& expectation, const 
     if (expected != observed) out.push_back({field, text_of(expected), text_of(observed)});
   };
   if (expectation.label) check("label", *expectation.label, verdict.value("label", ""));
-  if (expectation.top_hypothesis) check("top_hypothesis", *expectation.top_hypothesis, verdict.value("top_hypothesis", ""));
+  if (expectation.top_hypothesis)
+    check("top_hypothesis", *expectation.top_hypothesis, verdict.value("top_hypothesis", ""));
   if (expectation.flags) {
     check("flags", sorted_strings(Json(*expectation.flags)),
           sorted_strings(at_or_empty(verdict, "flags").is_array() ? verdict["flags"] : Json::array()));

@@ -65,8 +65,8 @@ TEST_CASE("a batch checks each case, reports a bad one, and still runs the rest"
       {{"incident", (folder / "absent.json").string()}, {"id", "absent"}},
   });
   const auto opened = std::make_shared<std::atomic<int>>(0);
-  const auto outcomes = run_batch(read_manifest(write_manifest(folder, cases)), options_into(folder / "out"),
-                                  counting_opener(opened));
+  const auto outcomes =
+      run_batch(read_manifest(write_manifest(folder, cases)), options_into(folder / "out"), counting_opener(opened));
   REQUIRE(outcomes.size() == 3);
   CHECK(outcomes[0].status == report::CaseStatus::kPassed);
   CHECK(outcomes[1].status == report::CaseStatus::kFailed);
@@ -143,7 +143,8 @@ TEST_CASE("a manifest's problems are listed with their paths", "[probes]") {
 TEST_CASE("a folder's cases are its incident.json files with the golden file beside each", "[probes]") {
   const auto cases = cases_in_folder(fs::path(FORENSICS_SOURCE_DIR) / "cases");
   REQUIRE(cases.size() >= 4);
-  const auto confused = std::find_if(cases.begin(), cases.end(), [](const BatchCase& c) { return c.id == "organism-confused"; });
+  const auto confused =
+      std::find_if(cases.begin(), cases.end(), [](const BatchCase& c) { return c.id == "organism-confused"; });
   REQUIRE(confused != cases.end());
   REQUIRE(confused->expectation);
   CHECK(confused->expectation->golden);

@@ -37,7 +37,7 @@ std::string error_at(const IncidentCheck& check, const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("the shipped demo incident is valid, with a warning for its missing model", "[incident]") {
+TEST_CASE("the shipped demo incident is valid and points at a shipped organism's model", "[incident]") {
   const IncidentCheck check = check_incident_file(kDemo);
   INFO(check.diagnostics.format());
   REQUIRE(check.incident);
@@ -50,7 +50,8 @@ TEST_CASE("the shipped demo incident is valid, with a warning for its missing mo
   CHECK(incident.interventions.size() == 4);
   CHECK(incident.sweeps.size() == 1);
   CHECK(incident.sweeps[0].values[1].dose == 500);
-  CHECK(incident.model.path == kDemo.parent_path() / "model");
+  CHECK(incident.model.path == kDemo.parent_path().parent_path() / "organism-confused/model");
+  CHECK(check.diagnostics.warning_count() == 0);
   REQUIRE(incident.probes);  // kept as written: the probes stage reads it
   CHECK((*incident.probes)["patch"]["intervention"] == "remove-monitor-threat");
   CHECK(incident.transcript.messages[2].tool_calls[0].arguments["command"] == "cat config/oversight.yaml");
@@ -161,6 +162,13 @@ TEST_CASE("only assistant messages carry reasoning, only tool messages answer ca
   CHECK_THAT(error_at(check, "transcript.messages[1].reasoning"), Contains("only assistant messages"));
   check = check_patched(R"([{"op": "replace", "path": "/transcript/messages/3/tool_call_id", "value": "call_9"}])");
   CHECK_THAT(error_at(check, "transcript.messages[3].tool_call_id"), Contains("no earlier assistant tool call"));
+}
+
+TEST_CASE("a model directory that does not exist yet is a warning, not an error", "[incident]") {
+  const auto check = check_patched(R"([{"op": "replace", "path": "/model/path", "value": "not-trained-yet"}])");
+  REQUIRE(check.incident);
+  CHECK(check.diagnostics.warning_count() == 1);
+  CHECK_THAT(check.diagnostics.all().front().message, Contains("does not exist"));
 }
 
 TEST_CASE("relative model paths resolve against the incident's folder", "[incident]") {

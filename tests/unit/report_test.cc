@@ -40,8 +40,8 @@ Json verdict_document(std::int64_t k_latency, std::int64_t k_memo, std::uint64_t
       line("add-prohibition", 40, Direction::kDecrease, Direction::kNoChange),
   };
   const auto decided = verdict::decide(hypotheses(), evidence);
-  Json reproducibility = {{"incident_id", "case-1"}, {"budget", "standard"}, {"seed", seed}, {"device", "cpu"},
-                          {"dtype", "float32"},      {"samples_override", nullptr}};
+  Json reproducibility = {{"incident_id", "case-1"}, {"budget", "standard"}, {"seed", seed},
+                          {"device", "cpu"},         {"dtype", "float32"},   {"samples_override", nullptr}};
   return verdict::verdict_to_json(decided, nullptr, reproducibility);
 }
 
@@ -127,8 +127,8 @@ TEST_CASE("a different seed or budget is a setup difference the diff warns about
 }
 
 TEST_CASE("cases on one side only are reported and count as a change", "[report]") {
-  const BatchDiff diff =
-      diff_verdict_sets({{"case-1", {"a.json", verdict_document(40, 160)}}}, {{"case-2", {"b.json", verdict_document(40, 160)}}}, 0.05);
+  const BatchDiff diff = diff_verdict_sets({{"case-1", {"a.json", verdict_document(40, 160)}}},
+                                           {{"case-2", {"b.json", verdict_document(40, 160)}}}, 0.05);
   CHECK(diff.only_in_a == std::vector<std::string>{"case-1"});
   CHECK(diff.only_in_b == std::vector<std::string>{"case-2"});
   CHECK(diff.changed());

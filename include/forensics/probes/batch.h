@@ -46,12 +46,12 @@ std::vector<BatchCase> read_manifest(const std::filesystem::path& path);
 
 /// What a batch runs with, besides its cases.
 struct BatchOptions {
-  std::filesystem::path out;  // verdicts/<id>.json and batch.json go here
+  std::filesystem::path out;                   // verdicts/<id>.json and batch.json go here
   std::optional<std::filesystem::path> junit;  // JUnit XML, also rewritten after every case
   std::optional<std::filesystem::path> model;  // every case runs against this model directory
   InvestigateOptions investigate;              // the command line's; a case's own settings win
-  bool resume = false;  // skip a case whose verdict exists and was computed from the same inputs
-  int jobs = 1;         // cases run at once
+  bool resume = false;                         // skip a case whose verdict exists and was computed from the same inputs
+  int jobs = 1;                                // cases run at once
 };
 
 /// What the caller sees of a running batch (progress on stderr, per-thread set-up).

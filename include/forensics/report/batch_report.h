@@ -16,12 +16,12 @@ inline constexpr const char* kBatchResultSchema = "forensics.batch-result/v1";
 
 /// How a case of a batch ended.
 enum class CaseStatus {
-  kPassed,         // ran; its expectation holds
-  kFailed,         // ran; its expectation does not hold
-  kUnchecked,      // ran; no expectation to check
-  kIncomplete,     // ran, but a probe failed (the verdict's failed_probes)
-  kBadInput,       // could not run: the incident or an option is bad (exit 3 alone)
-  kModelFailure,   // could not run: the model failed to load or run (exit 4 alone)
+  kPassed,        // ran; its expectation holds
+  kFailed,        // ran; its expectation does not hold
+  kUnchecked,     // ran; no expectation to check
+  kIncomplete,    // ran, but a probe failed (the verdict's failed_probes)
+  kBadInput,      // could not run: the incident or an option is bad (exit 3 alone)
+  kModelFailure,  // could not run: the model failed to load or run (exit 4 alone)
 };
 inline constexpr util::NameTable kCaseStatusNames{std::array{
     util::NameEntry<CaseStatus>{CaseStatus::kPassed, "passed"},
@@ -42,10 +42,10 @@ struct CaseOutcome {
   std::string top_hypothesis;
   double posterior = 0;  // of the top hypothesis
   std::vector<std::string> flags;
-  std::string expectation;               // where the expectation came from; empty: none
-  std::vector<Difference> differences;   // kFailed: what differs
-  std::string error;                     // could not run, or the probes that failed
-  std::string summary;                   // the investigation's stderr summary
+  std::string expectation;              // where the expectation came from; empty: none
+  std::vector<Difference> differences;  // kFailed: what differs
+  std::string error;                    // could not run, or the probes that failed
+  std::string summary;                  // the investigation's stderr summary
   double wall_time_s = 0;
 };
 

@@ -51,7 +51,7 @@ struct VerdictDiff {
   std::vector<Change> outcome_changes;  // lines of evidence whose class moved
   std::vector<std::string> evidence_only_in_a;
   std::vector<std::string> evidence_only_in_b;
-  std::vector<Change> localization;  // ablate's top segment, patch's early residual effect, when they moved
+  std::vector<Change> localization;   // ablate's top segment, patch's early residual effect, when they moved
   std::vector<std::string> warnings;  // the runs were set up differently
 
   bool label_changed() const { return label.a != label.b; }
