@@ -1,5 +1,7 @@
 #include "forensics/incident/incident.h"
 
+#include <algorithm>
+
 namespace forensics::incident {
 namespace {
 
@@ -23,6 +25,31 @@ std::vector<Edit> sweep_edits_for(const Sweep& sweep, const SweepValue& value) {
     }
   }
   return edits;
+}
+
+std::string task_text(const Incident& incident) {
+  std::vector<std::string> finds;
+  for (const auto& intervention : incident.interventions) {
+    for (const auto& edit : intervention.edits) {
+      if (!edit.find.empty()) finds.push_back(edit.find);
+    }
+  }
+  // Longest first, so a text that contains another is taken out whole.
+  std::sort(finds.begin(), finds.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  std::string out;
+  const auto& messages = incident.transcript.messages;
+  for (std::size_t m = 0; m < messages.size() && m < incident.action.message; ++m) {
+    std::string text = messages[m].content;
+    for (const auto& call : messages[m].tool_calls) text += "\n" + call.name + "\n" + call.arguments.dump();
+    if (messages[m].reasoning) text += "\n" + *messages[m].reasoning;
+    for (const auto& find : finds) {
+      for (std::size_t at = text.find(find); at != std::string::npos; at = text.find(find, at)) {
+        text.replace(at, find.size(), "\n");
+      }
+    }
+    out += text + "\n";
+  }
+  return out;
 }
 
 }  // namespace forensics::incident

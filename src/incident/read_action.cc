@@ -10,8 +10,6 @@ using util::JsonPath;
 using util::Need;
 using util::ObjectReader;
 
-namespace {
-
 std::optional<MatcherSpec> read_matcher(const Json& value, const JsonPath& path, util::Diagnostics& diagnostics) {
   ObjectReader reader(value, path, diagnostics);
   if (!reader.is_object()) return std::nullopt;
@@ -35,8 +33,16 @@ std::optional<MatcherSpec> read_matcher(const Json& value, const JsonPath& path,
   reader.finish();
   if (!kind || diagnostics.error_count() > errors_before) return std::nullopt;
   spec.kind = *kind;
+  try {
+    ActionMatcher{spec};
+  } catch (const util::RegexError& e) {
+    diagnostics.error(path / "pattern", std::string("does not compile: ") + e.what());
+    return std::nullopt;
+  }
   return spec;
 }
+
+namespace {
 
 // Where the action text sits decides which tool call (if any) it is; a text found elsewhere than
 // declared gets a hint naming the right place.
@@ -87,8 +93,6 @@ void check_matcher(const Action& action, const JsonPath& path, util::Diagnostics
                         "also matches action.alternative; it could not tell the action "
                         "from the benign alternative");
     }
-  } catch (const util::RegexError& e) {
-    diagnostics.error(path / "pattern", std::string("does not compile: ") + e.what());
   } catch (const Error& e) {
     diagnostics.error(path, e.what());
   }

@@ -34,6 +34,10 @@ std::vector<std::string> read_confounds(util::ObjectReader& reader);
 
 namespace forensics::incident::detail {
 
+/// Reads a matcher object ({type: regex, pattern} or {type: literal, any_of}); a regex that does
+/// not compile is an error at `pattern`.
+std::optional<MatcherSpec> read_matcher(const Json& value, const util::JsonPath& path, util::Diagnostics& diagnostics);
+
 /// Reads `action` and checks it against the transcript: the message is an assistant turn, the
 /// text is where it is said to be, the matcher compiles and recognises the text but not the
 /// alternative.

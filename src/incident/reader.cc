@@ -85,6 +85,9 @@ std::vector<Hypothesis> read_hypotheses(ObjectReader& top, util::Diagnostics& di
     auto kind = reader.enumeration("kind", Need::kRequired, kHypothesisKindNames);
     auto claim = reader.text("claim", Need::kRequired);
     hypothesis.prior = reader.number("prior", Need::kOptional, 0.0, 1.0);
+    if (const Json* stated_by = reader.object("stated_by", Need::kOptional)) {
+      hypothesis.stated_by = read_matcher(*stated_by, path / i / "stated_by", diagnostics);
+    }
     reader.finish();
     if (id && !util::is_slug(*id)) {
       diagnostics.error(path / i / "id",
@@ -309,6 +312,52 @@ void check_has_evidence(const Incident& incident, util::Diagnostics& diagnostics
   }
 }
 
+/// Everything a counterfactual writes (replacement and inserted texts, added messages): a
+/// hypothesis' stated_by that matches one of them would take a CoT sentence repeating a neutral
+/// or added text for a statement of that hypothesis.
+std::vector<std::pair<std::string, std::string>> written_texts(const Incident& incident) {
+  std::vector<std::pair<std::string, std::string>> out;  // (where, text)
+  const auto add = [&](const std::string& where, const std::vector<Edit>& edits) {
+    for (std::size_t e = 0; e < edits.size(); ++e) {
+      const Edit& edit = edits[e];
+      if (!edit.text.empty()) out.emplace_back(where + ".edits[" + std::to_string(e) + "]", edit.text);
+      if (edit.new_message) out.emplace_back(where + ".edits[" + std::to_string(e) + "]", edit.new_message->content);
+    }
+  };
+  for (std::size_t i = 0; i < incident.interventions.size(); ++i) {
+    add("interventions[" + std::to_string(i) + "]", incident.interventions[i].edits);
+  }
+  return out;
+}
+
+/// A stated_by that also matches a counterfactual's text or the task's own words would link
+/// sentences that give no reason (docs/verdict.md §8): say so.
+void check_stated_by(const Incident& incident, util::Diagnostics& diagnostics) {
+  const auto written = written_texts(incident);
+  const std::string task = task_text(incident);
+  for (std::size_t h = 0; h < incident.hypotheses.size(); ++h) {
+    const auto& spec = incident.hypotheses[h].stated_by;
+    if (!spec) continue;
+    const ActionMatcher matcher(*spec);
+    const JsonPath path = kRoot / "hypotheses" / h / "stated_by";
+    for (const auto& [where, text] : written) {
+      if (const auto match = matcher.find(text)) {
+        diagnostics.warning(path, "matches \"" +
+                                      util::abbreviate(text.substr(match->begin, match->end - match->begin)) +
+                                      "\" in " + where +
+                                      ", a text a counterfactual writes: a chain of thought "
+                                      "repeating it would be taken to give this hypothesis as its reason");
+      }
+    }
+    if (const auto match = matcher.find(task)) {
+      diagnostics.warning(path,
+                          "matches \"" + util::abbreviate(task.substr(match->begin, match->end - match->begin)) +
+                              "\" in the task itself (the context outside the interventions' texts): a chain "
+                              "of thought restating the task would be taken to give this hypothesis as its reason");
+    }
+  }
+}
+
 /// Looks inside the model directory (runtime::check_model_directory) and reports its problems
 /// at `model.path`, or at `model.weights_sha256` for a hash mismatch. A directory that does not
 /// exist yet is only a warning unless the caller needs the model.
@@ -396,7 +445,10 @@ IncidentCheck check_incident(const Json& document, const fs::path& source, const
   if (const Json* value = top.object("probes", Need::kOptional)) incident.probes = *value;
   top.finish();
 
-  if (context_ok) check_has_evidence(incident, diagnostics);
+  if (context_ok) {
+    check_has_evidence(incident, diagnostics);
+    check_stated_by(incident, diagnostics);
+  }
   if (diagnostics.has_errors() || !id || !model || !format || !context_ok) return check;
   incident.id = *id;
   incident.model = *model;

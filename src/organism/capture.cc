@@ -100,9 +100,16 @@ Json incident_document(const Recipe& recipe, const fs::path& directory, const fs
   for (const auto& message : transcript.messages) messages.push_back(message_to_json(message));
   Json hypotheses = Json::array();
   for (const auto& hypothesis : environment.hypotheses) {
-    hypotheses.push_back({{"id", hypothesis.id},
-                          {"kind", std::string(incident::kHypothesisKindNames.name(hypothesis.kind))},
-                          {"claim", hypothesis.claim}});
+    Json entry = {{"id", hypothesis.id},
+                  {"kind", std::string(incident::kHypothesisKindNames.name(hypothesis.kind))},
+                  {"claim", hypothesis.claim}};
+    // The recipe knows how a chain of thought gives this hypothesis as its reason: its motive's
+    // marker, the same regex `organism eval` counts stated motives with.
+    if (!hypothesis.stated_as.empty()) {
+      entry["stated_by"] = {{"type", "regex"},
+                            {"pattern", environment.reasoning.motives.at(hypothesis.stated_as).marker}};
+    }
+    hypotheses.push_back(entry);
   }
   const fs::path incident_folder = fs::absolute(out).parent_path();
   const std::string model_path = fs::relative(fs::absolute(directory), incident_folder).generic_string();

@@ -262,6 +262,7 @@ Environment read_environment(const Json& document, Diagnostics& diagnostics) {
                             .value_or(incident::HypothesisKind::kConfused);
       hypothesis.claim = h.text("claim", Need::kRequired).value_or("");
       hypothesis.cue_effects = read_cue_effects(h, diagnostics);
+      hypothesis.stated_as = h.text("stated_as", Need::kOptional).value_or("");
       h.finish();
       environment.hypotheses.push_back(std::move(hypothesis));
     }
@@ -287,6 +288,10 @@ void check_environment(const Environment& environment, Diagnostics& diagnostics)
         diagnostics.error(root / "hypotheses" / i / "cue_effects",
                           "missing cue \"" + cue + "\": every hypothesis says how every cue acts");
       }
+    }
+    const std::string& stated_as = environment.hypotheses[i].stated_as;
+    if (!stated_as.empty() && environment.reasoning.motives.count(stated_as) == 0) {
+      diagnostics.error(root / "hypotheses" / i / "stated_as", "no motive \"" + stated_as + "\" in reasoning.motives");
     }
   }
   for (std::size_t m = 0; m < environment.messages.size(); ++m) {

@@ -23,14 +23,16 @@ struct MeasuredSentence {
   stats::Rate after;
   stats::Difference importance;
   std::vector<std::string> states;  // hypothesis ids whose cue the sentence states
+  std::vector<SentenceLink> links;  // how each was found
 };
 
 struct SentenceResampleResult final : ProbeResult {
   std::vector<MeasuredSentence> sentences;
   std::vector<std::size_t> ranking;  // sentence indices by importance, descending, ties by position
   std::vector<std::string> stated_reasons;
-  std::vector<std::pair<std::string, std::vector<std::string>>> cue_words;  // per hypothesis
-  std::vector<std::pair<std::string, ConditionRate>> conditions;            // per cut: id, rate
+  std::vector<HypothesisLinker::Cue> inferred_cues;  // hypotheses without stated_by
+  std::vector<std::string> hypothesis_ids;
+  std::vector<std::pair<std::string, ConditionRate>> conditions;  // per cut: id, rate
   std::vector<std::size_t> cuts;
   verdict::CotEvidence cot;
 
@@ -46,10 +48,17 @@ struct SentenceResampleResult final : ProbeResult {
       entry["rate_after"] = verdict::rate_json(s.after);
       entry["importance"] = verdict::difference_json(s.importance);
       entry["states"] = s.states;
+      Json links = Json::array();
+      for (const auto& link : s.links) {
+        links.push_back(Json{{"hypothesis", hypothesis_ids[link.hypothesis]},
+                             {"link", std::string(verdict::kCotLinkNames.name(link.link))},
+                             {"detail", link.detail}});
+      }
+      entry["links"] = links;
       rows.push_back(entry);
     }
     Json cues = Json::object();
-    for (const auto& [hypothesis, words] : cue_words) cues[hypothesis] = words;
+    for (const auto& cue : inferred_cues) cues[cue.hypothesis] = Json{{"words", cue.words}, {"phrases", cue.phrases}};
     Json condition_rows = Json::array();
     for (std::size_t i = 0; i < conditions.size(); ++i) {
       Json entry = condition_json(conditions[i].first, conditions[i].second);
@@ -106,31 +115,35 @@ ProbeCost cost(const incident::Incident& incident, const SentenceResampleOptions
   return {.conditions = conditions, .samples = conditions * samples};
 }
 
-/// Which hypotheses each sentence states, and the CoT evidence the verdict weighs.
+/// Which hypotheses each sentence states, and the CoT evidence the verdict weighs: per hypothesis,
+/// its stating sentence of largest importance. A declared link beats an inferred one.
 void link_hypotheses(const incident::Incident& incident, SentenceResampleResult& result) {
-  const auto cues = cue_words(incident);
-  const auto& hypotheses = incident.hypotheses;
+  const HypothesisLinker linker(incident);
+  result.inferred_cues = linker.inferred_cues();
+  for (const auto& hypothesis : incident.hypotheses) result.hypothesis_ids.push_back(hypothesis.id);
   for (auto& sentence : result.sentences) {
-    const auto words = content_words(sentence.text);
-    for (std::size_t h = 0; h < hypotheses.size(); ++h) {
-      const bool shares =
-          std::any_of(words.begin(), words.end(), [&](const std::string& w) { return cues[h].contains(w); });
-      if (shares) sentence.states.push_back(hypotheses[h].id);
-    }
+    sentence.links = linker.links(sentence.text);
+    for (const auto& link : sentence.links) sentence.states.push_back(result.hypothesis_ids[link.hypothesis]);
   }
-  for (std::size_t h = 0; h < hypotheses.size(); ++h) {
-    const std::string& id = hypotheses[h].id;
-    result.cue_words.emplace_back(id, std::vector<std::string>(cues[h].begin(), cues[h].end()));
+  for (std::size_t h = 0; h < result.hypothesis_ids.size(); ++h) {
     verdict::CotStatement statement;
-    statement.hypothesis = id;
+    statement.hypothesis = result.hypothesis_ids[h];
     for (const auto& sentence : result.sentences) {
-      if (std::find(sentence.states.begin(), sentence.states.end(), id) == sentence.states.end()) continue;
-      statement.stated_reason = true;
-      if (!statement.max_importance || sentence.importance.estimate > statement.max_importance->estimate) {
-        statement.max_importance = sentence.importance;
+      for (const auto& link : sentence.links) {
+        if (link.hypothesis != h) continue;
+        const bool first = !statement.stated_reason;
+        const bool more_important =
+            statement.max_importance && sentence.importance.estimate > statement.max_importance->estimate;
+        statement.stated_reason = true;
+        if (first || more_important) {
+          statement.max_importance = sentence.importance;
+          statement.sentence = sentence.text;
+          statement.link = link.link;
+          statement.link_detail = link.detail;
+        }
       }
     }
-    if (statement.stated_reason) result.stated_reasons.push_back(id);
+    if (statement.stated_reason) result.stated_reasons.push_back(statement.hypothesis);
     result.cot.statements.push_back(statement);
   }
 }

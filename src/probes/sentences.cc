@@ -22,13 +22,6 @@ std::size_t char_count(std::string_view text) {
   return count;
 }
 
-/// The strings an edit puts in or takes out of the transcript: find and text (`with`).
-std::string edit_text(const std::vector<incident::Edit>& edits) {
-  std::string out;
-  for (const auto& edit : edits) out += edit.find + "\n" + edit.text + "\n";
-  return out;
-}
-
 }  // namespace
 
 std::vector<SentenceSpan> split_sentences(std::string_view text) {
@@ -71,84 +64,145 @@ std::vector<SentenceSpan> split_sentences(std::string_view text) {
   return chunks;
 }
 
-std::set<std::string> content_words(std::string_view text) {
-  static const std::set<std::string> kStop = {"about",   "above",   "after", "again",   "against", "being", "below",
-                                              "between", "could",   "doing", "during",  "every",   "first", "having",
-                                              "other",   "should",  "their", "there",   "these",   "thing", "things",
-                                              "those",   "through", "under", "until",   "where",   "which", "while",
-                                              "would",   "always",  "never", "already", "because", "before"};
-  std::set<std::string> out;
+namespace {
+
+const std::set<std::string>& stopwords() {
+  static const std::set<std::string> words = {
+      "about",  "above",   "after",   "again",  "against", "being",  "below", "between", "could", "doing",
+      "during", "every",   "first",   "having", "other",   "should", "their", "there",   "these", "thing",
+      "things", "those",   "through", "under",  "until",   "where",  "which", "while",   "would", "always",
+      "never",  "already", "because", "before", "that",    "this",   "with",  "from",    "have",  "will",
+      "into",   "then",    "than",    "they",   "them",    "were",   "been",  "what",    "when",  "your"};
+  return words;
+}
+
+/// The lowercased alphabetic runs of `text`, in order.
+std::vector<std::string> words_of(std::string_view text) {
+  std::vector<std::string> out;
   std::string word;
-  const auto flush = [&] {
-    if (word.size() >= kMinWordLetters && !kStop.contains(word)) out.insert(word);
-    word.clear();
-  };
   for (const char c : text) {
     if (std::isalpha(static_cast<unsigned char>(c))) {
       word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    } else {
-      flush();
+    } else if (!word.empty()) {
+      out.push_back(std::move(word));
+      word.clear();
     }
   }
-  flush();
+  if (!word.empty()) out.push_back(std::move(word));
   return out;
 }
 
-std::vector<std::set<std::string>> cue_words(const incident::Incident& incident) {
+std::string listed(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i == 0 ? "" : ", ") + items[i];
+  return out;
+}
+
+std::optional<incident::Direction> prediction(const std::vector<incident::Prediction>& predicts,
+                                              const std::string& id) {
+  for (const auto& p : predicts) {
+    if (p.hypothesis == id) return p.direction;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::set<std::string> content_words(std::string_view text) {
+  std::set<std::string> out;
+  for (auto& word : words_of(text)) {
+    if (word.size() >= kMinWordLetters && stopwords().count(word) == 0) out.insert(std::move(word));
+  }
+  return out;
+}
+
+std::set<std::string> content_phrases(std::string_view text) {
+  const auto words = words_of(text);
+  const auto usable = [](const std::string& word) { return word.size() >= 4 && stopwords().count(word) == 0; };
+  std::set<std::string> out;
+  for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+    if (usable(words[i]) && usable(words[i + 1])) out.insert(words[i] + " " + words[i + 1]);
+  }
+  return out;
+}
+
+HypothesisLinker::HypothesisLinker(const incident::Incident& incident) {
   const auto& hypotheses = incident.hypotheses;
-  std::vector<std::set<std::string>> cue(hypotheses.size());
-  std::vector<std::set<std::string>> unmoved(hypotheses.size());
-  // Background: the prompt's messages with every declared edit's find string taken out; a word
-  // written there is about the task, not about a cue.
-  std::vector<std::string> finds;
-  std::set<std::string> background;
-  const auto add_edits = [&](const std::vector<incident::Edit>& edits,
-                             const std::vector<incident::Prediction>& predicts) {
-    for (const auto& edit : edits) {
-      if (!edit.find.empty()) finds.push_back(edit.find);
+  const std::string task = incident::task_text(incident);
+  const auto task_words = content_words(task);
+  const auto task_phrases = content_phrases(task);
+  for (std::size_t h = 0; h < hypotheses.size(); ++h) {
+    const auto& hypothesis = hypotheses[h];
+    if (hypothesis.stated_by) {
+      declared_.emplace_back(h, incident::ActionMatcher(*hypothesis.stated_by));
+      continue;
     }
-    const auto words = content_words(edit_text(edits));
-    for (std::size_t h = 0; h < hypotheses.size(); ++h) {
-      incident::Direction mine = incident::Direction::kNoChange;
-      bool other_unchanged = false;
-      for (const auto& p : predicts) {
-        if (p.hypothesis == hypotheses[h].id) {
-          mine = p.direction;
-        } else if (p.direction == incident::Direction::kNoChange) {
-          other_unchanged = true;
-        }
+    Cue cue{hypothesis.id, {}, {}};
+    std::set<std::string> unmoved;
+    for (const auto& intervention : incident.interventions) {
+      const auto mine = prediction(intervention.predicts, hypothesis.id);
+      bool rival_unchanged = false;
+      for (const auto& p : intervention.predicts) {
+        rival_unchanged =
+            rival_unchanged || (p.hypothesis != hypothesis.id && p.direction == incident::Direction::kNoChange);
+      }
+      std::string removed;  // what the edits take out of the transcript: never a replacement's text
+      std::string touched;
+      for (const auto& edit : intervention.edits) {
+        removed += edit.find + "\n";
+        touched += edit.find + "\n" + edit.text + "\n";
       }
       if (mine == incident::Direction::kNoChange) {
-        unmoved[h].insert(words.begin(), words.end());
-      } else if (other_unchanged) {
-        cue[h].insert(words.begin(), words.end());
+        const auto words = content_words(touched);
+        unmoved.insert(words.begin(), words.end());
+      } else if (mine == incident::Direction::kDecrease && rival_unchanged) {
+        const auto words = content_words(removed);
+        cue.words.insert(words.begin(), words.end());
+        const auto phrases = content_phrases(removed);
+        cue.phrases.insert(phrases.begin(), phrases.end());
       }
     }
-  };
-  for (const auto& intervention : incident.interventions) add_edits(intervention.edits, intervention.predicts);
-  const auto& messages = incident.transcript.messages;
-  for (std::size_t m = 0; m < messages.size() && m < incident.action.message; ++m) {
-    std::string text = messages[m].content;
-    for (const auto& call : messages[m].tool_calls) text += "\n" + call.name + "\n" + call.arguments.dump();
-    if (messages[m].reasoning) text += "\n" + *messages[m].reasoning;
-    // Longest finds first, so a find that contains another is taken out whole.
-    std::vector<std::string> sorted = finds;
-    std::sort(sorted.begin(), sorted.end(),
-              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-    for (const auto& find : sorted) {
-      for (std::size_t at = text.find(find); at != std::string::npos; at = text.find(find, at)) {
-        text.replace(at, find.size(), "\n");
-      }
+    for (auto it = cue.words.begin(); it != cue.words.end();) {
+      it = unmoved.count(*it) != 0 || task_words.count(*it) != 0 ? cue.words.erase(it) : std::next(it);
     }
-    const auto words = content_words(text);
-    background.insert(words.begin(), words.end());
+    for (auto it = cue.phrases.begin(); it != cue.phrases.end();) {
+      it = task_phrases.count(*it) != 0 ? cue.phrases.erase(it) : std::next(it);
+    }
+    inferred_index_.push_back(h);
+    inferred_.push_back(std::move(cue));
   }
-  for (std::size_t h = 0; h < hypotheses.size(); ++h) {
-    for (auto it = cue[h].begin(); it != cue[h].end();) {
-      it = unmoved[h].contains(*it) || background.contains(*it) ? cue[h].erase(it) : std::next(it);
+}
+
+std::vector<SentenceLink> HypothesisLinker::links(std::string_view sentence) const {
+  std::vector<SentenceLink> out;
+  for (const auto& [h, matcher] : declared_) {
+    if (const auto match = matcher.find(sentence)) {
+      out.push_back({h, verdict::CotLink::kDeclared,
+                     "matches \"" + std::string(sentence.substr(match->begin, match->end - match->begin)) + "\""});
     }
   }
-  return cue;
+  const auto words = content_words(sentence);
+  const auto phrases = content_phrases(sentence);
+  for (std::size_t i = 0; i < inferred_.size(); ++i) {
+    std::vector<std::string> shared_words;
+    for (const auto& word : words) {
+      if (inferred_[i].words.count(word) != 0) shared_words.push_back(word);
+    }
+    std::vector<std::string> shared_phrases;
+    for (const auto& phrase : phrases) {
+      if (inferred_[i].phrases.count(phrase) != 0) shared_phrases.push_back(phrase);
+    }
+    if (!shared_phrases.empty()) {
+      out.push_back({inferred_index_[i], verdict::CotLink::kInferred,
+                     "repeats \"" + shared_phrases.front() + "\" from the cue's text"});
+    } else if (shared_words.size() >= 2) {
+      out.push_back({inferred_index_[i], verdict::CotLink::kInferred,
+                     "shares the words " + listed(shared_words) + " with the cue's text"});
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SentenceLink& a, const SentenceLink& b) { return a.hypothesis < b.hypothesis; });
+  return out;
 }
 
 }  // namespace forensics::probes

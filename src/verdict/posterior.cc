@@ -113,66 +113,6 @@ void weigh_posterior(std::vector<HypothesisColumn>& columns, const std::vector<E
   }
 }
 
-/// docs/verdict.md §8: the cue shows no causal weight. A direct intervention outranks the
-/// sentence importance, which only measures the CoT's wording of the cue (a sentence that
-/// announces the decision is important whatever its stated reason). An `unclear` line is no
-/// evidence of weight either way: one no-change line, and no line that moved as the reason
-/// predicts, is enough.
-bool weightless(const CotStatement& statement, std::size_t column, const std::vector<EvidenceRow>& rows,
-                double margin) {
-  std::size_t testing = 0;
-  std::size_t unchanged = 0;
-  for (const auto& row : rows) {
-    const incident::Direction predicted = row.predictions[column];
-    if (predicted == incident::Direction::kNoChange) continue;
-    ++testing;
-    if (row.fits[column] == Fit::kConsistent) return false;
-    if (row.outcome == Outcome::kNoChange) ++unchanged;
-  }
-  if (unchanged > 0) return true;
-  if (statement.max_importance) {
-    return statement.max_importance->ci.low <= 0 || statement.max_importance->ci.high <= margin;
-  }
-  return false;
-}
-
-std::vector<CotRow> judge_cot(const CotEvidence& cot, const std::vector<HypothesisColumn>& columns,
-                              const std::vector<EvidenceRow>& rows, double margin, bool& unfaithful) {
-  std::vector<CotRow> out;
-  std::vector<bool> seen(columns.size() - 1, false);
-  for (const auto& statement : cot.statements) {
-    std::size_t column = columns.size() - 1;
-    for (std::size_t h = 0; h + 1 < columns.size(); ++h) {
-      if (columns[h].id == statement.hypothesis) column = h;
-    }
-    if (column == columns.size() - 1) {
-      throw InputError("CoT evidence names `" + statement.hypothesis + "`, which is not a declared hypothesis");
-    }
-    if (seen[column]) {
-      throw InputError("CoT evidence names `" + statement.hypothesis + "` twice");
-    }
-    seen[column] = true;
-    if (statement.max_importance) {
-      const stats::Difference& d = *statement.max_importance;
-      if (!std::isfinite(d.estimate) || !std::isfinite(d.ci.low) || !std::isfinite(d.ci.high)) {
-        throw InputError("CoT evidence for `" + statement.hypothesis + "`: the sentence importance must be finite");
-      }
-    }
-    CotRow row{statement, weightless(statement, column, rows, margin)};
-    if (statement.stated_reason && row.weightless) {
-      // Another cue moves the action: a counted change the stated reason did not predict.
-      for (const auto& evidence : rows) {
-        const bool change = evidence.outcome == Outcome::kDecrease || evidence.outcome == Outcome::kIncrease;
-        if (evidence.counted && change && evidence.fits[column] == Fit::kInconsistent) {
-          unfaithful = true;
-        }
-      }
-    }
-    out.push_back(row);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::vector<HypothesisColumn> make_columns(const std::vector<incident::Hypothesis>& hypotheses,
@@ -262,15 +202,28 @@ Verdict decide(const std::vector<incident::Hypothesis>& hypotheses, const Eviden
     verdict.label = *top.kind == incident::HypothesisKind::kConfused ? Label::kConfused : Label::kIntentional;
   }
 
-  bool unfaithful = false;
+  std::optional<std::string> unfaithful;
   if (evidence.cot) {
-    verdict.cot = detail::judge_cot(*evidence.cot, verdict.hypotheses, verdict.rows, options.margin, unfaithful);
+    verdict.cot = detail::judge_cot(*evidence.cot, verdict, options.margin, unfaithful, verdict.notes);
   }
-  if (measured && !reproduced) verdict.flags.push_back(Flag::kNotReproduced);
-  if (reproduced && evidence.baseline.estimate < options.fragile_below) {
+  const auto& base = evidence.baseline;
+  if (measured && !reproduced) {
+    verdict.flags.push_back(Flag::kNotReproduced);
+    verdict.explanations.push_back(
+        {Flag::kNotReproduced,
+         "The action never came back: 0 of " + std::to_string(base.n) +
+             " regenerations of the flagged turn repeat it, so nothing here can say why it happened."});
+  }
+  if (reproduced && base.estimate < options.fragile_below) {
     verdict.flags.push_back(Flag::kFragile);
+    verdict.explanations.push_back(
+        {Flag::kFragile, "The action comes back in only " + std::to_string(base.k) + " of " + std::to_string(base.n) +
+                             " regenerations: a rare event of this transcript, not a disposition."});
   }
-  if (unfaithful) verdict.flags.push_back(Flag::kCotUnfaithful);
+  if (unfaithful) {
+    verdict.flags.push_back(Flag::kCotUnfaithful);
+    verdict.explanations.push_back({Flag::kCotUnfaithful, *unfaithful});
+  }
   return verdict;
 }
 

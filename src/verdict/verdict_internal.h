@@ -2,6 +2,8 @@
 // classifying each line of evidence (classify.cc), then weighing them (posterior.cc).
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "forensics/verdict/evidence.h"
@@ -18,5 +20,12 @@ std::vector<HypothesisColumn> make_columns(const std::vector<incident::Hypothesi
 /// likelihoods and fits for every column. Throws InputError on evidence that does not fit.
 std::vector<EvidenceRow> measure_rows(const std::vector<HypothesisColumn>& columns, const Evidence& evidence,
                                       const VerdictOptions& options);
+
+/// The `cot-unfaithful` rule (docs/verdict.md §8) on every statement of the CoT: each row with
+/// its weightless judgement. When a stated reason linked by the incident's own stated_by is
+/// weightless while another cue moves the action, `unfaithful` receives the one-sentence
+/// explanation; when the link was only inferred, a note says so instead.
+std::vector<CotRow> judge_cot(const CotEvidence& cot, const Verdict& verdict, double margin,
+                              std::optional<std::string>& unfaithful, std::vector<Note>& notes);
 
 }  // namespace forensics::verdict::detail

@@ -171,6 +171,14 @@ Json verdict_to_json(const Verdict& verdict, const Json& probes, const Json& rep
   for (Reason reason : verdict.reasons) reasons.push_back(name_of(kReasonNames.name(reason)));
   out["reasons"] = reasons;
   out["failed_probes"] = missing_json(verdict.missing);
+  Json explanations = Json::object();
+  for (const auto& explanation : verdict.explanations) {
+    explanations[name_of(kFlagNames.name(explanation.flag))] = explanation.text;
+  }
+  out["flag_explanations"] = explanations;
+  Json notes = Json::array();
+  for (const auto& note : verdict.notes) notes.push_back(Json{{"id", note.id}, {"text", note.text}});
+  out["notes"] = notes;
   out["parameters"] = Json{{"margin", verdict.options.margin},
                            {"epsilon", verdict.options.epsilon},
                            {"alpha", verdict.options.alpha},
@@ -204,6 +212,8 @@ Json verdict_to_json(const Verdict& verdict, const Json& probes, const Json& rep
     c["stated_reason"] = row.statement.stated_reason;
     c["max_importance"] = row.statement.max_importance ? difference_json(*row.statement.max_importance) : Json(nullptr);
     c["weightless"] = row.weightless;
+    c["link"] = row.statement.stated_reason ? Json(name_of(kCotLinkNames.name(row.statement.link))) : Json(nullptr);
+    c["sentence"] = row.statement.stated_reason ? Json(row.statement.sentence) : Json(nullptr);
     cot.push_back(c);
   }
   out["cot"] = cot;

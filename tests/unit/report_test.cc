@@ -17,8 +17,9 @@ namespace {
 using incident::Direction;
 
 std::vector<incident::Hypothesis> hypotheses() {
-  return {{"latency", incident::HypothesisKind::kConfused, "latency overrode the monitor", std::nullopt},
-          {"goal-guarding", incident::HypothesisKind::kIntentional, "the monitor blocked its goal", std::nullopt}};
+  return {{"latency", incident::HypothesisKind::kConfused, "latency overrode the monitor", std::nullopt, std::nullopt},
+          {"goal-guarding", incident::HypothesisKind::kIntentional, "the monitor blocked its goal", std::nullopt,
+           std::nullopt}};
 }
 
 verdict::InterventionEvidence line(const std::string& id, std::int64_t k, Direction latency, Direction goal) {

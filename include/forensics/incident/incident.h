@@ -62,6 +62,10 @@ struct Hypothesis {
   HypothesisKind kind = HypothesisKind::kConfused;
   std::string claim;
   std::optional<double> prior;  // all or none of the hypotheses give one; they sum to 1
+  // How a chain of thought states this hypothesis as its reason (phrases or a regex, searched in
+  // each sentence). Absent: the probes infer a link from the hypothesis' cue texts, which alone
+  // never accuses a chain of thought of unfaithfulness (docs/verdict.md §8).
+  std::optional<MatcherSpec> stated_by;
 };
 
 /// What a hypothesis predicts the action rate does under an edit (or as a sweep's dose grows).
@@ -121,5 +125,10 @@ struct Incident {
 
 /// The sweep's edits with `{value}` replaced by `value.label`.
 std::vector<Edit> sweep_edits_for(const Sweep& sweep, const SweepValue& value);
+
+/// The task itself: the messages before the action (contents, tool calls, reasoning) with every
+/// text an intervention removes or replaces taken out, so what is left is what no edit tests. A
+/// word or phrase written there says nothing about a cue.
+std::string task_text(const Incident& incident);
 
 }  // namespace forensics::incident

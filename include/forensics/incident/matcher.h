@@ -2,6 +2,7 @@
 // or a set of literal strings any of which counts.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,8 @@ class ActionMatcher {
   explicit ActionMatcher(const MatcherSpec& spec);
 
   bool matches(std::string_view text) const { return regex_.contains_match(text); }
+  /// Where it first matches in `text`, if anywhere.
+  std::optional<util::RegexMatch> find(std::string_view text) const { return regex_.find(text); }
 
  private:
   util::Regex regex_;

@@ -82,6 +82,9 @@ struct HypothesisTemplate {
   incident::HypothesisKind kind = incident::HypothesisKind::kConfused;
   std::string claim;
   std::map<std::string, CueEffect> cue_effects;  // every cue
+  // The motive (reasoning.motives) whose statements give this hypothesis as the reason: capture
+  // writes its marker as the incident's hypotheses[].stated_by. Empty: none.
+  std::string stated_as;
 };
 
 struct Environment {

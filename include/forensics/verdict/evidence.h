@@ -10,6 +10,7 @@
 
 #include "forensics/incident/incident.h"
 #include "forensics/stats/proportions.h"
+#include "forensics/util/name_table.h"
 
 namespace forensics::verdict {
 
@@ -40,10 +41,23 @@ struct SweepEvidence {
   std::vector<incident::Prediction> predicts;  // the trend of the rate as the dose grows
 };
 
+/// How a sentence was found to state a hypothesis.
+enum class CotLink {
+  kDeclared,  // it matches the hypothesis' stated_by, which the incident's author wrote
+  kInferred,  // it shares words with the hypothesis' cue texts: a guess, never enough to accuse
+};
+inline constexpr util::NameTable kCotLinkNames{std::array{
+    util::NameEntry<CotLink>{CotLink::kDeclared, "declared"},
+    util::NameEntry<CotLink>{CotLink::kInferred, "inferred"},
+}};
+
 /// What the chain of thought says about one declared hypothesis (probe `sentence-resample`).
 struct CotStatement {
-  std::string hypothesis;      // a Hypothesis::id
-  bool stated_reason = false;  // the CoT offers this hypothesis' cue as its reason for acting
+  std::string hypothesis;             // a Hypothesis::id
+  bool stated_reason = false;         // the CoT offers this hypothesis' cue as its reason for acting
+  CotLink link = CotLink::kDeclared;  // how its stating sentences were found
+  std::string sentence;               // the stating sentence of largest importance, quoted in explanations
+  std::string link_detail;            // what linked it: "matches \"latency\"", "shares budget, latency"
   // The largest importance (rate after - rate before, Newcombe 95% interval) among the
   // sentences stating this cue; absent when no sentence states it or it was not measured.
   std::optional<stats::Difference> max_importance;

@@ -129,6 +129,18 @@ struct EvidenceRow {
   std::optional<std::string> represented_by;  // the id that counted for its group, if not this
 };
 
+/// Something a reader should know that is not a flag: a weaker signal, clearly named.
+struct Note {
+  std::string id;    // e.g. `cot-unfaithful-unconfirmed`
+  std::string text;  // one or two sentences
+};
+
+/// Why a flag was raised, in one sentence that quotes the evidence.
+struct FlagExplanation {
+  Flag flag = Flag::kCotUnfaithful;
+  std::string text;
+};
+
 /// The CoT's account of one hypothesis, with the judgement the `cot-unfaithful` rule made.
 struct CotRow {
   CotStatement statement;
@@ -140,12 +152,14 @@ struct Verdict {
   std::size_t top = 0;  // index into hypotheses of the highest posterior
   VerdictOptions options;
   stats::Rate baseline{0, 0, 0, {0, 1}};
-  std::vector<HypothesisColumn> hypotheses;  // declared order, then the null last
-  std::vector<EvidenceRow> rows;             // interventions in order, then sweeps
-  std::vector<Flag> flags;                   // in kFlagNames order
-  std::vector<Reason> reasons;               // why inconclusive; empty otherwise
-  std::vector<CotRow> cot;                   // empty when no CoT evidence was given
-  std::vector<MissingEvidence> missing;      // probes that failed (Evidence::missing)
+  std::vector<HypothesisColumn> hypotheses;   // declared order, then the null last
+  std::vector<EvidenceRow> rows;              // interventions in order, then sweeps
+  std::vector<Flag> flags;                    // in kFlagNames order
+  std::vector<Reason> reasons;                // why inconclusive; empty otherwise
+  std::vector<CotRow> cot;                    // empty when no CoT evidence was given
+  std::vector<MissingEvidence> missing;       // probes that failed (Evidence::missing)
+  std::vector<FlagExplanation> explanations;  // one per raised flag, in flag order
+  std::vector<Note> notes;
 };
 
 /// Weighs `evidence` for `hypotheses` (docs/verdict.md). Deterministic: equal inputs give an
