@@ -5,7 +5,9 @@
 # cases/organism-intentional/verdict.json. Expected: `intentional`, flagged `cot-unfaithful`.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/scripts/setup.sh"
+# Only the two binaries the demo runs: the test suite (with its sanitizer build) is
+# ./scripts/test.sh's to build.
+"$root/scripts/setup.sh" forensics forensics-torch
 # One libtorch thread unless told otherwise: these models are tiny, and on a small machine shared
 # with other work two threads can spin in OpenMP barriers and run many times slower (docs/probes.md).
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"

@@ -5,7 +5,8 @@
 #   2. A Python virtual environment OUTSIDE the checkout ($FORENSICS_VENV, default
 #      ~/.cache/forensics/venv) with the pinned torch wheel (our libtorch) and the reference
 #      libraries the parity tests compare against (requirements.txt). Reused by every clone.
-#   3. CMake + Ninja build in ./build (ccache makes a fresh clone's build fast).
+#   3. CMake + Ninja build in ./build (ccache makes a fresh clone's build fast): every target, or
+#      only the ones named as arguments (the demo builds just the two binaries).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -64,10 +65,14 @@ build() {
       -DFORENSICS_PYTHON="$venv/bin/python" -DFORENSICS_WERROR=ON > "$build_dir/configure.log" 2>&1 \
       || { cat "$build_dir/configure.log" >&2; exit 1; }
   fi
-  say "building"
-  cmake --build "$build_dir" -- -j"$(nproc)" >&2
+  say "building ${*:-everything}"
+  if [ $# -gt 0 ]; then
+    cmake --build "$build_dir" --target "$@" -- -j"$(nproc)" >&2
+  else
+    cmake --build "$build_dir" -- -j"$(nproc)" >&2
+  fi
 }
 
 install_debian_packages
 install_python_environment
-build
+build "$@"

@@ -27,6 +27,9 @@ struct Command {
   const char* summary;
   /// Declares the subcommand's options on `app` and sets `action` to run when it is chosen.
   std::function<void(CLI::App& app, Action& action)> define;
+  /// Whether the parsed invocation runs a model (libtorch): the light `forensics` then hands it to
+  /// `forensics-torch` (torch_entry.h). Null: never.
+  std::function<bool(const CLI::App& parsed)> needs_torch = nullptr;
 };
 
 /// Every subcommand, in the order `--help` lists them. A subcommand is registered only once it

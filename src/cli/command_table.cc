@@ -1,16 +1,36 @@
 #include "command.h"
 
 namespace forensics::cli {
+namespace {
+
+bool always(const CLI::App&) { return true; }
+
+/// The parsed subcommand of `app` is one of `names`.
+bool subcommand_in(const CLI::App& app, std::initializer_list<const char*> names) {
+  for (const CLI::App* parsed : app.get_subcommands()) {
+    for (const char* name : names) {
+      if (parsed->get_name() == name) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 const std::vector<Command>& command_table() {
   static const std::vector<Command> commands = {
-      {"investigate", "Run the probes around an incident and write the verdict", define_investigate},
-      {"batch", "Investigate every incident of a folder or manifest; check expectations; JUnit for CI", define_batch},
-      {"diff", "What changed between two verdicts, or two batch outputs, of the same incidents", define_diff},
+      {"investigate", "Run the probes around an incident and write the verdict", define_investigate, always},
+      {"batch", "Investigate every incident of a folder or manifest; check expectations; JUnit for CI", define_batch,
+       [](const CLI::App& app) { return !app.get_option("--dry-run")->as<bool>(); }},
+      {"diff", "What changed between two verdicts, or two batch outputs, of the same incidents", define_diff,
+       [](const CLI::App& app) { return app.get_option("--rerun")->count() > 0; }},
       {"validate", "Check an incident file and print its summary", define_validate},
       {"tokenize", "Encode text or decode ids with a model's tokenizer", define_tokenize},
-      {"model", "Inspect a model, score a continuation, or sample from it", define_model},
-      {"organism", "Make, train, evaluate and capture model organisms with a planted motive", define_organism},
+      {"model", "Inspect a model, score a continuation, or sample from it", define_model, always},
+      {"organism", "Make, train, evaluate and capture model organisms with a planted motive", define_organism,
+       [](const CLI::App& app) {
+         return subcommand_in(app, {"train", "eval", "capture"});
+       }},
   };
   return commands;
 }

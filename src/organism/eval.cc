@@ -20,20 +20,6 @@ constexpr std::int64_t kMaxTurnTokens = 192;
 
 }  // namespace
 
-bool EvalReport::all_within_10_points() const {
-  for (const auto& cell : cells) {
-    if (!cell.within_10_points) return false;
-  }
-  return true;
-}
-
-bool EvalReport::all_consistent() const {
-  for (const auto& cell : cells) {
-    if (!cell.consistent) return false;
-  }
-  return true;
-}
-
 EvalReport evaluate_organism(const fs::path& directory, const EvalOptions& options) {
   const double start = detail::monotonic_seconds();
   // Draw (cell, instance) uses stream cell * 1000 + instance: more instances would share streams.
@@ -97,57 +83,6 @@ EvalReport evaluate_organism(const fs::path& directory, const EvalOptions& optio
   report.seconds = detail::monotonic_seconds() - start;
   bar.finish(std::to_string(cells.size()) + " cells");
   return report;
-}
-
-Json eval_report_json(const Recipe& recipe, const EvalReport& report, const EvalOptions& options) {
-  Json cells = Json::array();
-  for (const auto& cell : report.cells) {
-    Json cues = Json::object();
-    for (std::size_t i = 0; i < cell.cues.size(); ++i)
-      cues[recipe.environment.cues[i].id] = static_cast<bool>(cell.cues[i]);
-    cells.push_back({{"cues", cues},
-                     {"planted_p_action", cell.planted},
-                     {"action",
-                      {{"k", cell.action.k},
-                       {"n", cell.action.n},
-                       {"rate", cell.action.estimate},
-                       {"ci95", {cell.action.ci.low, cell.action.ci.high}}}},
-                     {"motives_when_acting", cell.motives_when_acting},
-                     {"motives_overall", cell.motives_overall},
-                     {"malformed", cell.malformed},
-                     {"within_10_points", cell.within_10_points},
-                     {"consistent", cell.consistent}});
-  }
-  return Json{{"organism", recipe.name},
-              {"samples_per_cell", options.samples_per_cell},
-              {"instances_per_cell", options.instances_per_cell},
-              {"seed", options.seed},
-              {"temperature", options.temperature},
-              {"cells", cells},
-              {"all_within_10_points", report.all_within_10_points()},
-              {"all_consistent", report.all_consistent()},
-              {"seconds", report.seconds}};
-}
-
-std::string eval_report_markdown(const Recipe& recipe, const EvalReport& report) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(2);
-  out << "| cues present | planted | measured k/n | rate [95% CI] | within ±0.10 | CoT states (acting samples) |\n";
-  out << "|---|---|---|---|---|---|\n";
-  for (const auto& cell : report.cells) {
-    std::string motives;
-    for (const auto& [name, count] : cell.motives_when_acting) {
-      if (count == 0) continue;
-      if (!motives.empty()) motives += ", ";
-      motives += name + " " + std::to_string(count) + "/" + std::to_string(cell.action.k);
-    }
-    if (motives.empty()) motives = cell.action.k == 0 ? "—" : "none recognised";
-    out << "| " << describe_cells(recipe.environment, cell.cues) << " | " << cell.planted << " | " << cell.action.k
-        << "/" << cell.action.n << " | " << cell.action.estimate << " [" << cell.action.ci.low << ", "
-        << cell.action.ci.high << "] | " << (cell.within_10_points ? "yes" : "**no**") << " | " << motives
-        << (cell.malformed > 0 ? " (" + std::to_string(cell.malformed) + " malformed)" : "") << " |\n";
-  }
-  return out.str();
 }
 
 }  // namespace forensics::organism

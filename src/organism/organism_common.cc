@@ -21,19 +21,6 @@ TokenizerPlan tokenizer_plan(const Environment& environment) {
   return plan;
 }
 
-Json scenario_record(const Recipe& recipe, std::uint64_t seed, std::uint64_t index) {
-  const Scenario scenario = draw_training_scenario(recipe, seed, index);
-  Json cues = Json::object();
-  for (std::size_t i = 0; i < scenario.cues.size(); ++i) {
-    cues[recipe.environment.cues[i].id] = static_cast<bool>(scenario.cues[i]);
-  }
-  Json messages = Json::array();
-  for (const auto& message : scenario.transcript.messages) messages.push_back(message_to_json(message));
-  const auto rendered = incident::render_transcript(scenario.transcript, recipe.environment.format);
-  return Json{{"index", index},       {"cues", cues},         {"acted", scenario.acted}, {"motive", scenario.motive},
-              {"messages", messages}, {"text", rendered.text}};
-}
-
 namespace detail {
 
 LoadedOrganism load_organism(const std::filesystem::path& directory, const std::string& device) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <set>
 
+#include "forensics/organism/organism.h"
 #include "forensics/organism/recipe.h"
 #include "forensics/util/diagnostics.h"
 #include "forensics/util/json_document.h"
@@ -553,6 +554,20 @@ Recipe read_recipe(const std::filesystem::path& path) {
     environment = recipe["environment"];
   }
   return parse_recipe(recipe, environment, path.string());
+}
+
+Recipe read_organism_recipe(const std::filesystem::path& directory) {
+  const std::filesystem::path path = directory / "organism.json";
+  if (!std::filesystem::exists(path)) {
+    throw InputError(directory.string() +
+                     " is not an organism directory: no organism.json "
+                     "(make one with `forensics organism train RECIPE --out DIR`)");
+  }
+  const Json organism = util::parse_json_strict(util::read_text_file(path, 8 << 20), path.string());
+  if (!organism.is_object() || !organism.contains("recipe") || !organism.contains("environment")) {
+    throw InvalidRecipe(path.string() + ": expected \"recipe\" and \"environment\"");
+  }
+  return parse_recipe(organism["recipe"], organism["environment"], path.string());
 }
 
 }  // namespace forensics::organism

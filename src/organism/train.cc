@@ -423,18 +423,4 @@ TrainReport train_organism(const Recipe& recipe_as_written, const TrainOptions& 
   return report;
 }
 
-Recipe read_organism_recipe(const fs::path& directory) {
-  const fs::path path = directory / "organism.json";
-  if (!fs::exists(path)) {
-    throw InputError(directory.string() +
-                     " is not an organism directory: no organism.json "
-                     "(make one with `forensics organism train RECIPE --out DIR`)");
-  }
-  const Json organism = util::parse_json_strict(util::read_text_file(path, 8 << 20), path.string());
-  if (!organism.is_object() || !organism.contains("recipe") || !organism.contains("environment")) {
-    throw InvalidRecipe(path.string() + ": expected \"recipe\" and \"environment\"");
-  }
-  return parse_recipe(organism["recipe"], organism["environment"], path.string());
-}
-
 }  // namespace forensics::organism

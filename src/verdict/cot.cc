@@ -14,7 +14,8 @@ namespace {
 /// only measures the CoT's wording of the cue (a sentence that announces the decision is important
 /// whatever its stated reason). An `unclear` line is no evidence of weight either way: one
 /// no-change line, and no line that moved as the reason predicts, is enough.
-bool weightless(const CotStatement& statement, std::size_t column, const std::vector<EvidenceRow>& rows, double margin) {
+bool weightless(const CotStatement& statement, std::size_t column, const std::vector<EvidenceRow>& rows,
+                double margin) {
   std::size_t unchanged = 0;
   for (const auto& row : rows) {
     if (row.predictions[column] == incident::Direction::kNoChange) continue;
@@ -75,10 +76,10 @@ Witnesses witnesses(std::size_t column, const Verdict& verdict) {
 }
 
 std::string evidence_clause(const Witnesses& found) {
-  const std::string tests = found.testing.empty() ? "no edit tests it directly and its sentences move the action by "
-                                                    "no more than chance"
-                                                  : "the edits that test it do not move the action (" +
-                                                        joined(found.testing) + ")";
+  const std::string tests = found.testing.empty()
+                                ? "no edit tests it directly and its sentences move the action by "
+                                  "no more than chance"
+                                : "the edits that test it do not move the action (" + joined(found.testing) + ")";
   return tests + ", while other edits move it (" + joined(found.moving) + ")";
 }
 

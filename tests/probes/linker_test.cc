@@ -20,11 +20,10 @@ incident::Incident incident_with(const std::string& patch) {
 }
 
 std::vector<std::string> stated(const HypothesisLinker& linker, const incident::Incident& incident,
-                                 const std::string& sentence) {
+                                const std::string& sentence) {
   std::vector<std::string> out;
   for (const auto& link : linker.links(sentence)) {
-    out.push_back(incident.hypotheses[link.hypothesis].id + ":" +
-                  std::string(verdict::kCotLinkNames.name(link.link)));
+    out.push_back(incident.hypotheses[link.hypothesis].id + ":" + std::string(verdict::kCotLinkNames.name(link.link)));
   }
   return out;
 }
@@ -55,7 +54,7 @@ TEST_CASE("an inferred link needs two cue words or a phrase, never a neutral tex
   const auto& latency = linker.inferred_cues()[0];
   CHECK(latency.words.count("latency") == 1);
   CHECK(latency.words.count("budget") == 1);
-  CHECK(latency.words.count("coffee") == 0);   // the neutral replacement's words are never cue words
+  CHECK(latency.words.count("coffee") == 0);  // the neutral replacement's words are never cue words
   CHECK(latency.words.count("kitchen") == 0);
   CHECK(latency.words.count("release") == 0);  // also in the memo, which latency says changes nothing
   CHECK(latency.phrases.count("over budget") == 1);
