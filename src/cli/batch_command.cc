@@ -1,7 +1,5 @@
 // `forensics batch (FOLDER | MANIFEST)`: investigate many incidents in one process, check each
 // verdict against its expectation, write a summary and JUnit XML for CI (docs/cli.md, "batch").
-#include <unistd.h>
-
 #include <cstdio>
 #include <iostream>
 
@@ -13,18 +11,15 @@
 #include "forensics/util/atomic_file.h"
 #include "forensics/util/error.h"
 #include "forensics/util/json_document.h"
+#include "forensics/util/logging.h"
+#include "forensics/util/progress_bar.h"
+#include "forensics/util/text.h"
 #include "investigate_options.h"
 
 namespace forensics::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string seconds(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f s", value);
-  return buffer;
-}
 
 std::string outcome_line(std::size_t index, std::size_t count, const report::CaseOutcome& outcome) {
   std::string line = "[" + std::to_string(index + 1) + "/" + std::to_string(count) + "] " + outcome.id + ": ";
@@ -37,19 +32,23 @@ std::string outcome_line(std::size_t index, std::size_t count, const report::Cas
   if (outcome.resumed) line += " (resumed)";
   if (outcome.status == report::CaseStatus::kFailed) line += ": " + to_string(outcome.differences.front());
   if (!outcome.error.empty()) line += ": " + outcome.error.substr(0, outcome.error.find('\n'));
-  return line + ", " + seconds(outcome.wall_time_s);
+  return line + ", " + util::duration_text(outcome.wall_time_s);
 }
 
-/// Progress on stderr: a line per finished case; on a terminal also the case in flight and an
-/// estimate of the time left from the cases that ran.
+/// Progress on stderr (none under -q): a line per finished case; on a terminal also the case in
+/// flight and an estimate of the time left from the cases that ran.
 probes::BatchObserver progress_observer(int jobs_threads) {
   auto state = std::make_shared<std::pair<std::size_t, double>>(0, 0.0);  // cases run, their seconds
-  const bool terminal = ::isatty(STDERR_FILENO) != 0;
+  const bool terminal = util::stderr_is_terminal();
+  const bool quiet = util::verbosity() == util::Verbosity::kQuiet;
   probes::BatchObserver observer;
+  observer.worker_started = [jobs_threads](int) { runtime::set_compute_threads(jobs_threads); };
+  if (quiet) return observer;
   observer.started = [state, terminal](std::size_t index, std::size_t count, const probes::BatchCase& item) {
     if (!terminal) return;
     std::string eta;
-    if (state->first > 0) eta = ", about " + seconds(state->second / state->first * (count - index)) + " left";
+    if (state->first > 0)
+      eta = ", about " + util::duration_text(state->second / state->first * (count - index)) + " left";
     std::cerr << "\r\033[K[" << index + 1 << "/" << count << "] " << item.id << ": running" << eta << std::flush;
   };
   observer.finished = [state, terminal](std::size_t index, std::size_t count, const report::CaseOutcome& outcome) {
@@ -59,7 +58,6 @@ probes::BatchObserver progress_observer(int jobs_threads) {
     }
     std::cerr << (terminal ? "\r\033[K" : "") << outcome_line(index, count, outcome) << "\n";
   };
-  observer.worker_started = [jobs_threads](int) { runtime::set_compute_threads(jobs_threads); };
   return observer;
 }
 
@@ -156,8 +154,9 @@ void define_batch(CLI::App& app, Action& action) {
       const auto outcomes = probes::run_batch(cases, options, open_local_model, progress_observer(threads));
       if (o->update_expected) update_expected(cases, outcomes, options.out);
       const int code = report::batch_exit_code(outcomes);
-      std::cerr << "batch: " << outcomes.size() << " case(s) -> " << (options.out / "batch.json").string()
-                << (options.junit ? ", " + options.junit->string() : "") << "; exit " << code << "\n";
+      if (util::verbosity() != util::Verbosity::kQuiet)
+        std::cerr << "batch: " << outcomes.size() << " case(s) -> " << (options.out / "batch.json").string()
+                  << (options.junit ? ", " + options.junit->string() : "") << "; exit " << code << "\n";
       return code;
     };
   });

@@ -10,6 +10,7 @@
 #include "forensics/util/atomic_file.h"
 #include "forensics/util/error.h"
 #include "investigate_options.h"
+#include "progress_display.h"
 
 namespace forensics::cli {
 namespace {
@@ -20,9 +21,10 @@ namespace fs = std::filesystem;
 report::LoadedVerdict investigate_on(const fs::path& incident, const fs::path& model,
                                      probes::InvestigateOptions options, const fs::path& out) {
   options.model = model;
+  const auto progress = progress_display();
+  options.progress = progress.get();
   const auto investigation = probes::investigate(incident, options, open_local_model);
-  util::write_file_atomically(out, investigation.document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n");
-  std::cerr << probes::summary_text(investigation) << "  verdict   -> " << out.string() << "\n";
+  write_verdict(investigation, out);
   return {out.string(), investigation.document};
 }
 

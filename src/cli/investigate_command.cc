@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "command.h"
-#include "forensics/util/atomic_file.h"
 #include "investigate_options.h"
+#include "progress_display.h"
 
 namespace forensics::cli {
 
@@ -28,15 +28,15 @@ void define_investigate(CLI::App& app, Action& action) {
       "written but a probe failed (the verdict names it in failed_probes).");
   app.callback([o, &action] {
     action = [o]() -> int {
-      const probes::InvestigateOptions options = investigate_options(o->flags);
+      probes::InvestigateOptions options = investigate_options(o->flags);
+      const auto progress = progress_display();
+      options.progress = progress.get();
       const std::filesystem::path incident(o->incident);
       const std::filesystem::path out =
           o->out.empty() ? incident.parent_path() / "verdict.json" : std::filesystem::path(o->out);
       const auto investigation = probes::investigate(incident, options, open_local_model);
-      const std::string text = investigation.document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
-      util::write_file_atomically(out, text);
-      std::cerr << probes::summary_text(investigation) << "  verdict   -> " << out.string() << "\n";
-      if (o->json) std::cout << text;
+      write_verdict(investigation, out);
+      if (o->json) std::cout << investigation.document.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
       return investigation.complete() ? kExitOk : kExitIncomplete;
     };
   });

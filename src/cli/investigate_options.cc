@@ -1,6 +1,10 @@
 #include "investigate_options.h"
 
+#include <iostream>
+
 #include "forensics/runtime/model_service.h"
+#include "forensics/util/atomic_file.h"
+#include "forensics/util/logging.h"
 
 namespace forensics::cli {
 
@@ -34,6 +38,10 @@ void add_investigate_flags(CLI::App& app, InvestigateFlags& flags) {
   flags.max_new_tokens_option =
       app.add_option("--max-new-tokens", flags.max_new_tokens, "Override the incident's tokens per regenerated turn")
           ->check(CLI::Range(std::int64_t{1}, probes::kMaxSamples));
+  app.add_option("--keep-samples", flags.keep_samples,
+                 "Sampled turns the verdict keeps per condition, for a person to read (0: none)")
+      ->check(CLI::Range(std::int64_t{0}, probes::kMaxSamples))
+      ->capture_default_str();
 }
 
 probes::InvestigateOptions investigate_options(const InvestigateFlags& flags) {
@@ -42,6 +50,7 @@ probes::InvestigateOptions investigate_options(const InvestigateFlags& flags) {
   if (*flags.samples_option) options.samples = flags.samples;
   if (*flags.seed_option) options.seed = flags.seed;
   options.probes = flags.probes;
+  options.keep_examples = flags.keep_samples;
   options.device = {flags.device, runtime::parse_dtype_choice(flags.dtype)};
   Json& overrides = options.sampling_overrides;
   if (*flags.temperature_option) overrides["temperature"] = flags.temperature;
@@ -49,6 +58,12 @@ probes::InvestigateOptions investigate_options(const InvestigateFlags& flags) {
   if (*flags.top_k_option) overrides["top_k"] = flags.top_k;
   if (*flags.max_new_tokens_option) overrides["max_new_tokens"] = flags.max_new_tokens;
   return options;
+}
+
+void write_verdict(const probes::Investigation& investigation, const std::filesystem::path& out) {
+  util::write_file_atomically(out, investigation.document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n");
+  if (util::verbosity() == util::Verbosity::kQuiet) return;
+  std::cerr << probes::summary_text(investigation) << "  verdict   -> " << out.string() << "\n";
 }
 
 std::shared_ptr<const runtime::OpenModel> open_local_model(const incident::Incident& incident,

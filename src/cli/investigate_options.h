@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@ struct InvestigateFlags {
   std::int64_t top_k = 0;
   CLI::Option* max_new_tokens_option = nullptr;
   std::int64_t max_new_tokens = 0;
+  std::int64_t keep_samples = probes::kDefaultKeptExamples;
 };
 
 /// --budget, --samples, --seed, --probes, --device, --dtype and the sampling overrides.
@@ -38,6 +40,9 @@ void add_investigate_flags(CLI::App& app, InvestigateFlags& flags);
 
 /// The options the flags set (call when the command runs). Throws InputError for a bad --dtype.
 probes::InvestigateOptions investigate_options(const InvestigateFlags& flags);
+
+/// Writes the verdict document to `out` atomically and, unless -q, prints the summary on stderr.
+void write_verdict(const probes::Investigation& investigation, const std::filesystem::path& out);
 
 /// The incident's model on the local libtorch runtime.
 std::shared_ptr<const runtime::OpenModel> open_local_model(const incident::Incident& incident,

@@ -6,6 +6,7 @@
 #include "forensics/runtime/generation.h"
 #include "forensics/runtime/model.h"
 #include "forensics/runtime/model_service.h"
+#include "forensics/util/progress_bar.h"
 #include "forensics/util/regex.h"
 #include "organism_internal.h"
 #include "turn_parser.h"
@@ -42,7 +43,7 @@ EvalReport evaluate_organism(const fs::path& directory, const EvalOptions& optio
   const std::int64_t instances =
       std::max<std::int64_t>(1, std::min(options.instances_per_cell, options.samples_per_cell));
   EvalReport report;
-  detail::ProgressBar bar("eval " + recipe.name, static_cast<std::int64_t>(cells.size()), options.progress);
+  util::ProgressBar bar("eval " + recipe.name, static_cast<std::int64_t>(cells.size()), options.progress);
   for (std::size_t c = 0; c < cells.size(); ++c) {
     CellResult cell;
     cell.cues = cells[c];

@@ -31,26 +31,6 @@ struct EncodedScenario {
 /// ids, so training on the concatenation of separately tokenized parts matches inference exactly.
 EncodedScenario encode_scenario(const Recipe& recipe, const Scenario& scenario, const runtime::Tokenizer& tokenizer);
 
-/// `12.3 s`, `4 min 05 s`.
-std::string format_duration(double seconds);
-
-/// A one-line progress bar on stderr, redrawn in place on a terminal and printed every tenth of
-/// the work otherwise (CI logs).
-class ProgressBar {
- public:
-  ProgressBar(std::string label, std::int64_t total, bool enabled);
-  void update(std::int64_t done, const std::string& detail);
-  void finish(const std::string& detail);
-
- private:
-  std::string label_;
-  std::int64_t total_;
-  bool enabled_;
-  bool terminal_;
-  double start_;
-  std::int64_t last_reported_tenth_ = -1;
-};
-
 double monotonic_seconds();
 
 }  // namespace forensics::organism::detail

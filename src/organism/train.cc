@@ -15,6 +15,7 @@
 #include "forensics/util/atomic_file.h"
 #include "forensics/util/json_document.h"
 #include "forensics/util/logging.h"
+#include "forensics/util/progress_bar.h"
 #include "forensics/util/version.h"
 #include "organism_internal.h"
 
@@ -360,7 +361,7 @@ TrainReport train_organism(const Recipe& recipe_as_written, const TrainOptions& 
                  std::to_string(vocab) + ", " + std::to_string(steps) + " steps of " + std::to_string(batch) +
                  " transcripts; libtorch " + info.version + ", BLAS " + info.blas + ", " +
                  std::to_string(report.threads) + " threads");
-  detail::ProgressBar bar("train " + recipe.name, steps, options.progress);
+  util::ProgressBar bar("train " + recipe.name, steps, options.progress);
   std::vector<double> losses;
   for (std::int64_t step = 0; step < steps; ++step) {
     const Batch data = make_batch(recipe, tokenizer, recipe.training.seed ^ kTrainingStream, step * batch, batch,

@@ -141,13 +141,7 @@ bool same_inputs(const Json& verdict, const BatchCase& item, const InvestigateOp
   const std::uint64_t seed = options.seed.value_or(document.value("seed", std::uint64_t{0}));
   if (run.value("seed", Json()) != Json(seed)) return false;
   const Json& recorded = run.value("options", Json::object());
-  const Json requested =
-      Json{{"probes", options.probes},
-           {"sampling", options.sampling_overrides},
-           {"model", options.model ? Json(options.model->string()) : Json(nullptr)},
-           {"device", options.device.device},
-           {"dtype", options.device.dtype ? Json(runtime::kDtypeNames.name(*options.device.dtype)) : Json("auto")},
-           {"keep_examples", options.keep_examples}};
+  const Json requested = options_json(options);
   if (recorded != requested) return false;
   fs::path model = options.model.value_or(fs::path());
   if (!options.model) {

@@ -112,8 +112,7 @@ std::unique_ptr<ProbeResult> run(const ProbeContext& context, const InterveneOpt
     const std::string prompt = action_prompt(context, edited.transcript, edited.action_message);
     Condition condition;
     condition.intervention = *intervention;
-    condition.rate =
-        sample_action_rate(context, prompt, samples, condition_seed(context.seed, "intervene", intervention->id));
+    condition.rate = sample_action_rate(context, prompt, samples, "intervene", intervention->id);
     condition.logprobs = score_turns(context, {prompt}, turns)[0];
     result->samples += condition.rate.rate.n;
     result->conditions.push_back(std::move(condition));

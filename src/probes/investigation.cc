@@ -13,6 +13,7 @@
 #include "forensics/util/json_document.h"
 #include "forensics/util/logging.h"
 #include "forensics/util/sha256.h"
+#include "forensics/util/text.h"
 #include "forensics/util/version.h"
 
 namespace forensics::probes {
@@ -24,12 +25,6 @@ constexpr const char* kNotSelected = "not selected";
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-std::string seconds_text(double seconds) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f s", seconds);
-  return buffer;
 }
 
 /// The checked incident, its plan, and what the model directory check measured.
@@ -110,6 +105,12 @@ Json record_json(const ProbeRecord& record) {
   return out;
 }
 
+/// The work a planned probe will do, in progress units (0 when known only once it runs).
+std::int64_t planned_work(const PlannedProbe& planned, const incident::Incident& incident, std::int64_t samples) {
+  const ProbeCost cost = planned.probe->cost(incident, planned.options, samples);
+  return cost.samples + cost.scored_sequences + cost.patched_runs;
+}
+
 /// Runs one planned probe; a failure is recorded, never thrown: the verdict says what is missing.
 ProbeRecord run_probe(const PlannedProbe& planned, const ProbeContext& context, const InvestigateOptions& options,
                       verdict::Evidence& evidence) {
@@ -120,9 +121,10 @@ ProbeRecord run_probe(const PlannedProbe& planned, const ProbeContext& context, 
     record.reason = kNotSelected;
     return record;
   }
+  ProgressListener* listener = context.progress->listener();
   if (planned.status == PlanStatus::kNothingToDo) {
     record.reason = planned.reason;
-    util::log_info("investigate: " + record.name + ": skipped, " + planned.reason);
+    if (listener != nullptr) listener->probe_skipped(record.name, planned.reason);
     return record;
   }
   std::int64_t samples = 0;
@@ -130,8 +132,8 @@ ProbeRecord run_probe(const PlannedProbe& planned, const ProbeContext& context, 
     samples = budget_samples(*planned.standard_samples, options.budget, options.samples);
     record.samples_per_condition = samples;
   }
-  util::log_info("investigate: " + record.name + ": running" +
-                 (planned.standard_samples ? " (" + std::to_string(samples) + " samples per condition)" : ""));
+  context.progress->restart();
+  if (listener != nullptr) listener->probe_started(record.name, planned_work(planned, context.incident, samples));
   const auto start = std::chrono::steady_clock::now();
   try {
     std::shared_ptr<const ProbeResult> result = planned.probe->run(context, planned.options, samples);
@@ -145,13 +147,14 @@ ProbeRecord run_probe(const PlannedProbe& planned, const ProbeContext& context, 
     record.reason = e.what();
     const bool weighs_label = record.role == ProbeRole::kBaseline || record.role == ProbeRole::kEvidence;
     evidence.missing.push_back({record.name, record.reason, weighs_label});
-    util::log_error("investigate: " + record.name + " failed: " + e.what());
   }
   record.wall_time_s = seconds_since(start);
-  if (record.status == ProbeStatus::kOk) {
-    util::log_info("investigate: " + record.name + ": done, " + std::to_string(record.samples) + " samples in " +
-                   seconds_text(record.wall_time_s));
+  if (listener != nullptr) {
+    listener->probe_finished(record.name, record.samples, record.wall_time_s,
+                             record.status == ProbeStatus::kError ? record.reason : "");
   }
+  if (record.status == ProbeStatus::kError)
+    util::log_error("investigate: " + record.name + " failed: " + record.reason);
   return record;
 }
 
@@ -177,13 +180,7 @@ Json reproducibility_json(const fs::path& incident_path, const Inputs& inputs, c
   out["device"] = runner.device();
   out["dtype"] = std::string(runtime::kDtypeNames.name(runner.dtype()));
   for (const auto& [name, version] : runner.backend()) out[name] = version;
-  out["options"] =
-      Json{{"probes", options.probes},
-           {"sampling", options.sampling_overrides},
-           {"model", options.model ? Json(options.model->string()) : Json(nullptr)},
-           {"device", options.device.device},
-           {"dtype", options.device.dtype ? Json(runtime::kDtypeNames.name(*options.device.dtype)) : Json("auto")},
-           {"keep_examples", options.keep_examples}};
+  out["options"] = options_json(options);
   out["budget"] = std::string(kBudgetNames.name(options.budget));
   out["samples_override"] = options.samples ? Json(*options.samples) : Json(nullptr);
   out["budgets"] = budgets;
@@ -193,6 +190,15 @@ Json reproducibility_json(const fs::path& incident_path, const Inputs& inputs, c
 }
 
 }  // namespace
+
+Json options_json(const InvestigateOptions& options) {
+  return Json{{"probes", options.probes},
+              {"sampling", options.sampling_overrides},
+              {"model", options.model ? Json(options.model->string()) : Json(nullptr)},
+              {"device", options.device.device},
+              {"dtype", options.device.dtype ? Json(runtime::kDtypeNames.name(*options.device.dtype)) : Json("auto")},
+              {"keep_examples", options.keep_examples}};
+}
 
 bool Investigation::complete() const {
   return std::none_of(probes.begin(), probes.end(),
@@ -221,6 +227,8 @@ Investigation investigate(const fs::path& incident_path, const InvestigateOption
       options.seed.value_or(incident.seed),
       incident::render_turn(incident.transcript, incident.action.message, incident.format.chat_template),
       options.keep_examples};
+  ProgressMeter meter(options.progress);
+  context.progress = &meter;
   sampling_setup(incident, *runner, tokenizer, context);
   const auto* resample = inputs.plan.find("resample");
   if (!resample->configured && (inputs.plan.listed || !options.probes.empty())) {
@@ -277,13 +285,13 @@ std::string summary_text(const Investigation& investigation) {
     if (record.status == ProbeStatus::kSkipped && record.reason == kNotSelected) continue;
     out += std::string(first ? "" : "; ") + record.name + " " + std::string(kProbeStatusNames.name(record.status));
     if (record.status == ProbeStatus::kOk) {
-      out += " (" + std::to_string(record.samples) + " samples, " + seconds_text(record.wall_time_s) + ")";
+      out += " (" + std::to_string(record.samples) + " samples, " + util::duration_text(record.wall_time_s) + ")";
     } else {
       out += " (" + record.reason + ")";
     }
     first = false;
   }
-  out += "\n  wall time " + seconds_text(investigation.wall_time_s) + "\n";
+  out += "\n  wall time " + util::duration_text(investigation.wall_time_s) + "\n";
   return out;
 }
 

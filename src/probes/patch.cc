@@ -223,18 +223,27 @@ std::vector<ConfirmedCell> confirmation_rows(const runtime::PatchingResult& esti
 /// Exact patching of every cell; or, with attribution, gradient estimates of every cell and the
 /// largest kConfirmedCells per direction patched exactly, their exact values replacing the
 /// estimates in the maps. No cell is run when the counterfactual moves the metric by less than
-/// kMinimumGap.
-Measurement measure(const runtime::ModelRunner& runner, const runtime::PatchingInput& input, bool attribution) {
+/// kMinimumGap. Progress counts the cells run exactly.
+Measurement measure(const ProbeContext& context, runtime::PatchingInput input, bool attribution) {
+  const std::int64_t directions = (input.denoising ? 1 : 0) + (input.noising ? 1 : 0);
+  const auto sites = static_cast<std::int64_t>(input.sites.size());
+  std::int64_t turn_positions = 0;  // continuation tokens whose logits are scored, after the first
+  for (const auto& turn : input.continuations)
+    turn_positions = std::max(turn_positions, static_cast<std::int64_t>(turn.size()) - 1);
+  const std::int64_t every_cell = directions * sites * context.runner.shape().n_layers *
+                                  (static_cast<std::int64_t>(input.prompt_positions.size()) + turn_positions);
+  context.progress->total_known(attribution ? directions * static_cast<std::int64_t>(kConfirmedCells) : every_cell);
+  input.on_cells_run = [&context](std::int64_t cells) { context.progress->in_step(cells); };
   Measurement out;
   out.attribution = attribution;
   runtime::PatchingInput first = input;
   first.minimum_gap = kMinimumGap;
   if (attribution) first.method = runtime::PatchingMethod::kAttribution;
-  out.cells = runner.patch(first);
+  out.cells = context.runner.patch(first);
   if (!out.localizable() || !attribution) return out;
   runtime::PatchingInput check = input;
   check.only = top_cells(out.cells, kConfirmedCells);
-  const runtime::PatchingResult exact = runner.patch(check);
+  const runtime::PatchingResult exact = context.runner.patch(check);
   out.cells.forward_passes += exact.forward_passes;
   out.cells.cells_run = exact.cells_run;
   out.confirmed = confirmation_rows(out.cells, exact, check.only, out.gap());
@@ -484,7 +493,7 @@ std::unique_ptr<ProbeResult> run(const ProbeContext& context, const PatchOptions
       exact_cost_flops(shape.parameter_count, shape.n_layers, inputs.input, inputs.alignment);
   const bool attribution = options.method == Method::kAttribution ||
                            (options.method == Method::kAuto && result->estimated_exact_flops > kExactBudgetFlops);
-  result->measurement = measure(context.runner, inputs.input, attribution);
+  result->measurement = measure(context, inputs.input, attribution);
   add_turn_positions(result->map, context.action_turn.text, inputs.turn_offsets,
                      result->measurement.cells.continuation_positions);
   for (const auto& segment : result->map.segments) {

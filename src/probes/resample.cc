@@ -35,7 +35,7 @@ std::unique_ptr<ProbeResult> run(const ProbeContext& context, const ResampleOpti
   const auto& incident = context.incident;
   auto result = std::make_unique<ResampleResult>();
   result->baseline = sample_action_rate(context, action_prompt(context, incident.transcript, incident.action.message),
-                                        samples, condition_seed(context.seed, "resample", "baseline"));
+                                        samples, "resample", "baseline");
   result->samples = result->baseline.rate.n;
   return result;
 }

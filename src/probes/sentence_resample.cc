@@ -167,8 +167,7 @@ std::unique_ptr<ProbeResult> run(const ProbeContext& context, const SentenceResa
   for (const std::size_t cut : result->cuts) {
     const std::string id = "cut-" + std::to_string(cut);
     const std::string prefix = prompt + turn.text.substr(0, reasoning_span.begin + cut);
-    result->conditions.emplace_back(
-        id, sample_action_rate(context, prefix, samples, condition_seed(context.seed, "sentence-resample", id)));
+    result->conditions.emplace_back(id, sample_action_rate(context, prefix, samples, "sentence-resample", id));
     result->samples += result->conditions.back().second.rate.n;
   }
   for (std::size_t i = 0; i < sentences.size(); ++i) {

@@ -42,9 +42,11 @@ std::string action_prompt(const ProbeContext& context, const incident::Transcrip
 }
 
 ConditionRate sample_action_rate(const ProbeContext& context, const std::string& prompt, std::int64_t count,
-                                 std::uint64_t seed) {
+                                 std::string_view probe, std::string_view condition) {
   const auto prefix = token_ids(context, prompt, "the prompt before the action");
-  const auto samples = context.runner.sample(prefix, count, seed, context.sampling);
+  const std::uint64_t seed = condition_seed(context.seed, probe, condition);
+  const auto samples = context.runner.sample(prefix, count, seed, context.sampling,
+                                             [&](std::int64_t finished) { context.progress->in_step(finished); });
   ConditionRate out;
   out.seed = seed;
   std::int64_t acted = 0;
@@ -67,6 +69,8 @@ ConditionRate sample_action_rate(const ProbeContext& context, const std::string&
     }
   }
   out.rate = stats::wilson(acted, static_cast<std::int64_t>(samples.size()));
+  context.progress->step_done(count);
+  context.progress->condition_measured(condition, out.rate);
   return out;
 }
 
@@ -95,6 +99,7 @@ std::vector<std::vector<double>> score_turns(const ProbeContext& context, const 
     for (std::size_t i = 0; i < scores.size(); ++i) {
       out[(first + i) / turns.size()].push_back(std::accumulate(scores[i].begin(), scores[i].end(), 0.0));
     }
+    context.progress->step_done(static_cast<std::int64_t>(last - first));
   }
   return out;
 }

@@ -80,8 +80,7 @@ std::unique_ptr<ProbeResult> run(const ProbeContext& context, const SweepOptions
       // The condition is (sweep id, value label) joined by a byte no id contains, so distinct
       // points hash distinct strings.
       const std::string condition = sweep.id + std::string(1, '\0') + value.label;
-      Point point{value,
-                  sample_action_rate(context, prompt, samples, condition_seed(context.seed, "sweep", condition))};
+      Point point{value, sample_action_rate(context, prompt, samples, "sweep", condition)};
       result->samples += point.rate.rate.n;
       measured.points.push_back(std::move(point));
     }

@@ -68,7 +68,8 @@ at::Tensor next_token_probabilities(const at::Tensor& logits, const SamplingPara
 
 std::vector<Sample> sample_continuations(const Model& model, const std::vector<std::int64_t>& prefix,
                                          std::int64_t count, std::uint64_t seed, const SamplingParams& params,
-                                         const Tokenizer* tokenizer) {
+                                         const Tokenizer* tokenizer,
+                                         const std::function<void(std::int64_t)>& on_finished) {
   if (prefix.empty()) throw Error("sample_continuations: the prefix is empty");
   if (count <= 0) return {};
   if (!params.stop_strings.empty() && tokenizer == nullptr) {
@@ -88,12 +89,14 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
   std::vector<std::mt19937_64> generators;
   for (std::int64_t i = 0; i < count; ++i) generators.emplace_back(mix(seed, static_cast<std::uint64_t>(i)));
   std::vector<bool> done(static_cast<std::size_t>(count), false);
+  std::int64_t finished = 0;
   const std::int64_t prefix_length = static_cast<std::int64_t>(prefix.size());
 
   for (std::int64_t step = 0; step < params.max_new_tokens; ++step) {
     const at::Tensor probabilities = next_token_probabilities(last_logits, params);  // [count, V]
     std::vector<std::int64_t> next(static_cast<std::size_t>(count), 0);
     bool any_active = false;
+    const std::int64_t finished_before = finished;
     for (std::int64_t i = 0; i < count; ++i) {
       if (done[i]) continue;
       any_active = true;
@@ -104,6 +107,7 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
       if (std::find(params.eos_token_ids.begin(), params.eos_token_ids.end(), token) != params.eos_token_ids.end()) {
         sample.finish = FinishReason::kEos;
         done[i] = true;
+        ++finished;
       } else if (!params.stop_strings.empty()) {
         std::vector<std::uint32_t> ids(sample.tokens.begin(), sample.tokens.end());
         const std::string text = tokenizer->decode(ids, false);
@@ -111,19 +115,19 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
           if (text.find(stop) != std::string::npos) {
             sample.finish = FinishReason::kStopString;
             done[i] = true;
+            ++finished;
             break;
           }
         }
       }
     }
-    if (!any_active || step + 1 == params.max_new_tokens ||
-        std::all_of(done.begin(), done.end(), [](bool d) { return d; })) {
-      break;
-    }
+    if (on_finished && finished != finished_before) on_finished(finished);
+    if (!any_active || step + 1 == params.max_new_tokens || finished == count) break;
     // Finished samples keep decoding a placeholder; their outputs are ignored.
     options.position_ids = at::full({count, 1}, prefix_length + step, at::kLong);
     last_logits = model.forward(at::tensor(next, at::kLong).unsqueeze(1), options).logits.select(1, -1);
   }
+  if (on_finished && finished != count) on_finished(count);  // the rest stopped at the length limit
   return samples;
 }
 

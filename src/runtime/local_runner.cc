@@ -29,8 +29,8 @@ class LocalRunner final : public ModelRunner {
   }
 
   std::vector<Sample> sample(const std::vector<std::int64_t>& prefix, std::int64_t count, std::uint64_t seed,
-                             const SamplingParams& params) const override {
-    return sample_continuations(model_, prefix, count, seed, params, &tokenizer_);
+                             const SamplingParams& params, const SamplesFinished& on_finished) const override {
+    return sample_continuations(model_, prefix, count, seed, params, &tokenizer_, on_finished);
   }
 
   std::vector<std::vector<double>> score(const std::vector<std::vector<std::int64_t>>& contexts,

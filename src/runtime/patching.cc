@@ -174,6 +174,7 @@ class Patcher {
         for (std::size_t c = 0; c < batch.size(); ++c)
           grid.metric[grid.index(batch[c].site, batch[c].layer, i)] = metrics[c];
         result_.cells_run += static_cast<std::int64_t>(batch.size());
+        if (input_.on_cells_run) input_.on_cells_run(result_.cells_run);
       }
     }
   }

@@ -4,8 +4,14 @@
 #include <spdlog/spdlog.h>
 
 namespace forensics::util {
+namespace {
+Verbosity configured = Verbosity::kNormal;
+}  // namespace
+
+Verbosity verbosity() { return configured; }
 
 void configure_logging(Verbosity verbosity) {
+  configured = verbosity;
   auto logger = spdlog::stderr_color_mt("forensics");
   logger->set_pattern("forensics: %^%l%$: %v");
   switch (verbosity) {

@@ -1,6 +1,8 @@
 #include "forensics/util/text.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <numeric>
 
 namespace forensics::util {
@@ -94,6 +96,17 @@ std::string valid_utf8(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string duration_text(double seconds) {
+  char buffer[64];
+  if (seconds < 60) {
+    std::snprintf(buffer, sizeof buffer, "%.1f s", seconds);
+  } else {
+    const auto whole = static_cast<long>(std::lround(seconds));
+    std::snprintf(buffer, sizeof buffer, "%ld min %02ld s", whole / 60, whole % 60);
+  }
+  return buffer;
 }
 
 }  // namespace forensics::util

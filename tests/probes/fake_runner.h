@@ -55,7 +55,8 @@ class FakeRunner final : public runtime::ModelRunner {
   mutable std::int64_t patch_calls = 0;
 
   std::vector<runtime::Sample> sample(const std::vector<std::int64_t>& prefix, std::int64_t count, std::uint64_t seed,
-                                      const runtime::SamplingParams& /*params*/) const override {
+                                      const runtime::SamplingParams& /*params*/,
+                                      const runtime::SamplesFinished& on_finished) const override {
     script_.before_call();
     ++sample_calls;
     const double p = script_.action_probability(tokenizer_.decode_model_ids(prefix));
@@ -67,6 +68,7 @@ class FakeRunner final : public runtime::ModelRunner {
       sample.finish = runtime::FinishReason::kEos;
       out.push_back(std::move(sample));
     }
+    if (on_finished) on_finished(count);
     return out;
   }
 
@@ -128,6 +130,7 @@ class FakeRunner final : public runtime::ModelRunner {
       (denoising ? out.denoising : out.noising) = std::move(grid);
     }
     out.forward_passes = out.cells_run;
+    if (input.on_cells_run && out.cells_run > 0) input.on_cells_run(out.cells_run);
     return out;
   }
 

@@ -191,3 +191,63 @@ TEST_CASE("a counterfactual that barely moves the metric gives no maps and says 
   CHECK(results["maps"].is_null());
   CHECK_THAT(results["reason"].get<std::string>(), Catch::Contains("less than 0.1"));
 }
+
+namespace {
+
+/// Every progress event, as "probe event detail" lines.
+class RecordingListener final : public ProgressListener {
+ public:
+  struct Probe {
+    std::string name;
+    std::int64_t total = 0;
+    std::vector<std::int64_t> done;
+    std::vector<std::string> conditions;
+    std::int64_t samples = -1;
+  };
+  std::vector<Probe> probes;
+  std::vector<std::string> skipped;
+
+  void probe_skipped(std::string_view probe, std::string_view /*reason*/) override { skipped.emplace_back(probe); }
+  void probe_started(std::string_view probe, std::int64_t total_work) override {
+    probes.push_back({std::string(probe), total_work, {}, {}, -1});
+  }
+  void total_known(std::int64_t total_work) override { probes.back().total = total_work; }
+  void work_done(std::int64_t done) override { probes.back().done.push_back(done); }
+  void condition_measured(std::string_view condition, const stats::Rate& /*rate*/) override {
+    probes.back().conditions.emplace_back(condition);
+  }
+  void probe_finished(std::string_view probe, std::int64_t samples, double /*wall_time_s*/,
+                      std::string_view /*error*/) override {
+    CHECK(probes.back().name == probe);
+    probes.back().samples = samples;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("progress: each probe's work rises to its planned total, and every condition is heard", "[probes]") {
+  RecordingListener listener;
+  InvestigateOptions options = quick();
+  options.progress = &listener;
+  options.samples = 20;
+  const auto investigation = investigate(patched_incident("progress"), options, fake_factory(confused_script()));
+  REQUIRE(listener.probes.size() == 5);  // resample, sentence-resample, intervene, ablate, patch
+  for (const auto& probe : listener.probes) {
+    INFO(probe.name);
+    REQUIRE_FALSE(probe.done.empty());
+    CHECK(std::is_sorted(probe.done.begin(), probe.done.end()));
+    CHECK(probe.samples == record(investigation, probe.name).samples);
+    CHECK(probe.total > 0);
+    if (probe.name == "patch") {  // known once the prompts are tokenized; identical cells are not run
+      CHECK(probe.done.back() <= probe.total);
+      continue;
+    }
+    CHECK(probe.done.back() == probe.total);
+    std::vector<std::string> ids;
+    const Json results = record(investigation, probe.name).result->to_json();
+    if (results.contains("conditions")) {
+      for (const auto& condition : results["conditions"]) ids.push_back(condition["id"]);
+    }
+    CHECK(probe.conditions == ids);
+  }
+}

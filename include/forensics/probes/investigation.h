@@ -15,6 +15,7 @@
 
 #include "forensics/probes/plan.h"
 #include "forensics/probes/probe.h"
+#include "forensics/probes/progress.h"
 #include "forensics/runtime/runner.h"
 #include "forensics/util/json.h"
 #include "forensics/util/name_table.h"
@@ -30,6 +31,10 @@ inline constexpr util::NameTable kProbeStatusNames{std::array{
     util::NameEntry<ProbeStatus>{ProbeStatus::kSkipped, "skipped"},
 }};
 
+/// Sampled turns a verdict keeps per condition unless told otherwise (--keep-samples), so a person
+/// can read what the model wrote.
+inline constexpr std::int64_t kDefaultKeptExamples = 3;
+
 struct InvestigateOptions {
   Budget budget = Budget::kStandard;
   std::optional<std::int64_t> samples;  // per condition, for every sampling probe (beats budget)
@@ -44,9 +49,15 @@ struct InvestigateOptions {
   // Overrides of the incident's probes.sampling, with the same keys (temperature, top_p, top_k,
   // max_new_tokens, stop).
   Json sampling_overrides = Json::object();
-  std::int64_t keep_examples = 0;   // sampled turns kept per condition in the results
-  verdict::VerdictOptions verdict;  // the verdict's constants (docs/verdict.md)
+  std::int64_t keep_examples = kDefaultKeptExamples;  // sampled turns kept per condition in the results
+  verdict::VerdictOptions verdict;                    // the verdict's constants (docs/verdict.md)
+  // Hears the run's progress (may be null: nothing is reported). Not owned.
+  ProgressListener* progress = nullptr;
 };
+
+/// The options that change what a verdict measures, as its reproducibility block records them
+/// (batch --resume compares them to decide whether a verdict on disk can be reused).
+Json options_json(const InvestigateOptions& options);
 
 /// One probe's entry in the verdict's `probes` section.
 struct ProbeRecord {

@@ -17,6 +17,7 @@
 #include "forensics/incident/chat_format.h"
 #include "forensics/incident/incident.h"
 #include "forensics/incident/matcher.h"
+#include "forensics/probes/progress.h"
 #include "forensics/runtime/runner.h"
 #include "forensics/runtime/tokenizer.h"
 #include "forensics/util/json.h"
@@ -41,6 +42,8 @@ struct ProbeContext {
   incident::RenderedTurn action_turn;
   // Sampled turns kept per condition as examples in the results (the first ones, in order).
   std::int64_t keep_examples = 0;
+  // Where the running probe reports its work (never null; it may have no listener).
+  ProgressMeter* progress = nullptr;
 };
 
 /// The most samples per condition an incident or the command line may ask for.

@@ -48,10 +48,11 @@ struct ConditionRate {
   std::vector<ExampleTurn> examples;  // the first context.keep_examples turns
 };
 
-/// Samples `count` turns after `prompt` with `seed`, cuts each at its turn end and applies the
-/// matcher. Throws InputError when the prompt tokenizes to nothing.
+/// Samples `count` turns after `prompt`, seeded by condition_seed(context.seed, probe,
+/// condition), cuts each at its turn end and applies the matcher; reports the samples and the
+/// rate to the progress meter. Throws InputError when the prompt tokenizes to nothing.
 ConditionRate sample_action_rate(const ProbeContext& context, const std::string& prompt, std::int64_t count,
-                                 std::uint64_t seed);
+                                 std::string_view probe, std::string_view condition);
 
 /// Teacher-forced log P(turn | prompt) in nats, summed over the turn's tokens, for every prompt
 /// and turn: out[p][t]. (prompt, turn) pairs go to the runner 16 at a time, prompts in order,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,9 +17,11 @@ namespace forensics::runtime {
 
 /// `count` continuations of `prefix`. The prefix runs once; its KV cache is shared by all samples.
 /// Sample i is a function of (model, prefix, params, seed, i) alone. Stop strings need a tokenizer.
+/// `on_finished` (may be empty) hears the count of finished samples whenever it grows.
 std::vector<Sample> sample_continuations(const Model& model, const std::vector<std::int64_t>& prefix,
                                          std::int64_t count, std::uint64_t seed, const SamplingParams& params,
-                                         const Tokenizer* tokenizer = nullptr);
+                                         const Tokenizer* tokenizer = nullptr,
+                                         const std::function<void(std::int64_t)>& on_finished = {});
 
 /// The next-token distribution after temperature, top-k and top-p, as transformers' warpers
 /// compute it, row by row: logits [..., d_vocab] -> float32 probabilities of the same shape on the

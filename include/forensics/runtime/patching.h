@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <tuple>
 #include <utility>
@@ -63,6 +64,8 @@ struct PatchingInput {
   double minimum_gap = 0;
   /// Exact only: run just these cells; the others keep metric NaN. Empty: every cell.
   std::vector<PatchingCell> only;
+  /// Hears the count of patched cells run so far, after every batch (for progress; may be empty).
+  std::function<void(std::int64_t cells_run)> on_cells_run;
 };
 
 /// Patched metrics over sites x layers x positions (prompt_positions, then continuation positions).

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,9 @@ struct ModelShape {
   std::vector<std::int64_t> eos_token_ids;  // from config.json / generation_config.json
 };
 
+/// Told, during a sample call, how many of its samples have finished so far (for progress).
+using SamplesFinished = std::function<void(std::int64_t finished)>;
+
 class ModelRunner {
  public:
   virtual ~ModelRunner() = default;
@@ -51,9 +55,10 @@ class ModelRunner {
   virtual std::vector<std::pair<std::string, std::string>> backend() const = 0;
 
   /// `count` continuations of `prefix` (non-empty). Sample i is a function of (model, prefix,
-  /// params, seed, i) alone: it does not depend on the count or on other calls.
+  /// params, seed, i) alone: it does not depend on the count or on other calls. `on_finished`
+  /// (may be empty) hears the count of finished samples as it grows.
   virtual std::vector<Sample> sample(const std::vector<std::int64_t>& prefix, std::int64_t count, std::uint64_t seed,
-                                     const SamplingParams& params) const = 0;
+                                     const SamplingParams& params, const SamplesFinished& on_finished) const = 0;
 
   /// Teacher forcing: log P(continuation token j | context, earlier continuation tokens) in nats,
   /// for each (context, continuation) pair; all pairs go through the model as one batch.

@@ -13,6 +13,10 @@ enum class Verbosity { kQuiet, kNormal, kVerbose };
 /// info and above, kVerbose debug and above.
 void configure_logging(Verbosity verbosity);
 
+/// What configure_logging set (kNormal before): commands print their own stderr output (progress,
+/// summaries) only when it allows.
+Verbosity verbosity();
+
 void log_debug(std::string_view message);
 void log_info(std::string_view message);
 void log_warning(std::string_view message);

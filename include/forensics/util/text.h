@@ -22,6 +22,9 @@ std::optional<std::string> closest_match(std::string_view word, const std::vecto
 /// True for ids as the incident format spells them: `[a-z0-9][a-z0-9._-]*`, at most 64 bytes.
 bool is_slug(std::string_view text);
 
+/// A duration for people: "4.2 s" under a minute, "3 min 07 s" above.
+std::string duration_text(double seconds);
+
 /// `text` cut to `max_bytes` on a UTF-8 boundary, with `...` when cut, for quoting in messages.
 std::string abbreviate(std::string_view text, std::size_t max_bytes = 60);
 
