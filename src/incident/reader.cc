@@ -5,6 +5,7 @@
 #include <limits>
 #include <set>
 
+#include "forensics/incident/chat_format.h"
 #include "forensics/util/json_document.h"
 #include "forensics/util/text.h"
 #include "read_parts.h"
@@ -389,6 +390,34 @@ std::optional<runtime::ModelDirectoryCheck> check_model(const ModelRef& model, c
   return check;
 }
 
+/// The format's special tokens (role headers, end of turn) must be single tokens of the model's
+/// tokenizer: otherwise the rendered prompts are text the model never saw as markup, and the run
+/// measures nothing (e.g. "llama3" on a ChatML model reproduces no action).
+void check_format_markers(const Format& format, const runtime::Tokenizer& tokenizer, util::Diagnostics& diagnostics) {
+  const auto missing = [&](ChatTemplate chat_template) {
+    std::vector<std::string> out;
+    for (const auto token : chat_markers(chat_template).special_tokens) {
+      if (!tokenizer.token_to_id(token)) out.emplace_back(token);
+    }
+    return out;
+  };
+  const auto absent = missing(format.chat_template);
+  if (absent.empty()) return;
+  std::string list;
+  for (const auto& token : absent) list += (list.empty() ? "\"" : ", \"") + token + "\"";
+  std::string message = "format \"" + std::string(kChatTemplateNames.name(format.chat_template)) + "\" writes " + list +
+                        ", which the model's tokenizer does not have as single tokens: the prompts would " +
+                        "not be the markup the model was trained on, and the run would measure little";
+  for (const auto& entry : kChatTemplateNames.entries()) {
+    if (entry.value != format.chat_template && missing(entry.value).empty()) {
+      message += "; the tokenizer has the markers of \"" + std::string(entry.name) + "\": set \"format\": \"" +
+                 std::string(entry.name) + "\"";
+      break;
+    }
+  }
+  diagnostics.warning(kRoot / "format", message);
+}
+
 }  // namespace
 
 IncidentCheck check_incident(const Json& document, const fs::path& source, const IncidentCheckOptions& options) {
@@ -413,14 +442,17 @@ IncidentCheck check_incident(const Json& document, const fs::path& source, const
   incident.seed = static_cast<std::uint64_t>(
       top.integer("seed", Need::kOptional, 0, std::numeric_limits<std::int64_t>::max()).value_or(0));
 
+  std::optional<Format> format;
+  if (const Json* value = top.any("format", Need::kRequired, "string or object")) {
+    format = read_format(*value, kRoot / "format", diagnostics);
+  }
   std::optional<ModelRef> model;
   if (const Json* value = top.any("model", Need::kRequired, "object")) {
     model = read_model(*value, kRoot / "model", source.parent_path(), diagnostics);
     if (model) check.model = check_model(*model, options, diagnostics);
   }
-  std::optional<Format> format;
-  if (const Json* value = top.any("format", Need::kRequired, "string or object")) {
-    format = read_format(*value, kRoot / "format", diagnostics);
+  if (format && check.model && check.model->tokenizer) {
+    check_format_markers(*format, *check.model->tokenizer, diagnostics);
   }
   std::optional<Transcript> transcript;
   if (const Json* value = top.any("transcript", Need::kRequired, "object")) {

@@ -55,6 +55,10 @@ Inputs read_inputs(const fs::path& path, const InvestigateOptions& options) {
   if (!check.incident || check.diagnostics.has_errors()) {
     throw incident::InvalidIncident(path, std::move(check.diagnostics));
   }
+  // Said before the run, while stopping it costs nothing.
+  for (const auto& item : check.diagnostics.all()) {
+    util::log_warning(path.string() + ": " + util::to_string(item));
+  }
   return {std::move(*check.incident), std::move(*plan), check.model->weights_sha256.value_or("")};
 }
 

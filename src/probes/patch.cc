@@ -70,6 +70,12 @@ constexpr double kMinimumGap = 0.1;
 constexpr double kExactBudgetFlops = 5e12;
 // Attribution estimates confirmed by exact patching, per direction.
 constexpr std::size_t kConfirmedCells = 16;
+// A normalized effect beyond this means one patched cell moved the metric much further than the
+// whole counterfactual does: the metric is not bounded by the two runs, and effects are no longer
+// fractions of the counterfactual's effect (docs/probes.md, "patch").
+constexpr double kEffectRange = 1.5;
+// A largest early-layer effect below this is rounding-sized: nothing to name as the location.
+constexpr double kSmallestLocatedEffect = 0.05;
 
 struct PatchOptions {
   std::string intervention;  // the counterfactual: an intervention id
@@ -423,6 +429,7 @@ struct PatchResult final : ProbeResult {
       segment_rows.push_back(row);
     }
     results["segments"] = segment_rows;
+    results["caveats"] = caveats();
     Json position_rows = Json::array();
     for (std::size_t i = 0; i < map.positions.size(); ++i) {
       const auto& position = map.positions[i];
@@ -447,6 +454,50 @@ struct PatchResult final : ProbeResult {
     return results;
   }
 
+  /// Why the maps should not be read as they stand, each said in full (empty: nothing to say).
+  std::vector<std::string> caveats() const {
+    std::vector<std::string> out;
+    if (!measurement.localizable()) return out;
+    std::int64_t cells = 0;
+    std::int64_t outside = 0;
+    double largest = 0;
+    for (const auto& direction : directions) {
+      for (const auto& site : direction.sites) {
+        for (const auto& row : site.effects) {
+          for (const double effect : row) {
+            if (std::isnan(effect)) continue;
+            ++cells;
+            if (std::abs(effect) > kEffectRange) ++outside;
+            if (std::abs(effect) > std::abs(largest)) largest = effect;
+          }
+        }
+      }
+    }
+    if (outside > 0) {
+      char text[64];
+      std::snprintf(text, sizeof text, "%+.2f", largest);
+      out.push_back(std::to_string(outside) + " of " + std::to_string(cells) +
+                    " cells have normalized effects outside [-1.5, 1.5] (largest " + text +
+                    "): patching one cell moved the metric further than the whole counterfactual does, so the "
+                    "metric is not bounded by the clean and corrupted runs (with a deletion, positions aligned "
+                    "from the end can hold different text; with logprob-difference, both turns move). Read the "
+                    "maps as relative sizes, not as fractions of the counterfactual's effect");
+    }
+    const auto site = std::find(sites.begin(), sites.end(), Site::kResidPre);
+    if (site != sites.end()) {
+      const double early = largest_early()[static_cast<std::size_t>(site - sites.begin())].first.effect;
+      if (std::abs(early) < kSmallestLocatedEffect) {
+        out.push_back("no early-layer residual cell carries 0.05 of the counterfactual's effect (largest " +
+                      Json(rounded_effect(early)).dump() + "): the early layers locate nothing" +
+                      (alignment.equal_length ? ""
+                                              : "; the prompts differ in length, so the edited tokens have no "
+                                                "counterpart to patch: a counterfactual that replaces the text with "
+                                                "as many tokens (a neutral text) can locate it"));
+      }
+    }
+    return out;
+  }
+
   std::string not_localizable_reason() const {
     return "the counterfactual moves the metric by " + std::to_string(measurement.gap()) + " nats, less than " +
            Json(kMinimumGap).dump() + ": there is no effect to localize";
@@ -456,6 +507,10 @@ struct PatchResult final : ProbeResult {
     const auto site = std::find(sites.begin(), sites.end(), Site::kResidPre);
     if (!measurement.localizable() || site == sites.end()) {
       return {measurement.localizable() ? "no residual-stream site patched" : not_localizable_reason()};
+    }
+    if (const auto notes = caveats(); !notes.empty()) {
+      return {intervention + ": no location named: " + notes.front().substr(0, notes.front().find(':')) +
+              " (results.caveats)"};
     }
     const auto [cell, direction] = largest_early()[static_cast<std::size_t>(site - sites.begin())];
     const auto& position = map.positions[static_cast<std::size_t>(cell.position)];

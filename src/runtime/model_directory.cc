@@ -90,7 +90,10 @@ ModelDirectoryCheck check_model_directory(const fs::path& directory, const Model
       Checkpoint::open(directory);  // validates every header without reading the weights
     }
   });
-  attempt([&] { check.tokenizer_fingerprint = Tokenizer::from_path(directory).fingerprint(); });
+  attempt([&] {
+    check.tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_path(directory));
+    check.tokenizer_fingerprint = check.tokenizer->fingerprint();
+  });
   if (options.expected_sha256 && check.weights_sha256 && *check.weights_sha256 != *options.expected_sha256) {
     check.problems.push_back(
         {ModelProblemKind::kHashMismatch, directory.string() + ": the weights hash to " + *check.weights_sha256 +

@@ -48,8 +48,8 @@ void ProgressBar::update(std::int64_t done, std::string_view detail) {
   }
   if (!detail.empty()) line += "  " + std::string(detail);
   if (total_ > 0 && done > 0 && !complete) {
-    line += "  about " + duration_text(elapsed * static_cast<double>(total_ - done) / static_cast<double>(done)) +
-            " left";
+    line +=
+        "  about " + duration_text(elapsed * static_cast<double>(total_ - done) / static_cast<double>(done)) + " left";
   }
   std::cerr << (terminal_ ? "\r\033[K" : "") << line << (terminal_ ? "" : "\n") << std::flush;
 }

@@ -251,3 +251,25 @@ TEST_CASE("progress: each probe's work rises to its planned total, and every con
     CHECK(probe.conditions == ids);
   }
 }
+
+TEST_CASE("patch names no location when effects leave [-1.5, 1.5] or stay below 0.05, and says why", "[probes]") {
+  InvestigateOptions options = quick();
+  options.probes = {"patch"};
+  FakeRunner::Script script = confused_script();
+  script.patch_effect = [](bool denoising, std::int64_t site, std::int64_t layer, std::int64_t position) {
+    return denoising && site == 0 && layer == 0 && position == 45 ? 3.3 : 0.0;
+  };
+  const auto wild = investigate(patched_incident("patch-wild"), options, fake_factory(script));
+  const Json results = record(wild, "patch").result->to_json();
+  REQUIRE(results["caveats"].size() == 1);
+  CHECK_THAT(results["caveats"][0].get<std::string>(), Catch::StartsWith("1 of ") && Catch::Contains("+3.30"));
+  CHECK_THAT(summary_text(wild), Catch::Contains("no location named: 1 of "));
+  CHECK_THAT(summary_text(wild), !Catch::Contains("largest on"));
+
+  script.patch_effect = [](bool, std::int64_t, std::int64_t, std::int64_t) { return 0.01; };
+  const auto flat = investigate(patched_incident("patch-small"), options, fake_factory(script));
+  const Json small = record(flat, "patch").result->to_json();
+  REQUIRE(small["caveats"].size() == 1);
+  CHECK_THAT(small["caveats"][0].get<std::string>(), Catch::Contains("the early layers locate nothing"));
+  CHECK_THAT(summary_text(flat), Catch::Contains("no location named: no early-layer residual cell"));
+}

@@ -6,9 +6,12 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "forensics/runtime/tokenizer.h"
 
 namespace forensics::runtime {
 
@@ -28,6 +31,7 @@ struct ModelDirectoryCheck {
   std::vector<ModelProblem> problems;                // empty: the directory is usable
   std::optional<std::string> weights_sha256;         // when hashed and the checkpoint is valid
   std::optional<std::string> tokenizer_fingerprint;  // when the tokenizer loads
+  std::shared_ptr<const Tokenizer> tokenizer;        // when it loads (e.g. to check a chat format's markers)
   bool usable() const { return problems.empty(); }
 };
 
