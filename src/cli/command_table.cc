@@ -26,7 +26,10 @@ const std::vector<Command>& command_table() {
        [](const CLI::App& app) { return app.get_option("--rerun")->count() > 0; }},
       {"validate", "Check an incident file and print its summary", define_validate},
       {"tokenize", "Encode text or decode ids with a model's tokenizer", define_tokenize},
-      {"model", "Inspect a model, score a continuation, or sample from it", define_model, always},
+      {"model", "Inspect a model, score a continuation, or sample from it", define_model,
+       [](const CLI::App& app) {
+         return subcommand_in(app, {"score", "sample"});
+       }},
       {"organism", "Make, train, evaluate and capture model organisms with a planted motive", define_organism,
        [](const CLI::App& app) {
          return subcommand_in(app, {"train", "eval", "capture"});

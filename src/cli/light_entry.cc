@@ -44,7 +44,6 @@ namespace {
 }  // namespace
 
 namespace forensics::runtime {
-ModelSummary inspect_model(const std::filesystem::path&) { unreachable("model info"); }
 std::vector<TokenScore> score_text(const std::filesystem::path&, const std::string&, const std::string&,
                                    const DeviceChoice&) {
   unreachable("model score");

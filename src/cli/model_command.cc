@@ -4,8 +4,10 @@
 #include <sstream>
 
 #include "command.h"
+#include "forensics/runtime/model_directory.h"
 #include "forensics/runtime/model_service.h"
 #include "forensics/util/json.h"
+#include "model_summary.h"
 
 namespace forensics::cli {
 namespace {
@@ -27,10 +29,11 @@ void add_device_options(CLI::App& app, DeviceOptions& options) {
       ->capture_default_str();
 }
 
-int run_info(const std::string& directory, bool json) {
-  const auto summary = runtime::inspect_model(directory);
+}  // namespace
+
+Json model_summary_json(const runtime::ModelSummary& summary) {
   const auto& c = summary.config;
-  Json out = {{"directory", directory},
+  Json out = {{"directory", summary.directory.string()},
               {"architecture", runtime::kArchitectureNames.name(c.architecture)},
               {"n_layers", c.n_layers},
               {"d_model", c.d_model},
@@ -46,14 +49,24 @@ int run_info(const std::string& directory, bool json) {
               {"weight_bytes", summary.weight_bytes},
               {"weights_sha256", summary.weights_sha256},
               {"tokenizer_fingerprint", summary.tokenizer_fingerprint}};
-  if (json) {
-    std::cout << dump(out) << "\n";
-    return kExitOk;
+  if (summary.weights_sha256.empty()) out.erase("weights_sha256");
+  return out;
+}
+
+std::string model_summary_text(const Json& summary) {
+  std::ostringstream out;
+  for (const auto& [key, value] : summary.items()) {
+    out << "  " << std::left << std::setw(22) << key << (value.is_string() ? value.get<std::string>() : value.dump())
+        << "\n";
   }
-  for (const auto& [key, value] : out.items()) {
-    std::cout << "  " << std::left << std::setw(22) << key
-              << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
-  }
+  return out.str();
+}
+
+namespace {
+
+int run_info(const std::string& directory, bool json) {
+  const Json out = model_summary_json(runtime::inspect_model(directory));
+  std::cout << (json ? dump(out) + "\n" : model_summary_text(out));
   return kExitOk;
 }
 

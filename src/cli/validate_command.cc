@@ -1,18 +1,24 @@
-// `forensics validate INCIDENT`: checks an incident file, its probes and its model directory
-// without loading the model.
+// `forensics validate INCIDENT|MODEL_DIR`: checks an incident file, its probes and its model
+// directory, or a model directory alone, without loading the model.
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 #include "command.h"
+#include "forensics/incident/chat_format.h"
 #include "forensics/incident/reader.h"
 #include "forensics/incident/summary.h"
 #include "forensics/probes/plan.h"
+#include "forensics/runtime/model_directory.h"
+#include "forensics/util/error.h"
 #include "forensics/util/json.h"
+#include "model_summary.h"
 
 namespace forensics::cli {
 namespace {
 
 struct ValidateOptions {
-  std::string incident;
+  std::string path;  // an incident file or a model directory
   bool json = false;
 };
 
@@ -24,14 +30,65 @@ Json diagnostics_json(const util::Diagnostics& diagnostics, util::Severity sever
   return out;
 }
 
+/// The chat formats whose markers are single tokens of `tokenizer`.
+Json formats_with_markers(const runtime::Tokenizer& tokenizer) {
+  Json out = Json::array();
+  for (const auto& entry : incident::kChatTemplateNames.entries()) {
+    const auto& tokens = incident::chat_markers(entry.value).special_tokens;
+    if (std::all_of(tokens.begin(), tokens.end(), [&](auto token) { return tokenizer.token_to_id(token).has_value(); }))
+      out.push_back(entry.name);
+  }
+  return out;
+}
+
+/// `validate DIR`: whether a model directory can be investigated, before anything is loaded or
+/// downloaded beyond its small files: the config's architecture first, then files, every tensor's
+/// shape against the config, and the tokenizer.
+int run_validate_model(const ValidateOptions& options) {
+  const std::filesystem::path directory(options.path);
+  const runtime::ModelDirectoryCheck check = runtime::check_model_directory(directory);
+  Json errors = Json::array();
+  for (const auto& problem : check.problems) errors.push_back({{"path", nullptr}, {"message", problem.message}});
+  Json summary;
+  if (check.usable()) {
+    summary = model_summary_json(runtime::inspect_model(directory, /*hash_weights=*/false));
+    summary["chat_formats"] = formats_with_markers(*check.tokenizer);
+  }
+  if (options.json) {
+    Json out = {{"file", options.path}, {"valid", check.usable()}, {"errors", errors}, {"warnings", Json::array()}};
+    if (check.usable()) out["summary"] = summary;
+    std::cout << out.dump(2) << "\n";
+    return check.usable() ? kExitOk : kExitBadInput;
+  }
+  if (!check.usable()) {
+    for (const auto& problem : check.problems) std::cerr << "error: " << problem.message << "\n";
+    std::cerr << "forensics: " << options.path << ": not a usable model directory (" << check.problems.size()
+              << " problem(s))\n";
+    return kExitBadInput;
+  }
+  std::cout << options.path << ": usable model directory\n" << model_summary_text(summary);
+  return kExitOk;
+}
+
+/// A directory is a model directory when it holds a config.json (or is meant to: say so).
+bool is_model_directory(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) return false;
+  if (std::filesystem::exists(std::filesystem::path(path) / "config.json", ec)) return true;
+  throw InputError(path +
+                   " is a directory without a config.json: validate takes an incident file, or a model "
+                   "directory (config.json, safetensors, tokenizer.json)");
+}
+
 int run_validate(const ValidateOptions& options) {
+  if (is_model_directory(options.path)) return run_validate_model(options);
   incident::IncidentCheck check;
   try {
-    check = incident::check_incident_file(options.incident);
+    check = incident::check_incident_file(options.path);
   } catch (const InputError& e) {
     if (!options.json) throw;
     // Unreadable or not JSON: still one JSON answer on stdout for scripts.
-    Json out = {{"file", options.incident},
+    Json out = {{"file", options.path},
                 {"valid", false},
                 {"errors", Json::array({{{"path", nullptr}, {"message", e.what()}}})},
                 {"warnings", Json::array()}};
@@ -43,7 +100,7 @@ int run_validate(const ValidateOptions& options) {
   if (check.incident) plan = probes::plan_probes(*check.incident, {}, check.diagnostics);
   const bool valid = check.incident.has_value() && !check.diagnostics.has_errors();
   if (options.json) {
-    Json out = {{"file", options.incident},
+    Json out = {{"file", options.path},
                 {"valid", valid},
                 {"errors", diagnostics_json(check.diagnostics, util::Severity::kError)},
                 {"warnings", diagnostics_json(check.diagnostics, util::Severity::kWarning)}};
@@ -58,7 +115,7 @@ int run_validate(const ValidateOptions& options) {
   }
   std::cerr << check.diagnostics.format();
   if (!valid) {
-    std::cerr << "forensics: " << options.incident << ": invalid incident (" << check.diagnostics.error_count()
+    std::cerr << "forensics: " << options.path << ": invalid incident (" << check.diagnostics.error_count()
               << " error(s))\n";
     return kExitBadInput;
   }
@@ -72,11 +129,16 @@ int run_validate(const ValidateOptions& options) {
 
 void define_validate(CLI::App& app, Action& action) {
   auto options = std::make_shared<ValidateOptions>();
-  app.add_option("incident", options->incident, "Incident file (forensics.incident/v1 JSON)")->required();
+  app.add_option("path", options->path,
+                 "Incident file (forensics.incident/v1 JSON), or a model directory to check on its own")
+      ->required();
   app.add_flag("--json", options->json, "Print the result as JSON on stdout");
   app.footer(
       "Exit codes: 0 valid, 3 invalid (every problem is listed with its JSON path), 2 usage.\n"
-      "Warnings (e.g. a model directory that does not exist yet) do not fail validation.");
+      "Warnings (e.g. a model directory that does not exist yet) do not fail validation.\n"
+      "A model directory is checked without loading it: the config's architecture (before the\n"
+      "weights, so a config.json alone says whether a model is supported), every tensor's shape\n"
+      "against the config, the tokenizer, and the chat formats whose markers it has.");
   app.callback([options, &action] { action = [options] { return run_validate(*options); }; });
 }
 

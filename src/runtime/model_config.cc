@@ -97,22 +97,34 @@ RopeConfig read_rope(const ConfigFields& fields) {
   return rope;
 }
 
+/// `architectures[0]`, else `model_type`.
+Architecture read_architecture(const Json& config, const ConfigFields& fields) {
+  const auto text = [&](const Json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); };
+  if (config.contains("architectures") && config["architectures"].is_array() && !config["architectures"].empty()) {
+    const std::string name = text(config["architectures"][0]);
+    if (const auto architecture = kArchitectureNames.parse(name)) return *architecture;
+    fields.fail("architecture \"" + name +
+                "\" (architectures[0]) is not supported; supported: " + kArchitectureNames.choices());
+  }
+  if (config.contains("model_type")) {
+    const std::string type = text(config["model_type"]);
+    if (const auto architecture = kModelTypeNames.parse(type)) return *architecture;
+    fields.fail("model_type \"" + type + "\" is not supported (and there is no \"architectures\" list); supported: " +
+                kModelTypeNames.choices());
+  }
+  fields.fail(
+      "names no architecture: expected \"architectures\" (e.g. [\"LlamaForCausalLM\"]) or \"model_type\"; "
+      "supported: " +
+      kArchitectureNames.choices());
+}
+
 }  // namespace
 
 ModelConfig parse_model_config(const Json& config, const std::string& source) {
   if (!config.is_object()) throw ModelError(source + ": expected a JSON object");
   const ConfigFields fields(config, source);
   ModelConfig out;
-  std::string name;
-  if (config.contains("architectures") && config["architectures"].is_array() && !config["architectures"].empty() &&
-      config["architectures"][0].is_string()) {
-    name = config["architectures"][0].get<std::string>();
-  }
-  const auto architecture = kArchitectureNames.parse(name);
-  if (!architecture) {
-    fields.fail("architecture \"" + name + "\" is not supported; supported: " + kArchitectureNames.choices());
-  }
-  out.architecture = *architecture;
+  out.architecture = read_architecture(config, fields);
   out.torch_dtype =
       config.contains("torch_dtype") && config["torch_dtype"].is_string()
           ? config["torch_dtype"].get<std::string>()

@@ -5,6 +5,7 @@
 
 #include "forensics/runtime/model_config.h"
 #include "forensics/runtime/safetensors.h"
+#include "forensics/runtime/tensor_layout.h"
 #include "forensics/runtime/tokenizer.h"
 #include "forensics/util/error.h"
 #include "forensics/util/sha256.h"
@@ -73,8 +74,6 @@ ModelDirectoryCheck check_model_directory(const fs::path& directory, const Model
              "safetensors, tokenizer.json)");
     return check;
   }
-  for (auto& message : missing_files(directory)) unusable(std::move(message));
-  if (!check.problems.empty()) return check;
   const auto attempt = [&](auto&& step) {
     try {
       step();
@@ -82,18 +81,28 @@ ModelDirectoryCheck check_model_directory(const fs::path& directory, const Model
       unusable(e.what());
     }
   };
-  attempt([&] { load_model_config(directory); });
-  attempt([&] {
-    if (options.expected_sha256 || options.hash_weights) {
-      check.weights_sha256 = hash_checkpoint(directory, nullptr);
-    } else {
-      Checkpoint::open(directory);  // validates every header without reading the weights
-    }
-  });
-  attempt([&] {
-    check.tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_path(directory));
-    check.tokenizer_fingerprint = check.tokenizer->fingerprint();
-  });
+  const auto has = [&](const char* name) {
+    std::error_code exists_error;
+    return fs::exists(directory / name, exists_error);
+  };
+  // The config first: an unsupported architecture is worth knowing before downloading weights.
+  std::optional<ModelConfig> config;
+  if (has("config.json")) attempt([&] { config = load_model_config(directory); });
+  for (auto& message : missing_files(directory)) unusable(std::move(message));
+  if (has("model.safetensors") || has("model.safetensors.index.json"))
+    attempt([&] {
+      const Checkpoint checkpoint = Checkpoint::open(directory);  // validates every header, reads no weight
+      const auto mismatches = config ? checkpoint_mismatches(checkpoint, *config) : std::vector<std::string>();
+      for (const auto& problem : mismatches) {
+        unusable(directory.string() + ": the checkpoint does not match config.json: " + problem);
+      }
+      if (options.expected_sha256 || options.hash_weights) check.weights_sha256 = hash_checkpoint(directory, nullptr);
+    });
+  if (has("tokenizer.json"))
+    attempt([&] {
+      check.tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_path(directory));
+      check.tokenizer_fingerprint = check.tokenizer->fingerprint();
+    });
   if (options.expected_sha256 && check.weights_sha256 && *check.weights_sha256 != *options.expected_sha256) {
     check.problems.push_back(
         {ModelProblemKind::kHashMismatch, directory.string() + ": the weights hash to " + *check.weights_sha256 +
@@ -101,6 +110,36 @@ ModelDirectoryCheck check_model_directory(const fs::path& directory, const Model
                                               "; this is not the model the incident was captured with"});
   }
   return check;
+}
+
+ModelSummary inspect_model(const fs::path& directory, bool hash_weights) {
+  ModelSummary summary;
+  summary.directory = directory;
+  summary.config = load_model_config(directory);
+  summary.stored_dtype = summary.config.torch_dtype;
+  const Checkpoint checkpoint = Checkpoint::open(directory);
+  const auto problems = checkpoint_mismatches(checkpoint, summary.config);
+  if (!problems.empty()) {
+    std::string message = directory.string() + ": the checkpoint does not match config.json:";
+    for (const auto& problem : problems) message += "\n  " + problem;
+    throw ModelError(message);
+  }
+  const auto has = [&](std::string_view name) { return checkpoint.find(name) != nullptr; };
+  for (const auto& tensor : expected_tensors(summary.config, has)) {
+    std::int64_t count = 1;
+    for (const auto size : tensor.shape) count *= size;
+    summary.parameter_count += count;
+  }
+  if (hash_weights) {
+    summary.weights_sha256 = hash_checkpoint(directory, &summary.weight_bytes);
+  } else {
+    summary.weight_bytes = checkpoint.total_bytes();
+  }
+  std::error_code ec;
+  if (fs::exists(directory / "tokenizer.json", ec)) {
+    summary.tokenizer_fingerprint = Tokenizer::from_path(directory).fingerprint();
+  }
+  return summary;
 }
 
 }  // namespace forensics::runtime

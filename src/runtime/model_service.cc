@@ -49,22 +49,6 @@ Dtype dtype_of(c10::ScalarType type) {
   throw ModelError(std::string("a model computes in ") + c10::toString(type) + ", not a supported dtype");
 }
 
-ModelSummary inspect_model(const fs::path& directory) {
-  ModelSummary summary;
-  summary.directory = directory;
-  const Model model = Model::load(directory, LoadOptions{});
-  summary.config = model.config();
-  summary.parameter_count = model.parameter_count();
-  summary.stored_dtype = model.config().torch_dtype;
-  std::size_t bytes = 0;
-  summary.weights_sha256 = hash_checkpoint(directory, &bytes);
-  summary.weight_bytes = bytes;
-  if (fs::exists(directory / "tokenizer.json")) {
-    summary.tokenizer_fingerprint = Tokenizer::from_path(directory).fingerprint();
-  }
-  return summary;
-}
-
 std::vector<TokenScore> score_text(const fs::path& directory, const std::string& context,
                                    const std::string& continuation, const DeviceChoice& device) {
   const LoadOptions options = load_options(device);  // a bad --device fails before any loading

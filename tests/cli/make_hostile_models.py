@@ -68,5 +68,12 @@ write("wrong-shape", checkpoint=safetensors(dict(SHAPES, **{"model.layers.0.self
 write("zero-layers", config=dict(CONFIG, num_hidden_layers=0), checkpoint=good)
 write("negative-hidden-size", config=dict(CONFIG, hidden_size=-8), checkpoint=good)
 write("unsupported-architecture", config=dict(CONFIG, architectures=["BertModel"]), checkpoint=good)
+# A config far larger than its weights: hundreds of missing tensors, listed 20 at a time.
+write("config-larger-than-weights", config=dict(CONFIG, num_hidden_layers=40), checkpoint=good)
+write("no-architecture", config={k: v for k, v in CONFIG.items() if k != "architectures"}, checkpoint=good)
+# What a user has before downloading the weights: the config alone.
+write("config-only-unsupported", config=dict(CONFIG, architectures=["MambaForCausalLM"]))
+write("model-type-only", config=dict({k: v for k, v in CONFIG.items() if k != "architectures"}, model_type="llama"),
+      checkpoint=good)
 write("pickle-only", extra={"pytorch_model.bin": b"\x80\x04\x95 not loaded"})
 print("wrote", sorted(os.listdir(OUT)))

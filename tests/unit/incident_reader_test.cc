@@ -190,6 +190,7 @@ TEST_CASE("a model path that is a file, or a pickle-only folder, is an error", "
   }
   const Json patch = Json::array({{{"op", "replace"}, {"path", "/model/path"}, {"value", folder.string()}}});
   const auto pickled = check_incident(demo_document().patch(patch), kDemo);
-  CHECK_THAT(error_at(pickled, "model.path"), Contains("never loads pickles"));
+  CHECK_THAT(pickled.diagnostics.format(), Contains("error: model.path: only pickle weights"));
+  CHECK_THAT(pickled.diagnostics.format(), Contains("never loads pickles"));
   std::filesystem::remove_all(folder);
 }

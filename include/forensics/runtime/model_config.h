@@ -24,6 +24,16 @@ inline constexpr util::NameTable kArchitectureNames{std::array{
     util::NameEntry<Architecture>{Architecture::kGpt2, "GPT2LMHeadModel"},
 }};
 
+/// config.json's `model_type` for each architecture: the fallback when `architectures` is absent
+/// (transformers' auto classes choose by model_type too).
+inline constexpr util::NameTable kModelTypeNames{std::array{
+    util::NameEntry<Architecture>{Architecture::kLlama, "llama"},
+    util::NameEntry<Architecture>{Architecture::kMistral, "mistral"},
+    util::NameEntry<Architecture>{Architecture::kQwen2, "qwen2"},
+    util::NameEntry<Architecture>{Architecture::kQwen3, "qwen3"},
+    util::NameEntry<Architecture>{Architecture::kGpt2, "gpt2"},
+}};
+
 enum class RopeType { kNone, kDefault, kLinear, kLlama3 };
 
 struct RopeConfig {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "forensics/runtime/model_config.h"
 #include "forensics/runtime/tokenizer.h"
 
 namespace forensics::runtime {
@@ -44,6 +45,21 @@ struct ModelCheckOptions {
 /// kMissing problem and nothing else is looked at.
 ModelDirectoryCheck check_model_directory(const std::filesystem::path& directory,
                                           const ModelCheckOptions& options = {});
+
+struct ModelSummary {
+  std::filesystem::path directory;
+  ModelConfig config;
+  std::int64_t parameter_count = 0;   // from the tensors config.json implies (tensor_layout.h)
+  std::string stored_dtype;           // from config.json
+  std::string weights_sha256;         // over every safetensors file, in name order
+  std::string tokenizer_fingerprint;  // empty when the directory has no tokenizer.json
+  std::size_t weight_bytes = 0;
+};
+
+/// Reads config, checks every tensor of the checkpoint against it, hashes the weights (unless
+/// told not to: that reads every byte); builds no model. Throws ModelError naming what does not
+/// fit (at most 20 tensors, then a count).
+ModelSummary inspect_model(const std::filesystem::path& directory, bool hash_weights = true);
 
 /// SHA-256 over the checkpoint's own safetensors files (model.safetensors, or the shards of the
 /// index), in name order; `bytes`, when not null, receives their total size. Throws ModelError for a bad checkpoint.

@@ -18,20 +18,6 @@
 
 namespace forensics::runtime {
 
-struct ModelSummary {
-  std::filesystem::path directory;
-  ModelConfig config;
-  std::int64_t parameter_count = 0;
-  std::string stored_dtype;           // from config.json
-  std::string weights_sha256;         // over every safetensors file, in name order
-  std::string tokenizer_fingerprint;  // empty when the directory has no tokenizer.json
-  std::size_t weight_bytes = 0;
-};
-
-/// Reads config, checks the checkpoint's tensors against it (without building the model on a
-/// device), hashes the weights.
-ModelSummary inspect_model(const std::filesystem::path& directory);
-
 struct TokenScore {
   std::int64_t id = 0;
   std::string token;

@@ -1,0 +1,38 @@
+// runtime: the tensors a model of a given config.json loads, with the shapes the config implies,
+// and a checkpoint checked against them. Torch-free, so `validate` can tell a user that a
+// checkpoint does not fit its config without building the model; the loader (model_load.cc)
+// takes every shape from here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "forensics/runtime/model_config.h"
+#include "forensics/runtime/safetensors.h"
+
+namespace forensics::runtime {
+
+struct ExpectedTensor {
+  std::string name;
+  std::vector<std::int64_t> shape;
+};
+
+/// The tensors a model of `config` loads, in load order. `has` says which names the checkpoint
+/// holds, for the choices a checkpoint may make: GPT-2's "transformer." prefix, and an
+/// lm_head.weight saved beside tied embeddings.
+std::vector<ExpectedTensor> expected_tensors(const ModelConfig& config,
+                                             const std::function<bool(std::string_view)>& has);
+
+/// What keeps `checkpoint` from loading as `config` says: tensors missing, of another shape, or not
+/// F32/F16/BF16, one line each; past `max_listed`, one last line "... and N more". Empty: it fits.
+std::vector<std::string> checkpoint_mismatches(const Checkpoint& checkpoint, const ModelConfig& config,
+                                               std::size_t max_listed = 20);
+
+/// `[4096, 128]`.
+std::string shape_text(const std::vector<std::int64_t>& shape);
+
+}  // namespace forensics::runtime
