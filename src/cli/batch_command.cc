@@ -64,6 +64,7 @@ probes::BatchObserver progress_observer(int jobs_threads) {
 void print_plan(const std::vector<probes::PlannedCase>& planned) {
   std::int64_t samples = 0;
   std::int64_t tokens = 0;
+  std::int64_t passes = 0;
   for (const auto& p : planned) {
     std::cout << p.item->id << "  " << p.item->incident.string() << "\n";
     if (!p.error.empty()) {
@@ -71,18 +72,20 @@ void print_plan(const std::vector<probes::PlannedCase>& planned) {
       continue;
     }
     std::cout << "  model    " << p.model.string() << "\n  probes  ";
-    for (const auto& [name, cost] : p.probes) {
-      std::cout << " " << name;
+    for (const auto& probe : p.work.probes) {
+      const auto& cost = probe.cost;
+      std::cout << " " << probe.probe;
       if (cost.samples > 0) std::cout << " (" << cost.conditions << " conditions, " << cost.samples << " samples)";
       if (cost.scored_sequences > 0) std::cout << " (" << cost.scored_sequences << " scored)";
+      if (cost.patched_runs > 0) std::cout << " (" << cost.patched_runs << " cells)";
     }
-    std::cout << "\n  cost     " << p.samples << " sampled turns (at most " << p.max_generated_tokens
-              << " generated tokens), " << p.scored_sequences << " teacher-forced sequences\n";
-    samples += p.samples;
-    tokens += p.max_generated_tokens;
+    std::cout << "\n  work     " << probes::work_text(p.work) << "\n";
+    samples += p.work.total.samples;
+    tokens += p.work.max_generated_tokens();
+    passes += p.work.forward_passes();
   }
   std::cout << planned.size() << " case(s): " << samples << " sampled turns, at most " << tokens
-            << " generated tokens\n";
+            << " generated tokens and " << passes << " forward passes\n";
 }
 
 /// Rewrites each golden file from this run's verdict (what golden tests call --update).

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "forensics/probes/dry_run.h"
 #include "investigate_options.h"
 #include "progress_display.h"
 
@@ -13,12 +14,16 @@ void define_investigate(CLI::App& app, Action& action) {
     std::string incident;
     std::string out;
     bool json = false;
+    bool dry_run = false;
     InvestigateFlags flags;
   };
   auto o = std::make_shared<Options>();
   app.add_option("incident", o->incident, "Incident file (forensics.incident/v1)")->required();
   app.add_option("-o,--out", o->out, "Verdict file to write, atomically (default: verdict.json next to the incident)");
-  app.add_flag("--json", o->json, "Also print the verdict document on stdout");
+  app.add_flag("--json", o->json, "Also print the verdict document on stdout (with --dry-run: the plan)");
+  app.add_flag("--dry-run", o->dry_run,
+               "Say what the run would do and how long it would take here (the model's speed is measured on "
+               "the incident's prompt); sample and write nothing");
   add_investigate_flags(app, o->flags);
   app.footer(
       "Writes the forensics.verdict/v1 document (docs/verdict.md; probe results in its `probes`\n"
@@ -29,6 +34,11 @@ void define_investigate(CLI::App& app, Action& action) {
   app.callback([o, &action] {
     action = [o]() -> int {
       probes::InvestigateOptions options = investigate_options(o->flags);
+      if (o->dry_run) {
+        const auto plan = probes::dry_run(o->incident, options, open_local_model);
+        std::cout << (o->json ? probes::dry_run_json(plan).dump(2) + "\n" : probes::dry_run_text(plan));
+        return kExitOk;
+      }
       const auto progress = progress_display();
       options.progress = progress.get();
       const std::filesystem::path incident(o->incident);

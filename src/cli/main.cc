@@ -101,6 +101,7 @@ int run(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "More on stderr: debug logs and each condition's rate as it is measured");
   app.add_flag("-q,--quiet", quiet, "Only errors on stderr (no progress, summary or warnings)");
   app.require_subcommand(0, 1);
+  app.fallthrough();  // -v and -q also work after the command: `forensics investigate x.json -q`
 
   cli::Action action;
   std::vector<std::pair<CLI::App*, const cli::Command*>> subcommands;

@@ -9,6 +9,7 @@
 #include "forensics/incident/reader.h"
 #include "forensics/incident/summary.h"
 #include "forensics/probes/plan.h"
+#include "forensics/probes/work.h"
 #include "forensics/runtime/model_directory.h"
 #include "forensics/util/error.h"
 #include "forensics/util/json.h"
@@ -70,6 +71,14 @@ int run_validate_model(const ValidateOptions& options) {
   return kExitOk;
 }
 
+/// The sizes the costs need, from the model directory when it could be read (zeros otherwise).
+probes::CostBasis incident_cost_basis(const incident::IncidentCheck& check, const runtime::SamplingParams& sampling) {
+  probes::CostBasis basis;
+  basis.max_new_tokens = sampling.max_new_tokens;
+  if (!check.model || !check.model->tokenizer || !check.model->config) return basis;
+  return probes::cost_basis(*check.incident, *check.model->tokenizer, check.model->config->n_layers, sampling);
+}
+
 /// A directory is a model directory when it holds a config.json (or is meant to: say so).
 bool is_model_directory(const std::string& path) {
   std::error_code ec;
@@ -99,6 +108,10 @@ int run_validate(const ValidateOptions& options) {
   std::optional<probes::ProbePlan> plan;
   if (check.incident) plan = probes::plan_probes(*check.incident, {}, check.diagnostics);
   const bool valid = check.incident.has_value() && !check.diagnostics.has_errors();
+  std::optional<probes::WorkPlan> work;
+  if (valid)
+    work = probes::plan_work(*check.incident, *plan, probes::Budget::kStandard, std::nullopt,
+                             incident_cost_basis(check, plan->sampling));
   if (options.json) {
     Json out = {{"file", options.path},
                 {"valid", valid},
@@ -106,8 +119,9 @@ int run_validate(const ValidateOptions& options) {
                 {"warnings", diagnostics_json(check.diagnostics, util::Severity::kWarning)}};
     if (valid) {
       Json summary = incident::summarize(*check.incident);
-      const Json plan_summary = probes::plan_json(*check.incident, *plan);
+      const Json plan_summary = probes::plan_json(*plan);
       for (const auto& [key, value] : plan_summary.items()) summary[key] = value;
+      summary["work"] = probes::work_json(*work);
       out["summary"] = summary;
     }
     std::cout << out.dump(2) << "\n";
@@ -121,7 +135,8 @@ int run_validate(const ValidateOptions& options) {
   }
   std::cout << check.incident->id << ": valid incident (" << incident::kSchemaName << "/v" << incident::kSchemaVersion
             << ")\n"
-            << incident::summary_text(*check.incident) << probes::plan_text(*check.incident, *plan);
+            << incident::summary_text(*check.incident) << probes::plan_text(*plan) << "  work         "
+            << probes::work_text(*work) << " (standard budget)\n";
   return kExitOk;
 }
 

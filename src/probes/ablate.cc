@@ -115,7 +115,8 @@ AblateOptions read(util::ObjectReader& reader, const incident::Incident& /*incid
   return options;
 }
 
-ProbeCost cost(const incident::Incident& incident, const AblateOptions& options, std::int64_t /*samples*/) {
+ProbeCost cost(const incident::Incident& incident, const AblateOptions& options, std::int64_t /*samples*/,
+               const CostBasis& /*basis*/) {
   const auto segments = static_cast<std::int64_t>(
       context_segments(incident.transcript, incident.action.message, options.granularity).size());
   return {.scored_sequences = (segments + 1) * (incident.action.alternative ? 2 : 1)};

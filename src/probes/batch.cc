@@ -384,15 +384,12 @@ std::vector<PlannedCase> plan_batch(const std::vector<BatchCase>& cases, const B
         throw incident::InvalidIncident(item.incident, std::move(check.diagnostics));
       }
       planned.model = o.model.value_or(check.incident->model.path);
-      for (const auto& p : plan->probes) {
-        if (!p.runs()) continue;
-        const std::int64_t samples = p.standard_samples ? budget_samples(*p.standard_samples, o.budget, o.samples) : 0;
-        const ProbeCost cost = p.probe->cost(*check.incident, p.options, samples);
-        planned.probes.emplace_back(std::string(p.probe->name), cost);
-        planned.samples += cost.samples;
-        planned.scored_sequences += cost.scored_sequences;
+      CostBasis basis;
+      basis.max_new_tokens = plan->sampling.max_new_tokens;
+      if (check.model && check.model->tokenizer && check.model->config) {
+        basis = cost_basis(*check.incident, *check.model->tokenizer, check.model->config->n_layers, plan->sampling);
       }
-      planned.max_generated_tokens = planned.samples * plan->sampling.max_new_tokens;
+      planned.work = plan_work(*check.incident, *plan, o.budget, o.samples, basis);
     } catch (const Error& e) {
       planned.error = e.what();
     }

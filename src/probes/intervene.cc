@@ -95,7 +95,8 @@ std::optional<std::string> nothing_to_do(const incident::Incident& incident, con
   return std::nullopt;
 }
 
-ProbeCost cost(const incident::Incident& incident, const InterveneOptions& options, std::int64_t samples) {
+ProbeCost cost(const incident::Incident& incident, const InterveneOptions& options, std::int64_t samples,
+               const CostBasis& /*basis*/) {
   const auto conditions = static_cast<std::int64_t>(chosen(incident, options).size());
   const std::int64_t turns = incident.action.alternative ? 2 : 1;
   return {.conditions = conditions, .samples = conditions * samples, .scored_sequences = (conditions + 1) * turns};

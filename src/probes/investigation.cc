@@ -9,12 +9,14 @@
 
 #include "forensics/incident/reader.h"
 #include "forensics/probes/steps.h"
+#include "forensics/probes/work.h"
 #include "forensics/util/error.h"
 #include "forensics/util/json_document.h"
 #include "forensics/util/logging.h"
 #include "forensics/util/sha256.h"
 #include "forensics/util/text.h"
 #include "forensics/util/version.h"
+#include "investigation_inputs.h"
 
 namespace forensics::probes {
 namespace fs = std::filesystem;
@@ -25,41 +27,6 @@ constexpr const char* kNotSelected = "not selected";
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-/// The checked incident, its plan, and what the model directory check measured.
-struct Inputs {
-  incident::Incident incident;
-  ProbePlan plan;
-  std::string weights_sha256;
-};
-
-Inputs read_inputs(const fs::path& path, const InvestigateOptions& options) {
-  incident::IncidentCheckOptions check_options;
-  check_options.model_must_exist = true;
-  check_options.hash_weights = true;  // the verdict records what it was computed with
-  Json document = util::parse_json_strict(util::read_text_file(path, incident::kMaxIncidentBytes), path.string());
-  if (options.model && document.is_object() && document.contains("model") && document["model"].is_object()) {
-    // Another model version: the incident's pin names the old weights.
-    document["model"]["path"] = fs::absolute(*options.model).lexically_normal().string();
-    document["model"].erase("weights_sha256");
-  }
-  incident::IncidentCheck check =
-      incident::check_incident(document, fs::absolute(path).lexically_normal(), check_options);
-  std::optional<ProbePlan> plan;
-  if (check.incident) plan = plan_probes(*check.incident, options.probes, check.diagnostics);
-  if (plan) {
-    plan->sampling =
-        read_sampling(options.sampling_overrides, util::JsonPath() / "command line", plan->sampling, check.diagnostics);
-  }
-  if (!check.incident || check.diagnostics.has_errors()) {
-    throw incident::InvalidIncident(path, std::move(check.diagnostics));
-  }
-  // Said before the run, while stopping it costs nothing.
-  for (const auto& item : check.diagnostics.all()) {
-    util::log_warning(path.string() + ": " + util::to_string(item));
-  }
-  return {std::move(*check.incident), std::move(*plan), check.model->weights_sha256.value_or("")};
 }
 
 /// The sampling parameters every probe uses, and the strings that end a turn.
@@ -110,8 +77,10 @@ Json record_json(const ProbeRecord& record) {
 }
 
 /// The work a planned probe will do, in progress units (0 when known only once it runs).
-std::int64_t planned_work(const PlannedProbe& planned, const incident::Incident& incident, std::int64_t samples) {
-  const ProbeCost cost = planned.probe->cost(incident, planned.options, samples);
+std::int64_t planned_work(const PlannedProbe& planned, const ProbeContext& context, std::int64_t samples) {
+  const CostBasis basis =
+      cost_basis(context.incident, context.tokenizer, context.runner.shape().n_layers, context.sampling);
+  const ProbeCost cost = planned.probe->cost(context.incident, planned.options, samples, basis);
   return cost.samples + cost.scored_sequences + cost.patched_runs;
 }
 
@@ -137,7 +106,7 @@ ProbeRecord run_probe(const PlannedProbe& planned, const ProbeContext& context, 
     record.samples_per_condition = samples;
   }
   context.progress->restart();
-  if (listener != nullptr) listener->probe_started(record.name, planned_work(planned, context.incident, samples));
+  if (listener != nullptr) listener->probe_started(record.name, planned_work(planned, context, samples));
   const auto start = std::chrono::steady_clock::now();
   try {
     std::shared_ptr<const ProbeResult> result = planned.probe->run(context, planned.options, samples);
@@ -215,9 +184,7 @@ Investigation investigate(const fs::path& incident_path, const InvestigateOption
   runtime::check_device_spelling(options.device.device);  // a bad --device fails before any reading
   const Inputs inputs = read_inputs(incident_path, options);
   const auto& incident = inputs.incident;
-  runtime::DeviceChoice device = options.device;
-  if (!device.dtype) device.dtype = incident.model.dtype;
-  const std::shared_ptr<const runtime::OpenModel> model = open_model(incident, device);
+  const std::shared_ptr<const runtime::OpenModel> model = open_model(incident, device_for(incident, options));
   const runtime::Tokenizer& tokenizer = model->tokenizer;
   const runtime::ModelRunner* runner = model->runner.get();
 

@@ -526,8 +526,21 @@ struct PatchResult final : ProbeResult {
 
 // ---- The probe ----
 
-ProbeCost cost(const incident::Incident& /*incident*/, const PatchOptions& /*options*/, std::int64_t /*samples*/) {
-  return {};  // known only once the prompts are tokenized: estimated_exact_flops in the result
+ProbeCost cost(const incident::Incident& incident, const PatchOptions& options, std::int64_t /*samples*/,
+               const CostBasis& basis) {
+  // Every cell of the exact map, at most: a cell per site, layer and scored position (prompt
+  // tokens and turn tokens after the first), per direction. Attribution runs far fewer.
+  const std::int64_t directions = options.direction == Direction::kBoth ? 2 : 1;
+  const std::int64_t prompt = basis.prompt_tokens;
+  const std::int64_t turn = basis.turn_tokens;
+  const std::int64_t positions = prompt + std::max<std::int64_t>(turn - 1, 0);
+  const std::int64_t cells_per_position = directions * static_cast<std::int64_t>(options.sites.size()) * basis.n_layers;
+  // As exact_cost_flops counts them, with no shared prefix skipped: a cell at prompt position i
+  // recomputes the prompt from i and every scored turn; at turn token j, the turns from j.
+  const std::int64_t rows = options.metric == Metric::kActionLogprob || !incident.action.alternative ? 1 : 2;
+  std::int64_t tokens = prompt * (prompt + 1) / 2 + prompt * rows * turn;
+  for (std::int64_t j = 0; j + 1 < turn; ++j) tokens += rows * (turn - j);
+  return {.patched_runs = cells_per_position * positions, .patched_tokens = cells_per_position * tokens};
 }
 
 std::unique_ptr<ProbeResult> run(const ProbeContext& context, const PatchOptions& options, std::int64_t /*samples*/) {

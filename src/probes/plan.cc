@@ -186,7 +186,7 @@ std::int64_t budget_samples(std::int64_t standard, Budget budget, std::optional<
   return standard;
 }
 
-Json plan_json(const incident::Incident& incident, const ProbePlan& plan) {
+Json plan_json(const ProbePlan& plan) {
   Json probes = Json::object();
   for (const auto& planned : plan.probes) {
     Json entry = Json::object();
@@ -194,9 +194,6 @@ Json plan_json(const incident::Incident& incident, const ProbePlan& plan) {
     if (planned.status == PlanStatus::kNothingToDo) entry["reason"] = planned.reason;
     if (planned.runs()) {
       entry["samples_per_condition"] = planned.standard_samples ? Json(*planned.standard_samples) : Json(nullptr);
-      const ProbeCost cost = planned.probe->cost(incident, planned.options, planned.standard_samples.value_or(0));
-      entry["conditions"] = cost.conditions;
-      entry["samples"] = cost.samples;
     }
     probes[std::string(planned.probe->name)] = entry;
   }
@@ -211,7 +208,7 @@ Json plan_json(const incident::Incident& incident, const ProbePlan& plan) {
                 {"stop", s.stop_strings}}}};
 }
 
-std::string plan_text(const incident::Incident& /*incident*/, const ProbePlan& plan) {
+std::string plan_text(const ProbePlan& plan) {
   std::string running;
   std::string skipped;
   for (const auto& planned : plan.probes) {

@@ -26,7 +26,8 @@ ResampleOptions read(util::ObjectReader& reader, const incident::Incident& /*inc
 
 std::int64_t standard_samples(const ResampleOptions& options) { return options.samples; }
 
-ProbeCost cost(const incident::Incident& /*incident*/, const ResampleOptions& /*options*/, std::int64_t samples) {
+ProbeCost cost(const incident::Incident& /*incident*/, const ResampleOptions& /*options*/, std::int64_t samples,
+               const CostBasis& /*basis*/) {
   return {.conditions = 1, .samples = samples};
 }
 

@@ -109,7 +109,8 @@ std::optional<std::string> nothing_to_do(const incident::Incident& incident,
   return std::nullopt;
 }
 
-ProbeCost cost(const incident::Incident& incident, const SentenceResampleOptions& options, std::int64_t samples) {
+ProbeCost cost(const incident::Incident& incident, const SentenceResampleOptions& options, std::int64_t samples,
+               const CostBasis& /*basis*/) {
   const auto sentences = static_cast<std::int64_t>(measured_sentences(reasoning_of(incident), options).size());
   const std::int64_t conditions = sentences == 0 ? 0 : sentences + 1;
   return {.conditions = conditions, .samples = conditions * samples};

@@ -62,7 +62,8 @@ std::optional<std::string> nothing_to_do(const incident::Incident& incident, con
 
 std::int64_t standard_samples(const SweepOptions& options) { return options.samples; }
 
-ProbeCost cost(const incident::Incident& incident, const SweepOptions& /*options*/, std::int64_t samples) {
+ProbeCost cost(const incident::Incident& incident, const SweepOptions& /*options*/, std::int64_t samples,
+               const CostBasis& /*basis*/) {
   std::int64_t conditions = 0;
   for (const auto& sweep : incident.sweeps) conditions += static_cast<std::int64_t>(sweep.values.size());
   return {.conditions = conditions, .samples = conditions * samples};

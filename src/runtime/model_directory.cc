@@ -86,7 +86,7 @@ ModelDirectoryCheck check_model_directory(const fs::path& directory, const Model
     return fs::exists(directory / name, exists_error);
   };
   // The config first: an unsupported architecture is worth knowing before downloading weights.
-  std::optional<ModelConfig> config;
+  auto& config = check.config;
   if (has("config.json")) attempt([&] { config = load_model_config(directory); });
   for (auto& message : missing_files(directory)) unusable(std::move(message));
   if (has("model.safetensors") || has("model.safetensors.index.json"))

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "fake_incident.h"
+#include "forensics/probes/dry_run.h"
 #include "forensics/util/error.h"
 
 using namespace forensics;
@@ -272,4 +273,51 @@ TEST_CASE("patch names no location when effects leave [-1.5, 1.5] or stay below 
   REQUIRE(small["caveats"].size() == 1);
   CHECK_THAT(small["caveats"][0].get<std::string>(), Catch::Contains("the early layers locate nothing"));
   CHECK_THAT(summary_text(flat), Catch::Contains("no location named: no early-layer residual cell"));
+}
+
+TEST_CASE("a dry run plans the probes investigate runs, draws no verdict samples and sums its estimates", "[probes]") {
+  const FakeRunner* opened = nullptr;
+  std::shared_ptr<const runtime::OpenModel> kept;  // so the runner outlives the dry run
+  const ModelOpener factory = fake_factory(confused_script(), &opened);
+  const DryRun plan = dry_run(patched_incident("dry-run"), quick(),
+                              [&](const incident::Incident& incident, const runtime::DeviceChoice& device) {
+                                kept = factory(incident, device);
+                                return kept;
+                              });
+  REQUIRE(opened != nullptr);
+  // Speed is measured with one warm-up, one prefill and one run per batch size (100 and 50).
+  CHECK(opened->sample_calls == 4);
+  CHECK(opened->patch_calls == 0);
+  std::vector<std::string> names;
+  for (const auto& probe : plan.work.probes) names.push_back(probe.probe);
+  CHECK(names == std::vector<std::string>{"resample", "sentence-resample", "intervene", "ablate", "patch"});
+  REQUIRE(plan.estimates.size() == names.size());
+  double low = 0;
+  for (const auto& estimate : plan.estimates) {
+    CHECK(estimate.low_s <= estimate.high_s);
+    low += estimate.low_s;
+  }
+  CHECK(plan.total.low_s == Approx(low));
+  CHECK(plan.work.total.samples == 100 + 5 * 50 + 7 * 100);
+  CHECK(plan.work.basis.prompt_tokens > 0);
+  CHECK(dry_run_json(plan)["schema"] == "forensics.dry-run/v1");
+  CHECK_THAT(dry_run_text(plan), Catch::Contains("nothing was sampled or written"));
+}
+
+TEST_CASE("a dry run's estimate: sampled conditions between the captured turn's length and the limit", "[probes]") {
+  ProbeWork probe;
+  probe.samples_per_condition = 10;
+  probe.cost.conditions = 2;
+  probe.cost.scored_sequences = 17;  // two scoring batches
+  CostBasis basis;
+  basis.prompt_tokens = 4;
+  basis.turn_tokens = 5;
+  basis.max_new_tokens = 20;
+  ModelSpeed speed;
+  speed.prefill_s = 1;
+  speed.decode_step_s[10] = 0.5;
+  speed.scoring_batch_s = 3;
+  const TimeEstimate estimate = estimate_time(probe, basis, speed);
+  CHECK(estimate.low_s == Approx(2 * 3 + 2 * (1 + 5 * 0.5)));
+  CHECK(estimate.high_s == Approx(2 * 3 + 2 * (1 + 20 * 0.5)));
 }

@@ -15,6 +15,7 @@
 
 #include "forensics/probes/investigation.h"
 #include "forensics/probes/plan.h"
+#include "forensics/probes/work.h"
 #include "forensics/report/batch_report.h"
 #include "forensics/report/expectation.h"
 
@@ -73,10 +74,7 @@ struct PlannedCase {
   const BatchCase* item = nullptr;
   std::string error;  // the case cannot run (bad incident or plan)
   std::filesystem::path model;
-  std::vector<std::pair<std::string, ProbeCost>> probes;  // that run, with their cost
-  std::int64_t samples = 0;                               // sampled turns in all
-  std::int64_t max_generated_tokens = 0;                  // samples x max_new_tokens
-  std::int64_t scored_sequences = 0;
+  WorkPlan work;  // of the probes that run
 };
 std::vector<PlannedCase> plan_batch(const std::vector<BatchCase>& cases, const BatchOptions& options);
 

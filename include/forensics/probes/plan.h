@@ -71,11 +71,11 @@ runtime::SamplingParams read_sampling(const Json& value, const util::JsonPath& p
 /// to its standard count (quick: at most 30, thorough: at least 300).
 std::int64_t budget_samples(std::int64_t standard, Budget budget, std::optional<std::int64_t> samples);
 
-/// The plan as JSON for `validate --json`: {sampling, listed, probes: {name: {runs, reason,
-/// samples_per_condition, cost}}}.
-Json plan_json(const incident::Incident& incident, const ProbePlan& plan);
+/// The plan as JSON for `validate --json`: {sampling, probes_listed, probes: {name: {runs,
+/// reason, samples_per_condition}}} (what it costs: work.h).
+Json plan_json(const ProbePlan& plan);
 
 /// The plan as `  key   value` lines (probes and sampling), as incident::summary_text prints.
-std::string plan_text(const incident::Incident& incident, const ProbePlan& plan);
+std::string plan_text(const ProbePlan& plan);
 
 }  // namespace forensics::probes

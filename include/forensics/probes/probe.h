@@ -79,12 +79,23 @@ class ProbeResult {
   std::int64_t samples = 0;  // samples drawn in all
 };
 
-/// What a probe will cost, before it runs (investigate --dry-run, progress).
+/// What a probe will cost, before it runs (validate, investigate --dry-run, progress).
 struct ProbeCost {
   std::int64_t conditions = 0;        // sampled conditions
   std::int64_t samples = 0;           // sampled turns in all
   std::int64_t scored_sequences = 0;  // teacher-forced (prompt, turn) pairs
-  std::int64_t patched_runs = 0;      // patched forward runs (at most)
+  std::int64_t patched_runs = 0;      // patched cells (at most: identical ones are not run)
+  std::int64_t patched_tokens = 0;    // tokens the patched runs recompute (at most)
+};
+
+/// The sizes costs depend on, from the incident rendered with the model's tokenizer and the
+/// model's config (plan.h, cost_basis). Zero where unknown (no model yet): costs that need them
+/// come out 0.
+struct CostBasis {
+  std::int64_t prompt_tokens = 0;   // the prompt before the action's turn
+  std::int64_t turn_tokens = 0;     // the action's turn as written
+  std::int64_t n_layers = 0;        // the model's
+  std::int64_t max_new_tokens = 0;  // per sampled turn
 };
 
 /// A probe, type-erased. Make one with describe_probe from a ProbeDefinition.
@@ -98,7 +109,9 @@ struct ProbeDescriptor {
   std::function<std::any(util::ObjectReader& reader, const incident::Incident& incident)> read;
   // Samples per condition at the standard budget; absent for probes that draw none.
   std::function<std::optional<std::int64_t>(const std::any& options)> standard_samples;
-  std::function<ProbeCost(const incident::Incident& incident, const std::any& options, std::int64_t samples)> cost;
+  std::function<ProbeCost(const incident::Incident& incident, const std::any& options, std::int64_t samples,
+                          const CostBasis& basis)>
+      cost;
   // Why the probe has nothing to measure on this incident (no sweep declared, no reasoning to
   // split), or absent when it has work to do. Such a probe is skipped with that reason.
   std::function<std::optional<std::string>(const incident::Incident& incident, const std::any& options)> nothing_to_do;
@@ -117,7 +130,8 @@ struct ProbeDefinition {
   Options (*read)(util::ObjectReader& reader, const incident::Incident& incident) = nullptr;
   // nullptr: the probe draws no samples.
   std::int64_t (*standard_samples)(const Options& options) = nullptr;
-  ProbeCost (*cost)(const incident::Incident& incident, const Options& options, std::int64_t samples) = nullptr;
+  ProbeCost (*cost)(const incident::Incident& incident, const Options& options, std::int64_t samples,
+                    const CostBasis& basis) = nullptr;
   // nullptr: the probe always has work to do.
   std::optional<std::string> (*nothing_to_do)(const incident::Incident& incident, const Options& options) = nullptr;
   std::unique_ptr<ProbeResult> (*run)(const ProbeContext& context, const Options& options,
@@ -138,8 +152,9 @@ ProbeDescriptor describe_probe(const ProbeDefinition<Options>& probe) {
     if (samples == nullptr) return std::nullopt;
     return samples(std::any_cast<const Options&>(options));
   };
-  out.cost = [cost = probe.cost](const incident::Incident& incident, const std::any& options, std::int64_t samples) {
-    return cost(incident, std::any_cast<const Options&>(options), samples);
+  out.cost = [cost = probe.cost](const incident::Incident& incident, const std::any& options, std::int64_t samples,
+                                 const CostBasis& basis) {
+    return cost(incident, std::any_cast<const Options&>(options), samples, basis);
   };
   out.nothing_to_do = [idle = probe.nothing_to_do](const incident::Incident& incident,
                                                    const std::any& options) -> std::optional<std::string> {

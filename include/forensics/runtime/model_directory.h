@@ -33,6 +33,7 @@ struct ModelDirectoryCheck {
   std::optional<std::string> weights_sha256;         // when hashed and the checkpoint is valid
   std::optional<std::string> tokenizer_fingerprint;  // when the tokenizer loads
   std::shared_ptr<const Tokenizer> tokenizer;        // when it loads (e.g. to check a chat format's markers)
+  std::optional<ModelConfig> config;                 // when config.json is supported
   bool usable() const { return problems.empty(); }
 };
 
