@@ -20,10 +20,13 @@ debian_packages=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev catch2 libonig-dev libutf8proc-dev
   python3 python3-venv python3-dev
 )
+# Only the test suite needs these (the completion and man page tests); a build of named targets
+# (the demo's) skips them.
+test_packages=(zsh fish man-db)
 
 install_debian_packages() {
   local missing=()
-  for package in "${debian_packages[@]}"; do
+  for package in "$@"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$package")
     fi
@@ -73,6 +76,10 @@ build() {
   fi
 }
 
-install_debian_packages
+if [ $# -eq 0 ]; then
+  install_debian_packages "${debian_packages[@]}" "${test_packages[@]}"
+else
+  install_debian_packages "${debian_packages[@]}"
+fi
 install_python_environment
 build "$@"

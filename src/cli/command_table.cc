@@ -34,6 +34,7 @@ const std::vector<Command>& command_table() {
        [](const CLI::App& app) {
          return subcommand_in(app, {"train", "eval", "capture"});
        }},
+      {"completions", "Print a shell completion script (bash, zsh, fish) or the man page (man)", define_completions},
   };
   return commands;
 }

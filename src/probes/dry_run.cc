@@ -24,8 +24,8 @@ double seconds_of(F&& step) {
 }
 
 /// Sampling `count` turns of exactly `tokens` tokens (no end of sequence can stop them).
-double sampling_seconds(const runtime::ModelRunner& runner, const std::vector<std::int64_t>& prompt,
-                        std::int64_t count, std::int64_t tokens) {
+double sampling_seconds(const runtime::ModelRunner& runner, const std::vector<std::int64_t>& prompt, std::int64_t count,
+                        std::int64_t tokens) {
   runtime::SamplingParams params;
   params.temperature = 1.0;
   params.top_p = 1.0;
@@ -73,8 +73,8 @@ TimeEstimate estimate_time(const ProbeWork& probe, const CostBasis& basis, const
   // Patched runs at the scoring batch's speed per token.
   const auto scored_tokens = static_cast<double>(kScoringBatch * (basis.prompt_tokens + basis.turn_tokens));
   const double per_token_s = scored_tokens > 0 ? speed.scoring_batch_s / scored_tokens : 0;
-  const double fixed = batches(cost.scored_sequences) * speed.scoring_batch_s +
-                       static_cast<double>(cost.patched_tokens) * per_token_s;
+  const double fixed =
+      batches(cost.scored_sequences) * speed.scoring_batch_s + static_cast<double>(cost.patched_tokens) * per_token_s;
   TimeEstimate out{fixed, fixed};
   if (cost.conditions > 0 && probe.samples_per_condition) {
     const auto step = speed.decode_step_s.find(*probe.samples_per_condition);
@@ -162,7 +162,8 @@ std::string dry_run_text(const DryRun& run) {
     std::snprintf(line, sizeof line, "  %-18s %10lld %8lld %7lld %8lld %8lld  %s\n", probe.probe.c_str(),
                   static_cast<long long>(probe.cost.conditions), static_cast<long long>(probe.cost.samples),
                   static_cast<long long>(probe.cost.scored_sequences), static_cast<long long>(probe.cost.patched_runs),
-                  static_cast<long long>(probe.forward_passes(run.work.basis)), seconds_range(run.estimates[i]).c_str());
+                  static_cast<long long>(probe.forward_passes(run.work.basis)),
+                  seconds_range(run.estimates[i]).c_str());
     out += line;
   }
   out += "  total: " + seconds_range(run.total) + " (low: every sampled turn as long as the captured one, " +

@@ -56,7 +56,8 @@ WorkPlan plan_work(const incident::Incident& incident, const ProbePlan& plan, Bu
     if (!planned.runs()) continue;
     ProbeWork probe;
     probe.probe = std::string(planned.probe->name);
-    if (planned.standard_samples) probe.samples_per_condition = budget_samples(*planned.standard_samples, budget, samples);
+    if (planned.standard_samples)
+      probe.samples_per_condition = budget_samples(*planned.standard_samples, budget, samples);
     probe.cost = planned.probe->cost(incident, planned.options, probe.samples_per_condition.value_or(0), basis);
     work.total.conditions += probe.cost.conditions;
     work.total.samples += probe.cost.samples;
