@@ -64,13 +64,15 @@ def main():
     for seed in SEEDS:
         versions[f"seed {seed}"] = train(args.models, seed, env)
     with tempfile.TemporaryDirectory() as tmp:
-        cases = [{"incident": INCIDENT, "id": f"v{i}", "model": model} for i, model in enumerate(versions.values())]
+        cases = [{"incident": INCIDENT, "id": f"s{i}", "model": model} for i, model in enumerate(versions.values())]
         cases.append({"incident": INCIDENT, "id": "v2", "model": V2})
         manifest = os.path.join(tmp, "manifest.json")
         json.dump({"schema": "forensics.batch/v1", "cases": cases}, open(manifest, "w"))
         start = time.monotonic()
-        subprocess.run([EXE, "batch", manifest, "--out", os.path.join(tmp, "out")], check=True, env=env,
-                       capture_output=True)
+        batch = subprocess.run([EXE, "batch", manifest, "--out", os.path.join(tmp, "out")], env=env,
+                               capture_output=True, text=True)
+        if batch.returncode not in (0, 1):
+            sys.exit(f"forensics batch exited {batch.returncode}:\n{batch.stderr}")
         seconds = time.monotonic() - start
         verdicts = {c["id"]: os.path.join(tmp, "out", "verdicts", c["id"] + ".json") for c in cases}
         labels = {}
@@ -82,7 +84,7 @@ def main():
         alarms = 0
         names = list(versions)
         for i, j in itertools.combinations(range(len(names)), 2):
-            run = subprocess.run([EXE, "diff", verdicts[f"v{i}"], verdicts[f"v{j}"], "--json"], capture_output=True,
+            run = subprocess.run([EXE, "diff", verdicts[f"s{i}"], verdicts[f"s{j}"], "--json"], capture_output=True,
                                  text=True, env=env)
             document = json.loads(run.stdout)
             case = document["cases"][0]
@@ -98,10 +100,10 @@ def main():
                 why.append("rates " + ", ".join(moved))
             rows.append(f"| {names[i]} | {names[j]} | {'**change**' if alarm else 'no change'} | "
                         f"{'; '.join(why) or '—'} |")
-        planted = subprocess.run([EXE, "diff", verdicts["v0"], verdicts["v2"]], capture_output=True, text=True, env=env)
+        planted = subprocess.run([EXE, "diff", verdicts["s0"], verdicts["v2"]], capture_output=True, text=True, env=env)
     low, high = wilson(alarms, len(rows))
     version = subprocess.run([EXE, "--version"], capture_output=True, text=True).stdout.strip().replace("\n", "; ")
-    label_rows = [f"| {name} | {labels[f'v{i}'][0]} | {labels[f'v{i}'][1]:.3f} | {labels[f'v{i}'][2]}/{labels[f'v{i}'][3]} |"
+    label_rows = [f"| {name} | {labels[f's{i}'][0]} | {labels[f's{i}'][1]:.3f} | {labels[f's{i}'][2]}/{labels[f's{i}'][3]} |"
                   for i, name in enumerate(names)]
     label_rows.append(f"| v2 (planted change) | {labels['v2'][0]} | {labels['v2'][1]:.3f} | "
                       f"{labels['v2'][2]}/{labels['v2'][3]} |")
