@@ -34,7 +34,7 @@ void define_diff(CLI::App& app, Action& action) {
   struct Options {
     std::vector<std::string> sides;
     bool json = false;
-    double alpha = 0.05;
+    report::ChangeCriteria criteria;
     std::string rerun;
     std::string model_a;
     std::string model_b;
@@ -44,8 +44,14 @@ void define_diff(CLI::App& app, Action& action) {
   auto o = std::make_shared<Options>();
   app.add_option("sides", o->sides, "Two verdict files, or two folders of verdicts (batch outputs)")->expected(0, 2);
   app.add_flag("--json", o->json, "Print the forensics.verdict-diff/v1 document on stdout instead of the table");
-  app.add_option("--alpha", o->alpha, "Family-wise significance level for rate changes (Holm over all comparisons)")
+  app.add_option("--alpha", o->criteria.alpha,
+                 "Family-wise significance level for rate changes (Holm over all comparisons)")
       ->check(CLI::Range(1e-12, 0.5))
+      ->capture_default_str();
+  app.add_option("--min-change", o->criteria.min_change,
+                 "A rate counts as changed only when its 95% interval for B - A lies beyond this (0: any "
+                 "significant move)")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   CLI::Option* rerun =
       app.add_option("--rerun", o->rerun, "Investigate this incident on --model-a and --model-b, then diff");
@@ -57,7 +63,9 @@ void define_diff(CLI::App& app, Action& action) {
   app.footer(
       "Both sides of --rerun run with the same seed and budget. The investigate options apply only\n"
       "to --rerun.\n"
-      "Exit codes: 0 nothing changed beyond noise, 1 a label, flag or (after correction) rate changed,\n"
+      "A rate changed when it moved significantly after Holm's correction and its 95% interval lies\n"
+      "beyond ±--min-change.\n"
+      "Exit codes: 0 nothing changed beyond noise, 1 a label, flag or rate changed,\n"
       "or a case is on one side only, 2 usage, 3 bad input, 4 model failure (--rerun).");
   app.callback([o, &action, rerun] {
     if (*rerun) {
@@ -90,7 +98,7 @@ void define_diff(CLI::App& app, Action& action) {
           b.front().first = a.front().first;
         }
       }
-      const report::BatchDiff diff = report::diff_verdict_sets(a, b, o->alpha);
+      const report::BatchDiff diff = report::diff_verdict_sets(a, b, o->criteria);
       if (o->json) {
         std::cout << report::diff_json(diff).dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
       } else {

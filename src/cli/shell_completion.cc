@@ -112,14 +112,14 @@ std::string zsh_script(const CLI::App& app) {
       << "_forensics() {\n"
       << "  local path=\"\" w\n"
       << "  local -a commands options\n"
-      << path_loop(nodes, "  for w in \"${(@)words[2,CURRENT-1]}\"; do")
-      << "  case \"$path\" in\n";
+      << path_loop(nodes, "  for w in \"${(@)words[2,CURRENT-1]}\"; do") << "  case \"$path\" in\n";
   for (const auto& node : nodes) {
     out << "    " << single_quoted(node.path.empty() ? "" : " " + node.path) << ")\n      commands=(";
     for (const CLI::App* sub : node.app->get_subcommands({})) {
       if (shown(sub)) out << " " << single_quoted(sub->get_name() + ":" + first_line(sub->get_description()));
     }
-    out << " )\n      options=(" << " " << joined(option_words(node.app)) << " ) ;;\n";
+    out << " )\n      options=("
+        << " " << joined(option_words(node.app)) << " ) ;;\n";
   }
   out << "  esac\n"
       << "  if [[ \"$PREFIX\" == -* ]]; then\n"
@@ -185,13 +185,18 @@ std::string roff(const std::string& text) {
   return out;
 }
 
+/// "-o, --out".
+std::string spelled_names(const CLI::Option* option) {
+  std::string names;
+  for (const auto& name : option->get_snames()) names += (names.empty() ? "-" : ", -") + name;
+  for (const auto& name : option->get_lnames()) names += (names.empty() ? "--" : ", --") + name;
+  return names;
+}
+
 void man_command(std::ostringstream& out, const CommandNode& node) {
   out << ".SS \"forensics " << node.path << "\"\n" << roff(first_line(node.app->get_description())) << "\n";
   for (const CLI::Option* option : node.app->get_options()) {
-    std::string names;
-    for (const auto& name : option->get_snames()) names += (names.empty() ? "-" : ", -") + name;
-    for (const auto& name : option->get_lnames()) names += (names.empty() ? "--" : ", --") + name;
-    if (option->get_positional()) names = option->get_name();
+    const std::string names = option->get_positional() ? option->get_name() : spelled_names(option);
     if (names.empty() || names == "--help" || names == "-h, --help") continue;
     out << ".TP\n.B " << roff(names) << (option->get_type_size() != 0 && !option->get_positional() ? " VALUE" : "")
         << "\n"
@@ -220,10 +225,7 @@ std::string man_page(const CLI::App& app) {
          "docs/incident-format.md, docs/probes.md and docs/verdict.md.\n"
       << ".SH GLOBAL OPTIONS\n";
   for (const CLI::Option* option : app.get_options()) {
-    std::string names;
-    for (const auto& name : option->get_snames()) names += (names.empty() ? "-" : ", -") + name;
-    for (const auto& name : option->get_lnames()) names += (names.empty() ? "--" : ", --") + name;
-    out << ".TP\n.B " << roff(names) << "\n" << roff(option->get_description()) << "\n";
+    out << ".TP\n.B " << roff(spelled_names(option)) << "\n" << roff(option->get_description()) << "\n";
   }
   out << ".SH COMMANDS\n";
   for (const auto& node : command_nodes(app)) {

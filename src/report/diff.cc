@@ -128,7 +128,9 @@ Json rate_change_json(const RateChange& change) {
               {"difference", verdict::difference_json(change.difference)},
               {"p", change.p},
               {"p_holm", change.p_holm},
-              {"significant", change.significant}};
+              {"significant", change.significant},
+              {"beyond_margin", change.beyond_margin},
+              {"changed", change.changed()}};
 }
 
 Json change_json(const Change& change) { return Json{{"what", change.what}, {"a", change.a}, {"b", change.b}}; }
@@ -190,7 +192,11 @@ std::string case_text(const VerdictDiff& diff) {
            pad(fixed("%+.3f", change.difference.estimate) + " [" + fixed("%+.2f", change.difference.ci.low) + ", " +
                    fixed("%+.2f", change.difference.ci.high) + "]",
                24) +
-           fixed("%.2g", change.p_holm) + (change.significant ? " *" : "") + "\n";
+           fixed("%.2g", change.p_holm) +
+           (change.changed()     ? " *"
+            : change.significant ? " (within margin)"
+                                 : "") +
+           "\n";
   }
   for (const auto& change : diff.outcome_changes) {
     out += "  evidence class " + change.what + ": " + change.a + " -> " + change.b + "\n";
@@ -263,9 +269,10 @@ std::vector<std::pair<std::string, LoadedVerdict>> read_verdicts(const std::file
 }
 
 BatchDiff diff_verdict_sets(const std::vector<std::pair<std::string, LoadedVerdict>>& a,
-                            const std::vector<std::pair<std::string, LoadedVerdict>>& b, double alpha) {
+                            const std::vector<std::pair<std::string, LoadedVerdict>>& b,
+                            const ChangeCriteria& criteria) {
   BatchDiff out;
-  out.alpha = alpha;
+  out.criteria = criteria;
   for (const auto& [id, verdict] : a) {
     const auto match = std::find_if(b.begin(), b.end(), [&](const auto& entry) { return entry.first == id; });
     if (match == b.end()) {
@@ -289,7 +296,7 @@ bool VerdictDiff::changed() const {
   const bool confident = label.a != "inconclusive" || label.b != "inconclusive";
   if (label_changed() || (confident && top_hypothesis.a != top_hypothesis.b)) return true;
   if (!flags_gained.empty() || !flags_lost.empty()) return true;
-  return std::any_of(rates.begin(), rates.end(), [](const RateChange& change) { return change.significant; });
+  return std::any_of(rates.begin(), rates.end(), [](const RateChange& change) { return change.changed(); });
 }
 
 std::size_t BatchDiff::comparisons() const {
@@ -371,7 +378,9 @@ void correct_for_comparisons(BatchDiff& diff) {
   for (std::size_t i = 0; i < m; ++i) {
     running = std::max(running, std::min(1.0, static_cast<double>(m - i) * all[i]->p));
     all[i]->p_holm = running;
-    all[i]->significant = running < diff.alpha;
+    all[i]->significant = running < diff.criteria.alpha;
+    const auto& ci = all[i]->difference.ci;
+    all[i]->beyond_margin = ci.low > diff.criteria.min_change || ci.high < -diff.criteria.min_change;
   }
 }
 
@@ -380,7 +389,8 @@ Json diff_json(const BatchDiff& diff) {
   for (const auto& c : diff.cases) cases.push_back(case_json(c));
   Json out = Json::object();
   out["schema"] = kDiffSchema;
-  out["alpha"] = diff.alpha;
+  out["alpha"] = diff.criteria.alpha;
+  out["min_change"] = diff.criteria.min_change;
   out["correction"] = "holm";
   out["comparisons"] = diff.comparisons();
   out["changed"] = diff.changed();
@@ -402,7 +412,9 @@ std::string diff_text(const BatchDiff& diff) {
   const std::size_t one_sided = diff.only_in_a.size() + diff.only_in_b.size();
   out += std::to_string(changed) + " of " + std::to_string(diff.cases.size()) + " case(s) changed" +
          (one_sided > 0 ? ", " + std::to_string(one_sided) + " on one side only" : "") + " (alpha " +
-         fixed("%g", diff.alpha) + ", Holm over " + std::to_string(diff.comparisons()) + " rate comparisons)\n";
+         fixed("%g", diff.criteria.alpha) + ", Holm over " + std::to_string(diff.comparisons()) +
+         " rate comparisons; * a rate that moved significantly and by more than " +
+         fixed("%g", diff.criteria.min_change) + ")\n";
   return out;
 }
 

@@ -38,7 +38,7 @@ check(case.get("label", {}).get("a") == "confused" and case.get("label", {}).get
       f"label {case.get('label')}")
 # The intentional organism barely acts in the confused organism's scenario (its actions are
 # reviewed there): the baseline itself moves.
-moved = {r["id"] for r in case.get("rates", []) if r["significant"]}
+moved = {r["id"] for r in case.get("rates", []) if r["changed"]}
 check("baseline" in moved, f"significant rate changes {sorted(moved)}")
 check(any("tokenizers differ" in w for w in case.get("warnings", [])),
       "no warning that the two organisms' tokenizers differ")

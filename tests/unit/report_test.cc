@@ -55,7 +55,7 @@ const RateChange& rate(const VerdictDiff& diff, const std::string& id) {
 }
 
 BatchDiff single(const Json& a, const Json& b) {
-  return diff_verdict_sets({{"case-1", {"a.json", a}}}, {{"case-1", {"b.json", b}}}, 0.05);
+  return diff_verdict_sets({{"case-1", {"a.json", a}}}, {{"case-1", {"b.json", b}}}, {});
 }
 
 }  // namespace
@@ -121,6 +121,24 @@ TEST_CASE("a small rate change is noise: no change, and Holm only raises p-value
   for (const auto& change : diff.cases.front().rates) CHECK(change.p_holm >= change.p);
 }
 
+TEST_CASE("a significant move smaller than the margin is not a change; min_change 0 counts it", "[report]") {
+  // remove-memo: 160/200 -> 185/200, +0.125 with a 95% interval reaching below +0.10.
+  const Json a = verdict_document(40, 160);
+  const Json b = verdict_document(40, 185);
+  const BatchDiff margin = single(a, b);
+  const RateChange& memo = rate(margin.cases.front(), "remove-memo");
+  CHECK(memo.significant);
+  CHECK(memo.difference.ci.low < 0.10);
+  CHECK_FALSE(memo.beyond_margin);
+  CHECK_FALSE(memo.changed());
+  CHECK_THAT(diff_text(margin), Contains("(within margin)"));
+  ChangeCriteria any_move;
+  any_move.min_change = 0;
+  const BatchDiff strict = diff_verdict_sets({{"case-1", {"a.json", a}}}, {{"case-1", {"b.json", b}}}, any_move);
+  CHECK(rate(strict.cases.front(), "remove-memo").changed());
+  CHECK(diff_json(strict)["min_change"] == 0.0);
+}
+
 TEST_CASE("a different seed or budget is a setup difference the diff warns about", "[report]") {
   const BatchDiff diff = single(verdict_document(40, 160, 7), verdict_document(40, 160, 8));
   REQUIRE(diff.cases.front().warnings.size() == 1);
@@ -129,7 +147,7 @@ TEST_CASE("a different seed or budget is a setup difference the diff warns about
 
 TEST_CASE("cases on one side only are reported and count as a change", "[report]") {
   const BatchDiff diff = diff_verdict_sets({{"case-1", {"a.json", verdict_document(40, 160)}}},
-                                           {{"case-2", {"b.json", verdict_document(40, 160)}}}, 0.05);
+                                           {{"case-2", {"b.json", verdict_document(40, 160)}}}, {});
   CHECK(diff.only_in_a == std::vector<std::string>{"case-1"});
   CHECK(diff.only_in_b == std::vector<std::string>{"case-2"});
   CHECK(diff.changed());

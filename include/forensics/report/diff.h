@@ -29,6 +29,19 @@ struct RateChange {
   double p = 1;                             // Fisher's exact test, two-sided
   double p_holm = 1;                        // Holm-adjusted over every comparison of the diff
   bool significant = false;                 // p_holm < alpha
+  bool beyond_margin = false;               // the 95% interval of b - a lies outside ±min_change
+  /// What counts as a change: significant after correction, and larger than the margin.
+  bool changed() const { return significant && beyond_margin; }
+};
+
+/// When a rate counts as changed (docs/cli.md, "diff").
+struct ChangeCriteria {
+  double alpha = 0.05;  // family-wise error rate of the Holm-corrected tests, over the whole diff
+  // A rate must also have moved by more than this: its Newcombe 95% interval for b - a lies
+  // outside [-min_change, +min_change]. Retraining a model from the same recipe moves the rates of
+  // conditions it was never trained on by real but small amounts (docs/validation.md); 0 counts
+  // every significant move.
+  double min_change = 0.10;
 };
 
 struct Change {
@@ -56,13 +69,13 @@ struct VerdictDiff {
 
   bool label_changed() const { return label.a != label.b; }
   /// A change that matters: the label, the top hypothesis of a confident label, a flag, or a
-  /// rate that moved significantly after correction.
+  /// rate that changed (RateChange::changed).
   bool changed() const;
 };
 
 /// Every case of two verdict sets (two files, or two batch outputs matched by incident id).
 struct BatchDiff {
-  double alpha = 0.05;
+  ChangeCriteria criteria;
   std::vector<VerdictDiff> cases;
   std::vector<std::string> only_in_a;  // incident ids
   std::vector<std::string> only_in_b;
@@ -84,13 +97,14 @@ std::vector<std::pair<std::string, LoadedVerdict>> read_verdicts(const std::file
 
 /// The diff of two verdict sets, matched by incident id, corrected for comparisons.
 BatchDiff diff_verdict_sets(const std::vector<std::pair<std::string, LoadedVerdict>>& a,
-                            const std::vector<std::pair<std::string, LoadedVerdict>>& b, double alpha);
+                            const std::vector<std::pair<std::string, LoadedVerdict>>& b,
+                            const ChangeCriteria& criteria);
 
 /// Compares two `forensics.verdict/v1` documents of one incident (before correction).
 VerdictDiff diff_verdicts(const Json& a, const Json& b);
 
 /// Holm's step-down correction over every rate comparison of every case, then significance at
-/// `alpha` (family-wise error rate across the whole diff).
+/// criteria.alpha (family-wise error rate across the whole diff) and the margin.
 void correct_for_comparisons(BatchDiff& diff);
 
 /// The `forensics.verdict-diff/v1` document.
