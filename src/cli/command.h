@@ -37,6 +37,7 @@ struct Command {
 const std::vector<Command>& command_table();
 
 void define_validate(CLI::App& app, Action& action);
+void define_import(CLI::App& app, Action& action);
 void define_tokenize(CLI::App& app, Action& action);
 void define_model(CLI::App& app, Action& action);
 void define_organism(CLI::App& app, Action& action);

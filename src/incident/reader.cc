@@ -70,6 +70,17 @@ std::optional<Format> read_format(const Json& value, const JsonPath& path, util:
   return format;
 }
 
+// `forensics import` writes {"fill_in": "what to write"} where only a person can write the value;
+// such a field is one clear error, not a type error.
+bool is_fill_in(ObjectReader& top, const Json& document, const char* key, util::Diagnostics& diagnostics) {
+  if (!top.has(key)) return false;
+  const Json& value = document[key];
+  if (!value.is_object() || !value.contains("fill_in")) return false;
+  const Json& hint = value["fill_in"];
+  diagnostics.error(kRoot / key, "to fill in: " + (hint.is_string() ? hint.get<std::string>() : hint.dump()));
+  return true;
+}
+
 std::vector<Hypothesis> read_hypotheses(ObjectReader& top, util::Diagnostics& diagnostics) {
   std::vector<Hypothesis> hypotheses;
   const Json* list = top.array("hypotheses", Need::kRequired);
@@ -394,13 +405,7 @@ std::optional<runtime::ModelDirectoryCheck> check_model(const ModelRef& model, c
 /// tokenizer: otherwise the rendered prompts are text the model never saw as markup, and the run
 /// measures nothing (e.g. "llama3" on a ChatML model reproduces no action).
 void check_format_markers(const Format& format, const runtime::Tokenizer& tokenizer, util::Diagnostics& diagnostics) {
-  const auto missing = [&](ChatTemplate chat_template) {
-    std::vector<std::string> out;
-    for (const auto token : chat_markers(chat_template).special_tokens) {
-      if (!tokenizer.token_to_id(token)) out.emplace_back(token);
-    }
-    return out;
-  };
+  const auto missing = [&](ChatTemplate chat_template) { return missing_markers(chat_template, tokenizer); };
   const auto absent = missing(format.chat_template);
   if (absent.empty()) return;
   std::string list;
@@ -462,7 +467,7 @@ IncidentCheck check_incident(const Json& document, const fs::path& source, const
   if (const Json* value = top.any("action", Need::kRequired, "object")) {
     action = read_action(*value, kRoot / "action", transcript, diagnostics);
   }
-  incident.hypotheses = read_hypotheses(top, diagnostics);
+  if (!is_fill_in(top, document, "hypotheses", diagnostics)) incident.hypotheses = read_hypotheses(top, diagnostics);
 
   // Edits are checked against the transcript only when the transcript and the action are sound;
   // otherwise their failures would repeat errors already reported.
@@ -472,13 +477,14 @@ IncidentCheck check_incident(const Json& document, const fs::path& source, const
     incident.action = *action;
   }
   std::set<std::string> evidence_ids;
-  read_interventions(top, incident, context_ok, evidence_ids, diagnostics);
+  const bool interventions_to_fill = is_fill_in(top, document, "interventions", diagnostics);
+  if (!interventions_to_fill) read_interventions(top, incident, context_ok, evidence_ids, diagnostics);
   read_sweeps(top, incident, context_ok, evidence_ids, diagnostics);
   if (const Json* value = top.object("probes", Need::kOptional)) incident.probes = *value;
   top.finish();
 
   if (context_ok) {
-    check_has_evidence(incident, diagnostics);
+    if (!interventions_to_fill) check_has_evidence(incident, diagnostics);
     check_stated_by(incident, diagnostics);
   }
   if (diagnostics.has_errors() || !id || !model || !format || !context_ok) return check;
@@ -505,6 +511,21 @@ Incident load_incident(const fs::path& path, const IncidentCheckOptions& options
   IncidentCheck check = check_incident_file(path, options);
   if (!check.incident) throw InvalidIncident(path, std::move(check.diagnostics));
   return std::move(*check.incident);
+}
+
+std::vector<std::string> missing_markers(ChatTemplate chat_template, const runtime::Tokenizer& tokenizer) {
+  std::vector<std::string> out;
+  for (const auto token : chat_markers(chat_template).special_tokens) {
+    if (!tokenizer.token_to_id(token)) out.emplace_back(token);
+  }
+  return out;
+}
+
+std::optional<ChatTemplate> chat_format_of(const runtime::Tokenizer& tokenizer) {
+  for (const auto& entry : kChatTemplateNames.entries()) {
+    if (missing_markers(entry.value, tokenizer).empty()) return entry.value;
+  }
+  return std::nullopt;
 }
 
 }  // namespace forensics::incident

@@ -56,6 +56,12 @@ class InvalidIncident : public InputError {
 /// Reads, checks and returns the incident. Throws InvalidIncident (or InputError, as above).
 Incident load_incident(const std::filesystem::path& path, const IncidentCheckOptions& options = {});
 
+/// The special tokens of `chat_template` the tokenizer does not hold as single tokens.
+std::vector<std::string> missing_markers(ChatTemplate chat_template, const runtime::Tokenizer& tokenizer);
+
+/// The first built-in chat format whose special tokens the tokenizer has, if any.
+std::optional<ChatTemplate> chat_format_of(const runtime::Tokenizer& tokenizer);
+
 /// Largest incident file accepted; transcripts are text, and a bigger file is a mistake.
 inline constexpr std::size_t kMaxIncidentBytes = 256u << 20;
 
