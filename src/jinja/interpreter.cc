@@ -218,12 +218,11 @@ void Interpreter::define_macro(const Stmt& stmt, const ScopePtr& scope) {
   scope->variables[stmt.name] = Value::callable(stmt.name, [this, macro, defined_in](const CallArgs& args) {
     const ScopePtr scope_now = defined_in.lock();
     if (!scope_now) runtime_error(args.line, "macro '" + macro->name + "' called after its scope ended");
-    return call_macro(*macro, scope_now, args, Value());
+    return call_macro(*macro, scope_now, args);
   });
 }
 
-Value Interpreter::call_macro(const Stmt& macro, const ScopePtr& defined_in, const CallArgs& args,
-                              const Value& caller) {
+Value Interpreter::call_macro(const Stmt& macro, const ScopePtr& defined_in, const CallArgs& args) {
   DepthGuard guard(*this, args.line);
   count_step(args.line);
   auto scope = std::make_shared<Scope>();
@@ -248,7 +247,12 @@ Value Interpreter::call_macro(const Stmt& macro, const ScopePtr& defined_in, con
       scope->variables[key] = value;
       bound[i] = matched = true;
     }
-    if (!matched) extra_keywords.set(Value::string(key), value);
+    if (matched) continue;
+    if (key == "caller") {  // a call block hands its body to the macro as `caller`
+      scope->variables["caller"] = value;
+    } else {
+      extra_keywords.set(Value::string(key), value);
+    }
   }
   for (std::size_t i = 0; i < macro.parameters.size(); ++i) {
     if (bound[i]) continue;
@@ -258,7 +262,6 @@ Value Interpreter::call_macro(const Stmt& macro, const ScopePtr& defined_in, con
   }
   scope->variables["varargs"] = Value::tuple(std::move(extra));
   scope->variables["kwargs"] = Value::dict(std::move(extra_keywords));
-  if (!caller.is_undefined()) scope->variables["caller"] = caller;
   return Value::string(capture(macro.body, scope));
 }
 

@@ -61,7 +61,7 @@ class Interpreter {
   void define_macro(const Stmt& stmt, const ScopePtr& scope);
   void execute_call_block(const Stmt& stmt, const ScopePtr& scope);
   std::string capture(const Body& body, const ScopePtr& scope);
-  Value call_macro(const Stmt& macro, const ScopePtr& defined_in, const CallArgs& args, const Value& caller);
+  Value call_macro(const Stmt& macro, const ScopePtr& defined_in, const CallArgs& args);
   void write(const std::string& text, int line);
 
   Value evaluate_binary(const Expr& expr, const ScopePtr& scope);

@@ -145,7 +145,11 @@ class Parser {
         fail("unexpected " + describe(token));
       }
     }
-    if (!ends.empty()) fail("unexpected end of template, expected '" + ends.front() + "'");
+    if (!ends.empty()) {
+      std::string expected;
+      for (const auto& end : ends) expected += (expected.empty() ? "'" : " or '") + end + "'";
+      fail("unexpected end of template, expected " + expected);
+    }
     return body;
   }
 
