@@ -113,9 +113,9 @@ std::string jinja_title(const std::string& text) {
   bool word_start = true;
   for (const auto c : to_code_points(text)) {
     const bool separator = c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || is_python_space(c);
-    append_utf8(out, static_cast<std::uint32_t>(separator    ? c
-                                                : word_start ? utf8proc_toupper(c)
-                                                             : utf8proc_tolower(c)));
+    std::string one;
+    append_utf8(one, static_cast<std::uint32_t>(c));
+    out += separator ? one : word_start ? to_upper(one) : to_lower(one);
     word_start = separator;
   }
   return out;

@@ -140,6 +140,12 @@ Interpreter::Flow Interpreter::execute(const Stmt& stmt, const ScopePtr& scope) 
     case Stmt::Kind::kBreak: return Flow::kBreak;
     case Stmt::Kind::kContinue: return Flow::kContinue;
     case Stmt::Kind::kGeneration: return execute_body(stmt.body, scope);
+    case Stmt::Kind::kWith: {
+      auto child = std::make_shared<Scope>();
+      child->parent = scope;
+      for (const auto& [name, value] : stmt.parameters) child->variables[name] = evaluate(*value, scope);
+      return execute_body(stmt.body, child);
+    }
   }
   return Flow::kNormal;
 }

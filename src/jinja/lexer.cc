@@ -123,24 +123,76 @@ class Lexer {
     }
     const char type = source_[tag + 1];
     const char sign = tag + 2 < source_.size() ? source_[tag + 2] : '\0';
-    std::string text = source_.substr(pos_, tag - pos_);
-    if (sign == '-') {
-      text = rstrip_whitespace(text);
-    } else if (sign != '+' && options_.lstrip_blocks && type != '{') {
-      const std::size_t line_begin = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
-      if ((line_begin > 0 || line_starting_) && line_begin < text.size() &&
-          text.find_first_not_of(" \t\f\v\r", line_begin) == std::string::npos) {
-        text.resize(line_begin);
-      }
-    }
-    emit_text(text, line_);
+    emit_text(control_whitespace(source_.substr(pos_, tag - pos_), sign, type == '{'), line_);
     advance_to(tag + 2 + (sign == '-' || sign == '+' ? 1 : 0));
     line_starting_ = false;
     if (type == '#') {
       lex_comment();
+    } else if (type == '%' && lex_raw_block()) {
+      return;
     } else {
       lex_expression_tag(type == '{');
     }
+  }
+
+  // The text before a tag: `-` strips all whitespace, else lstrip_blocks drops the spaces and
+  // tabs that alone precede a block or comment tag on its line.
+  std::string control_whitespace(std::string text, char sign, bool variable) const {
+    if (sign == '-') return rstrip_whitespace(text);
+    if (sign == '+' || !options_.lstrip_blocks || variable) return text;
+    const std::size_t line_begin = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+    if ((line_begin > 0 || line_starting_) && line_begin < text.size() &&
+        text.find_first_not_of(" \t\f\v\r", line_begin) == std::string::npos) {
+      text.resize(line_begin);
+    }
+    return text;
+  }
+
+  // `name` at `pos` as a whole word, after optional whitespace; the position after it, or npos.
+  std::size_t match_word(std::size_t pos, std::string_view name) const {
+    pos = skip_spaces(source_, pos);
+    if (source_.compare(pos, name.size(), name) != 0) return std::string::npos;
+    const std::size_t end = pos + name.size();
+    if (end < source_.size() && (std::isalnum(static_cast<unsigned char>(source_[end])) || source_[end] == '_')) {
+      return std::string::npos;
+    }
+    return skip_spaces(source_, end);
+  }
+
+  // {% raw %}...{% endraw %}: the text between is data, tags and all. Only the end tag's
+  // whitespace control applies (jinja2 does not trim the newline after `raw %}`).
+  bool lex_raw_block() {
+    std::size_t after = match_word(pos_, "raw");
+    if (after == std::string::npos) return false;
+    const int start_line = line_;
+    if (source_.compare(after, 3, "-%}") == 0) {
+      after = skip_spaces(source_, after + 3);
+    } else if (source_.compare(after, 2, "%}") == 0) {
+      after += 2;
+    } else {
+      return false;
+    }
+    advance_to(after);
+    for (std::size_t tag = source_.find("{%", pos_); tag != std::string::npos; tag = source_.find("{%", tag + 2)) {
+      const char sign = tag + 2 < source_.size() ? source_[tag + 2] : '\0';
+      std::size_t end = match_word(tag + 2 + (sign == '-' || sign == '+' ? 1 : 0), "endraw");
+      if (end == std::string::npos) continue;
+      if (source_.compare(end, 3, "-%}") == 0) {
+        end = skip_spaces(source_, end + 3);
+      } else if (source_.compare(end, 3, "+%}") == 0) {
+        end += 3;
+      } else if (source_.compare(end, 2, "%}") == 0) {
+        end += 2;
+        if (options_.trim_blocks && end < source_.size() && source_[end] == '\n') ++end;
+      } else {
+        continue;
+      }
+      emit_text(control_whitespace(source_.substr(pos_, tag - pos_), sign, false), line_);
+      advance_to(end);
+      line_starting_ = source_[end - 1] == '\n';
+      return true;
+    }
+    fail(start_line, "missing end of raw directive");
   }
 
   void emit_text(const std::string& text, int line) {

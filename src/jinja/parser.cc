@@ -33,8 +33,8 @@ const std::set<std::string> kJinjaTests = {
     "lt",      "mapping",   "ne",      "none",        "number", "odd",     "sameas",   "sequence", "string", "test",
     "true",    "undefined", "upper",   "==",          "!=",     ">",       ">=",       "<",        "<="};
 const std::set<std::string> kUnsupportedTests = {"escaped"};
-const std::set<std::string> kUnsupportedTags = {"extends", "block",      "include", "import", "from",
-                                                "with",    "autoescape", "raw",     "trans",  "do"};
+const std::set<std::string> kUnsupportedTags = {"extends", "block",      "include", "import",
+                                                "from",    "autoescape", "trans",   "do"};
 
 class Parser {
  public:
@@ -178,6 +178,8 @@ class Parser {
       if (loop_depth_ == 0) fail("'" + tag + "' outside of a loop");
       stmt->kind = tag == "break" ? Stmt::Kind::kBreak : Stmt::Kind::kContinue;
       expect_block_end();
+    } else if (tag == "with") {
+      parse_with(*stmt);
     } else if (tag == "generation") {
       stmt->kind = Stmt::Kind::kGeneration;
       expect_block_end();
@@ -239,6 +241,20 @@ class Parser {
       stmt.else_body = parse_body({"endfor"});
       loop_depth_ = saved;
     }
+    end_tag();
+  }
+
+  // {% with a = 1, b = 2 %}body{% endwith %}: the assignments hold only inside the body.
+  void parse_with(Stmt& stmt) {
+    stmt.kind = Stmt::Kind::kWith;
+    while (current().kind != TokenKind::kBlockEnd) {
+      if (!stmt.parameters.empty()) expect_operator(",");
+      std::string name = expect_name();
+      expect_operator("=");
+      stmt.parameters.emplace_back(std::move(name), parse_expression(true));
+    }
+    expect_block_end();
+    stmt.body = parse_body({"endwith"});
     end_tag();
   }
 

@@ -12,12 +12,41 @@ bool is_cased(std::int32_t code_point) {
   return category == UTF8PROC_CATEGORY_LU || category == UTF8PROC_CATEGORY_LL || category == UTF8PROC_CATEGORY_LT;
 }
 
-template <typename Map>
-std::string map_code_points(std::string_view text, Map map) {
-  std::string out;
-  out.reserve(text.size());
-  for (const auto code_point : to_code_points(text)) append_utf8(out, static_cast<std::uint32_t>(map(code_point)));
-  return out;
+// Python maps a few characters to several (Unicode's SpecialCasing.txt): the Latin ones here;
+// Greek with iota subscript and Armenian ligatures keep utf8proc's single mapping.
+struct SpecialCase {
+  std::int32_t code_point;
+  const char* upper;
+  const char* title;
+  const char* lower;
+};
+constexpr SpecialCase kSpecialCases[] = {
+    {0x00DF, "SS", "Ss", nullptr},            // ß
+    {0x0130, nullptr, nullptr, "i\u0307"},    // İ
+    {0x0149, "\u02BCN", "\u02BCN", nullptr},  // ŉ
+    {0xFB00, "FF", "Ff", nullptr},           {0xFB01, "FI", "Fi", nullptr},   {0xFB02, "FL", "Fl", nullptr},
+    {0xFB03, "FFI", "Ffi", nullptr},         {0xFB04, "FFL", "Ffl", nullptr}, {0xFB05, "ST", "St", nullptr},
+    {0xFB06, "ST", "St", nullptr},
+};
+
+enum class Case { kUpper, kTitle, kLower };
+
+// Appends the case mapping of `c`; true if a special (multi-character) mapping applied.
+bool append_special_case(std::string& out, std::int32_t c, Case which) {
+  for (const auto& special : kSpecialCases) {
+    if (special.code_point != c) continue;
+    const char* mapped = which == Case::kUpper ? special.upper : which == Case::kTitle ? special.title : special.lower;
+    if (mapped == nullptr) return false;
+    out += mapped;
+    return true;
+  }
+  return false;
+}
+
+std::int32_t simple_case(std::int32_t c, Case which) {
+  return which == Case::kUpper   ? utf8proc_toupper(c)
+         : which == Case::kTitle ? utf8proc_totitle(c)
+                                 : utf8proc_tolower(c);
 }
 
 bool in_set(const CodePoints& set, std::int32_t code_point) {
@@ -177,25 +206,40 @@ std::vector<std::string> split_lines(std::string_view text) {
   return lines;
 }
 
-std::string to_upper(std::string_view text) { return map_code_points(text, utf8proc_toupper); }
-std::string to_lower(std::string_view text) { return map_code_points(text, utf8proc_tolower); }
+// `which_case(i, c)` says how the code point at index i is mapped.
+template <typename Which>
+std::string map_case(std::string_view text, Which which_case) {
+  std::string out;
+  out.reserve(text.size());
+  const CodePoints points = to_code_points(text);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const Case which = which_case(i, points[i]);
+    if (!append_special_case(out, points[i], which)) {
+      append_utf8(out, static_cast<std::uint32_t>(simple_case(points[i], which)));
+    }
+  }
+  return out;
+}
+
+std::string to_upper(std::string_view text) {
+  return map_case(text, [](std::size_t, std::int32_t) { return Case::kUpper; });
+}
+
+std::string to_lower(std::string_view text) {
+  return map_case(text, [](std::size_t, std::int32_t) { return Case::kLower; });
+}
 
 std::string python_title(std::string_view text) {
   bool previous_cased = false;
-  return map_code_points(text, [&](std::int32_t c) {
-    const std::int32_t mapped = previous_cased ? utf8proc_tolower(c) : utf8proc_totitle(c);
+  return map_case(text, [&](std::size_t, std::int32_t c) {
+    const Case which = previous_cased ? Case::kLower : Case::kTitle;
     previous_cased = is_cased(c);
-    return mapped;
+    return which;
   });
 }
 
 std::string python_capitalize(std::string_view text) {
-  bool first = true;
-  return map_code_points(text, [&](std::int32_t c) {
-    const std::int32_t mapped = first ? utf8proc_totitle(c) : utf8proc_tolower(c);
-    first = false;
-    return mapped;
-  });
+  return map_case(text, [](std::size_t i, std::int32_t) { return i == 0 ? Case::kTitle : Case::kLower; });
 }
 
 std::string replace(std::string_view text, std::string_view old_text, std::string_view new_text, long count) {

@@ -210,3 +210,17 @@ TEST_CASE("jinja: huge outputs and endless loops are capped", "[jinja]") {
           .kind() == TemplateErrorKind::kLimit);
   CHECK(error_of("{{ range(1000000)|length }}").kind() == TemplateErrorKind::kLimit);
 }
+
+TEST_CASE("jinja: raw blocks keep tags as text, with blocks scope their names", "[jinja]") {
+  CHECK(render("a {%- raw %}{{ x }}{% endraw %}") == "a{{ x }}");
+  CHECK(render("{% raw -%}\n  {% if %}\n{%- endraw %}!") == "{% if %}!");
+  CHECK(render("{% set a = 0 %}{% with a = 1, b = 2 %}{{ a }}{{ b }}{% endwith %}{{ a }}{{ b is defined }}") ==
+        "120False");
+}
+
+TEST_CASE("jinja: case mapping uses Python's multi-character special cases", "[jinja]") {
+  const Json context = {{"s",
+                         "stra\xC3\x9F"
+                         "e \xEF\xAC\x81le"}};  // "straße ﬁle"
+  CHECK(render("{{ s.upper() }}|{{ s|title }}|{{ s.title() }}", context) == "STRASSE FILE|Straße FIle|Straße File");
+}

@@ -60,6 +60,7 @@ struct Stmt {
     kBreak,
     kContinue,
     kGeneration,  // transformers' {% generation %}: renders its body as it is
+    kWith,        // with parameters (name = value): body, in a child scope
   };
 
   Kind kind;
