@@ -377,13 +377,14 @@ Value Interpreter::evaluate_slice(const Expr& expr, const ScopePtr& scope) {
   slice_bounds(length, parts[0], parts[1], step, start, stop);
   std::string out_text;
   List out_items;
-  for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+  for (std::int64_t i = start; step > 0 ? i < stop : i > stop;) {
     const auto at = static_cast<std::size_t>(i);
     if (text) {
       append_utf8(out_text, static_cast<std::uint32_t>(points[at]));
     } else {
       out_items.push_back(target.items()[at]);
     }
+    if (__builtin_add_overflow(i, step, &i)) break;  // a huge step: past either end
   }
   if (text) return Value::string(std::move(out_text));
   return target.kind() == Value::Kind::kTuple ? Value::tuple(std::move(out_items)) : Value::list(std::move(out_items));

@@ -72,13 +72,14 @@ Value make_range(const CallArgs& args, std::size_t max_range) {
   }
   if (step == 0) runtime_error(args.line, "range() arg 3 must not be zero");
   List items;
-  for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+  for (std::int64_t i = start; step > 0 ? i < stop : i > stop;) {
     if (items.size() >= max_range) {
       throw TemplateError(
           TemplateErrorKind::kLimit, args.line,
           "Range too big. The sandbox blocks ranges larger than MAX_RANGE (" + std::to_string(max_range) + ").");
     }
     items.push_back(Value::integer(i));
+    if (__builtin_add_overflow(i, step, &i)) break;  // the next item would be past any stop
   }
   return Value::list(std::move(items));
 }

@@ -224,3 +224,10 @@ TEST_CASE("jinja: case mapping uses Python's multi-character special cases", "[j
                          "e \xEF\xAC\x81le"}};  // "straße ﬁle"
   CHECK(render("{{ s.upper() }}|{{ s|title }}|{{ s.title() }}", context) == "STRASSE FILE|Straße FIle|Straße File");
 }
+
+TEST_CASE("jinja: integers stay within 64 bits or fail, huge steps end the slice", "[jinja]") {
+  CHECK(error_of("{{ 9223372036854775807 + 1 }}").kind() == TemplateErrorKind::kUnsupported);
+  CHECK(render("{{ 'abcd'[1::9223372036854775807] }}") == "b");
+  CHECK(render("{{ range(9223372036854775806, 9223372036854775807, 4611686018427387904)|list }}") ==
+        "[9223372036854775806]");
+}
