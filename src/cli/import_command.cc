@@ -27,12 +27,11 @@ struct ImportOptions {
   bool force = false;
 };
 
-import::LogSelection selection_of(const ImportOptions& options) {
-  import::LogSelection selection;
-  if (!options.sample.empty()) selection.sample = options.sample;
-  if (options.epoch > 0) selection.epoch = options.epoch;
-  return selection;
-}
+import::LogSelection selection_of(const ImportOptions& options){import::LogSelection selection;
+if (!options.sample.empty()) selection.sample = options.sample;
+if (options.epoch > 0) selection.epoch = options.epoch;
+return selection;
+}  // namespace
 
 std::string one_line(const std::string& text) {
   std::string out = util::abbreviate(text, 70);
@@ -90,7 +89,8 @@ int run_import(const ImportOptions& options) {
   import::SkeletonRequest request;
   request.log = options.log;
   request.model_directory = options.model;
-  request.output = to_stdout ? std::filesystem::current_path() / "incident.json" : std::filesystem::path(options.output);
+  request.output =
+      to_stdout ? std::filesystem::current_path() / "incident.json" : std::filesystem::path(options.output);
   request.action = {options.message, options.tool_call,
                     options.matcher.empty() ? std::nullopt : std::optional<std::string>(options.matcher)};
   const auto skeleton = import::incident_skeleton(the_sample(log), request);
@@ -102,12 +102,14 @@ int run_import(const ImportOptions& options) {
   }
   for (const auto& note : skeleton.notes) util::log_info("note: " + note);
   const std::string name = to_stdout ? "the incident" : options.output;
-  util::log_info("wrote " + name + "; next: replace the two \"fill_in\" placeholders (hypotheses, interventions), then "
-                 "forensics validate " + (to_stdout ? std::string("FILE") : options.output));
+  util::log_info("wrote " + name +
+                 "; next: replace the two \"fill_in\" placeholders (hypotheses, interventions), then "
+                 "forensics validate " +
+                 (to_stdout ? std::string("FILE") : options.output));
   return kExitOk;
 }
 
-}  // namespace
+}  // namespace forensics::cli
 
 void define_import(CLI::App& app, Action& action) {
   auto options = std::make_shared<ImportOptions>();

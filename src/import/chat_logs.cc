@@ -84,7 +84,8 @@ std::string text_of(const Json& content, const std::string& source, const JsonPa
   std::string text;
   for (std::size_t i = 0; i < content.size(); ++i) {
     const std::string type = optional_string(content[i], "type", source, path / i);
-    if (type != "text") fail(source, path / i / "type", "content of type \"" + type + "\" cannot be given to a text model");
+    if (type != "text")
+      fail(source, path / i / "type", "content of type \"" + type + "\" cannot be given to a text model");
     text += optional_string(content[i], "text", source, path / i);
   }
   return text;
@@ -197,13 +198,15 @@ void read_anthropic_message(const Json& value, ImportedSample& sample, std::map<
       result.content = text_of(block.contains("content") ? block["content"] : Json(), source, block_path / "content");
       const auto called = call_names.find(*result.tool_call_id);
       if (called != call_names.end()) result.name = called->second;
-      if (block.value("is_error", false)) sample.notes.push_back(block_path.to_string() + ": the tool reported an error");
+      if (block.value("is_error", false))
+        sample.notes.push_back(block_path.to_string() + ": the tool reported an error");
       out.push_back(std::move(result));
       out_paths.push_back(block_path);
       had_tool_results = true;
     } else {
-      fail(source, block_path / "type",
-           "a \"" + type + "\" block in a" + (role == "user" ? " user" : "n assistant") + " message cannot be imported");
+      fail(
+          source, block_path / "type",
+          "a \"" + type + "\" block in a" + (role == "user" ? " user" : "n assistant") + " message cannot be imported");
     }
   }
   if (!reasoning.empty()) message.reasoning = reasoning;

@@ -93,7 +93,8 @@ Message read_message(const Json& value, ImportedSample& sample, const std::strin
   const std::string role_name = role_value.is_string() ? role_value.get<std::string>() : role_value.dump();
   const auto parsed = incident::kRoleNames.parse(role_name);
   if (!parsed) {
-    fail(source, path / "role", "unknown message role \"" + role_name + "\" (system, user, assistant and tool are known)");
+    fail(source, path / "role",
+         "unknown message role \"" + role_name + "\" (system, user, assistant and tool are known)");
   }
   message.role = *parsed;
   read_content(value.contains("content") ? value["content"] : Json(), message, source, path / "content");
@@ -114,7 +115,8 @@ Message read_message(const Json& value, ImportedSample& sample, const std::strin
       // Inspect leaves the content empty and sends the error's message to the model instead.
       const std::string error = optional_string(value["error"], "message", source, path / "error");
       if (message.content.empty()) message.content = error;
-      sample.notes.push_back(path.to_string() + " is a tool error; its message is taken as the tool result (how the "
+      sample.notes.push_back(path.to_string() +
+                             " is a tool error; its message is taken as the tool result (how the "
                              "model's provider showed it is not recorded: check it)");
     }
   }
@@ -137,7 +139,8 @@ ImportedSample read_sample(Json sample_json, const std::string& source) {
     resolve_attachments(sample_json["messages"], attachments);
   }
   const Json& messages = required(sample_json, "messages", source, root);
-  if (!messages.is_array() || messages.empty()) fail(source, root / "messages", "expected a non-empty list of messages");
+  if (!messages.is_array() || messages.empty())
+    fail(source, root / "messages", "expected a non-empty list of messages");
   std::vector<JsonPath> paths;
   for (std::size_t i = 0; i < messages.size(); ++i) {
     paths.push_back(root / "messages" / i);
@@ -227,8 +230,9 @@ ImportedLog read_inspect_eval(const std::filesystem::path& path, const LogSelect
     if (!parsed || !seen.insert(member.name).second) continue;
     if (!selected(parsed->first, parsed->second, selection)) continue;  // not wanted: not even decompressed
     const std::string source = path.string() + ": " + member.name;
-    add_sample(log, selection, [&] { return read_sample(parse_python_json(archive.read(member.name), source), source); },
-               model);
+    add_sample(
+        log, selection, [&] { return read_sample(parse_python_json(archive.read(member.name), source), source); },
+        model);
   }
   return log;
 }
@@ -250,7 +254,8 @@ ImportedLog read_inspect_json(const Json& document, const std::filesystem::path&
     if (!sample.is_object() || !selected(id_text(sample.value("id", Json())), sample.value("epoch", 1), selection)) {
       continue;  // not wanted: not even converted
     }
-    add_sample(log, selection, [&] { return read_sample(sample, source); }, model);
+    add_sample(
+        log, selection, [&] { return read_sample(sample, source); }, model);
   }
   return log;
 }

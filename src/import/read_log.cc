@@ -14,8 +14,7 @@ void fail(const std::string& source, const util::JsonPath& path, const std::stri
   throw InputError(source + ": " + (path.is_root() ? std::string() : path.to_string() + ": ") + message);
 }
 
-std::string optional_string(const Json& value, const char* key, const std::string& source,
-                            const util::JsonPath& path) {
+std::string optional_string(const Json& value, const char* key, const std::string& source, const util::JsonPath& path) {
   const auto found = value.find(key);
   if (found == value.end() || found->is_null()) return "";
   if (!found->is_string()) {
@@ -41,8 +40,7 @@ void check_tool_links(const incident::Transcript& transcript, const std::vector<
         fail(source, paths[i], "tool call id \"" + call.id + "\" is used twice in one conversation");
       }
     }
-    if (message.role == incident::Role::kTool &&
-        (!message.tool_call_id || calls.count(*message.tool_call_id) == 0)) {
+    if (message.role == incident::Role::kTool && (!message.tool_call_id || calls.count(*message.tool_call_id) == 0)) {
       fail(source, paths[i] / id_field,
            "a tool result with no matching call: no earlier assistant turn made a tool call with id \"" +
                message.tool_call_id.value_or("") + "\"");
@@ -105,7 +103,8 @@ void check_selection_found(const ImportedLog& log, const LogSelection& selection
 
 }  // namespace
 
-ImportedLog read_log(const std::filesystem::path& path, std::optional<LogFormat> format, const LogSelection& selection) {
+ImportedLog read_log(const std::filesystem::path& path, std::optional<LogFormat> format,
+                     const LogSelection& selection) {
   ImportedLog log;
   if (starts_with_zip_magic(path)) {
     if (format && *format != LogFormat::kInspect) {
@@ -115,15 +114,9 @@ ImportedLog read_log(const std::filesystem::path& path, std::optional<LogFormat>
   } else {
     const Json document = parse_python_json(util::read_text_file(path, kMaxLogBytes), path.string());
     switch (format.value_or(sniff(document))) {
-      case LogFormat::kInspect:
-        log = detail::read_inspect_json(document, path, selection);
-        break;
-      case LogFormat::kOpenai:
-        log = detail::read_openai(document, path, selection);
-        break;
-      case LogFormat::kAnthropic:
-        log = detail::read_anthropic(document, path, selection);
-        break;
+      case LogFormat::kInspect: log = detail::read_inspect_json(document, path, selection); break;
+      case LogFormat::kOpenai: log = detail::read_openai(document, path, selection); break;
+      case LogFormat::kAnthropic: log = detail::read_anthropic(document, path, selection); break;
     }
   }
   check_selection_found(log, selection);

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 
+#include "forensics/incident/model_template.h"
 #include "forensics/incident/reader.h"
+#include "forensics/jinja/error.h"
 #include "forensics/runtime/model_directory.h"
 #include "forensics/util/error.h"
 #include "forensics/util/regex.h"
@@ -87,7 +89,8 @@ LocatedAction by_matcher(const Transcript& transcript, const std::string& patter
     if (transcript.messages[i].role != Role::kAssistant) continue;
     if (auto located = match_in(transcript, i, regex)) found.push_back(std::move(*located));
   }
-  if (found.empty()) throw InputError("--matcher \"" + pattern + "\" matches no assistant turn after the first message");
+  if (found.empty())
+    throw InputError("--matcher \"" + pattern + "\" matches no assistant turn after the first message");
   LocatedAction first = found.front();
   if (found.size() > 1) {
     std::string others;
@@ -150,6 +153,35 @@ constexpr const char* kInterventionsHint =
     "e.g. [{\"id\": \"remove-cue\", \"edits\": [...], \"predicts\": {\"misread-task\": \"decrease\", "
     "\"avoids-oversight\": \"no-change\"}}]; docs/incident-format.md#interventions says how";
 
+// The built-in format must write exactly what the model's own template writes, or the verdict
+// would be about a prompt the model never saw.
+void check_against_model_template(const Transcript& transcript, std::size_t action_message,
+                                  incident::ChatTemplate format, const std::filesystem::path& model_directory,
+                                  std::vector<std::string>& notes) {
+  const auto model_template = incident::read_model_chat_template(model_directory);
+  const std::string name(incident::kChatTemplateNames.name(format));
+  if (!model_template) {
+    notes.push_back("the model directory has no chat template: the built-in format \"" + name +
+                    "\" could not be checked against it");
+    return;
+  }
+  std::optional<std::string> mismatch;
+  try {
+    mismatch = incident::template_mismatch(transcript, action_message, format, *model_template);
+  } catch (const jinja::TemplateError& e) {
+    notes.push_back("the model's chat template (" + model_template->origin +
+                    ") could not be rendered to check the built-in format against it: " + e.what());
+    return;
+  }
+  if (mismatch) {
+    throw ModelError(model_directory.string() + ": the model's own chat template (" + model_template->origin +
+                     ") does not render this conversation as the built-in format \"" + name + "\" does: " + *mismatch +
+                     ". A verdict on a prompt the model never saw would say nothing (docs/import.md)");
+  }
+  notes.push_back("the built-in format \"" + name + "\" renders the action's prompt and turn byte-identically to the " +
+                  "model's own chat template (" + model_template->origin + ")");
+}
+
 }  // namespace
 
 LocatedAction locate_action(const Transcript& transcript, const ActionChoice& choice) {
@@ -177,6 +209,7 @@ Skeleton incident_skeleton(const ImportedSample& sample, const SkeletonRequest& 
                      ": its tokenizer has the special tokens of none of the built-in chat formats (chatml, llama3, "
                      "mistral); docs/chat-formats.md lists what each needs");
   }
+  check_against_model_template(sample.transcript, action.message, *format, request.model_directory, out.notes);
   Json matcher = request.action.matcher ? Json{{"type", "regex"}, {"pattern", *request.action.matcher}}
                                         : Json{{"type", "literal"}, {"any_of", Json::array({action.text})}};
   Json action_json = {{"message", action.message}};
@@ -192,8 +225,9 @@ Skeleton incident_skeleton(const ImportedSample& sample, const SkeletonRequest& 
       {"id", slug_of(request.log.stem().string() + "-" + sample.id + "-e" + std::to_string(sample.epoch))},
       {"title", "Imported: " + util::abbreviate(action.text)},
       {"notes", notes},
-      {"model", {{"path", model_path_for(request.model_directory, request.output)},
-                 {"weights_sha256", model.weights_sha256.value_or("")}}},
+      {"model",
+       {{"path", model_path_for(request.model_directory, request.output)},
+        {"weights_sha256", model.weights_sha256.value_or("")}}},
       {"format", {{"template", std::string(incident::kChatTemplateNames.name(*format))}}},
       {"transcript", transcript_json(sample.transcript)},
       {"action", action_json},
@@ -201,8 +235,6 @@ Skeleton incident_skeleton(const ImportedSample& sample, const SkeletonRequest& 
       {"interventions", {{"fill_in", kInterventionsHint}}},
   };
   if (!model.weights_sha256) out.incident["model"].erase("weights_sha256");
-  out.notes.push_back(std::string("chat format \"") + std::string(incident::kChatTemplateNames.name(*format)) +
-                      "\": the built-in format whose special tokens the model's tokenizer has");
   out.notes.insert(out.notes.end(), sample.notes.begin(), sample.notes.end());
   return out;
 }

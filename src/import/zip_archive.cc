@@ -99,7 +99,8 @@ std::string ZipArchive::read_with_libzip(std::uint64_t index, const ZipMember& m
 std::string ZipArchive::read(const std::string& name) const {
   const std::string where = path_.string() + ": member " + name;
   // Inspect supersedes a member by appending it again under the same name: the last one counts.
-  const auto found = std::find_if(members_.rbegin(), members_.rend(), [&](const ZipMember& m) { return m.name == name; });
+  const auto found =
+      std::find_if(members_.rbegin(), members_.rend(), [&](const ZipMember& m) { return m.name == name; });
   if (found == members_.rend()) throw InputError(path_.string() + ": has no member " + name);
   const ZipMember& member = *found;
   if (member.size > kMaxZipMemberBytes || member.compressed_size > kMaxZipMemberBytes) {
@@ -109,10 +110,8 @@ std::string ZipArchive::read(const std::string& name) const {
   const auto index = static_cast<std::uint64_t>(members_.rend() - found - 1);
   switch (member.method) {
     case kMethodStored:
-    case kMethodDeflate:
-      return read_with_libzip(index, member, false);
-    case kMethodZstd:
-      return zstd_decompress(read_with_libzip(index, member, true), member.size, where);
+    case kMethodDeflate: return read_with_libzip(index, member, false);
+    case kMethodZstd: return zstd_decompress(read_with_libzip(index, member, true), member.size, where);
     default:
       throw InputError(where + ": compression method " + std::to_string(member.method) +
                        " is not supported (stored, deflate and zstd are)");

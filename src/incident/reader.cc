@@ -6,6 +6,7 @@
 #include <set>
 
 #include "forensics/incident/chat_format.h"
+#include "forensics/incident/model_template.h"
 #include "forensics/util/json_document.h"
 #include "forensics/util/text.h"
 #include "read_parts.h"
@@ -423,6 +424,24 @@ void check_format_markers(const Format& format, const runtime::Tokenizer& tokeni
   diagnostics.warning(kRoot / "format", message);
 }
 
+// The built-in format against the model's own chat template, on the action's prompt and turn
+// (model_template.h): a difference means the probes would ask about a prompt the model never saw.
+void check_model_template(const Transcript& transcript, std::size_t action_message, const Format& format,
+                          const ModelRef& model, util::Diagnostics& diagnostics) {
+  try {
+    const auto model_template = read_model_chat_template(model.path);
+    if (!model_template) return;
+    const auto mismatch = template_mismatch(transcript, action_message, format.chat_template, *model_template);
+    if (!mismatch) return;
+    diagnostics.warning(kRoot / "format", "the model's own chat template (" + model_template->origin +
+                                              ") renders this transcript differently: " + *mismatch +
+                                              "; the probes would ask about a prompt the model never saw");
+  } catch (const Error& e) {  // an unreadable config or a template the engine cannot render
+    diagnostics.warning(kRoot / "format",
+                        std::string("the model's chat template could not be checked against the format: ") + e.what());
+  }
+}
+
 }  // namespace
 
 IncidentCheck check_incident(const Json& document, const fs::path& source, const IncidentCheckOptions& options) {
@@ -486,6 +505,9 @@ IncidentCheck check_incident(const Json& document, const fs::path& source, const
   if (context_ok) {
     if (!interventions_to_fill) check_has_evidence(incident, diagnostics);
     check_stated_by(incident, diagnostics);
+    if (format && model && check.model && check.model->usable()) {
+      check_model_template(incident.transcript, incident.action.message, *format, *model, diagnostics);
+    }
   }
   if (diagnostics.has_errors() || !id || !model || !format || !context_ok) return check;
   incident.id = *id;

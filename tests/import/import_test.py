@@ -65,6 +65,8 @@ def imports_the_incident():
         same_messages(incident["transcript"]["messages"][:5], wanted, name)
         check(incident["action"]["text"] == captured["action"]["text"], f"{name}: action text {incident['action']}")
         check(incident["format"] == {"template": "chatml"}, f"{name}: format {incident['format']}")
+        check(incident["model"]["weights_sha256"] == captured["model"].get("weights_sha256", incident["model"]["weights_sha256"]),
+              f"{name}: weights hash {incident['model']}")
         validation = run("validate", out, expect=3)
         errors = [line for line in validation.stderr.splitlines() if line.startswith("error:")]
         check(len(errors) == 2 and all("to fill in" in line for line in errors),
@@ -114,6 +116,29 @@ def rejects_malformed_logs():
         check("Traceback" not in result.stderr and "terminate" not in result.stderr, f"malformed {name} crashed")
 
 
+def checks_the_format_against_the_models_own_template():
+    """The organism's model with a real model's chat template beside it: Qwen3's renders this
+    conversation as the built-in chatml does; Qwen2.5's drops the reasoning, so import refuses it
+    and validate warns about an incident that uses it."""
+    templates = os.path.join(root, "tests", "fixtures", "chat_templates")
+    for name, template, expect in (("qwen3", "Qwen-Qwen3-0.6B.jinja", 0), ("qwen25", "Qwen-Qwen2.5-7B-Instruct.jinja", 4)):
+        folder = os.path.join(work, "model-" + name)
+        os.makedirs(folder)
+        for entry in os.listdir(model):
+            os.symlink(os.path.join(model, entry), os.path.join(folder, entry))
+        with open(os.path.join(templates, template)) as source, open(os.path.join(folder, "chat_template.jinja"), "w") as out:
+            out.write(source.read())
+        result = run("import", os.path.join(logs, "inspect", "oversight.eval"), "--model", folder, "--sample", "1",
+                     "--epoch", "1", "--message", "4", "-o", os.path.join(work, name + ".json"), expect=expect)
+        phrase = "byte-identically" if expect == 0 else "does not render this conversation"
+        check(phrase in result.stderr, f"{template}: expected {phrase!r} in:\n{result.stderr}")
+    incident = dict(captured, model={"path": os.path.join(work, "model-qwen25")})
+    path = os.path.join(work, "qwen25-incident.json")
+    json.dump(incident, open(path, "w"))
+    result = run("validate", path)
+    check("renders this transcript differently" in result.stderr, f"validate should warn: {result.stderr}")
+
+
 def verdict_equals_the_captured_incidents():
     """Import + the captured incident's hypotheses, interventions, probes and seed = the same verdict."""
     out = os.path.join(work, "imported.json")
@@ -135,8 +160,12 @@ def verdict_equals_the_captured_incidents():
             verdicts[name] = json.load(open(target))
     if len(verdicts) != 2:
         return
-    for key in ("verdict", "evidence", "probes"):
-        check(verdicts["imported"].get(key) == verdicts["captured"].get(key),
+    for verdict in verdicts.values():  # what may differ: timings, the incident's id and hash
+        verdict.pop("reproducibility")
+        for probe in verdict["probes"]:
+            probe.pop("wall_time_s", None)
+    for key in verdicts["captured"]:
+        check(verdicts["imported"].get(key) == verdicts["captured"][key],
               f"verdict[{key!r}] differs between the imported and the captured incident")
 
 
@@ -146,5 +175,6 @@ refuses_what_it_cannot_render()
 tolerates_python_json()
 lists_conversations()
 rejects_malformed_logs()
+checks_the_format_against_the_models_own_template()
 verdict_equals_the_captured_incidents()
 finish()

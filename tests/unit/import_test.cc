@@ -8,8 +8,7 @@ using namespace forensics;
 using namespace forensics::import;
 
 TEST_CASE("Python's non-finite floats become null outside strings only", "[import]") {
-  CHECK(replace_python_non_finite(R"({"a": NaN, "b": [Infinity, -Infinity]})") ==
-        R"({"a": null, "b": [null, null]})");
+  CHECK(replace_python_non_finite(R"({"a": NaN, "b": [Infinity, -Infinity]})") == R"({"a": null, "b": [null, null]})");
   CHECK(replace_python_non_finite(R"({"NaN": "NaN and Infinity \" NaN"})") == R"({"NaN": "NaN and Infinity \" NaN"})");
   CHECK(replace_python_non_finite(R"({"x": NaNa})") == R"({"x": NaNa})");  // not a token: the parser reports it
   CHECK(parse_python_json("{\"v\": NaN}", "log")["v"].is_null());

@@ -30,8 +30,8 @@ struct SkeletonRequest {
 };
 
 struct Skeleton {
-  Json incident;                     // a forensics.incident/v1 document, placeholders included
-  std::vector<std::string> notes;    // for the user: what was decided and what to do next
+  Json incident;                   // a forensics.incident/v1 document, placeholders included
+  std::vector<std::string> notes;  // for the user: what was decided and what to do next
 };
 
 /// Throws InputError when the action cannot be located (naming what the transcript holds) and

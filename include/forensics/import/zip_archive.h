@@ -16,9 +16,9 @@ namespace forensics::import {
 
 struct ZipMember {
   std::string name;
-  std::uint64_t size = 0;          // uncompressed, as the central directory says
+  std::uint64_t size = 0;  // uncompressed, as the central directory says
   std::uint64_t compressed_size = 0;
-  std::uint16_t method = 0;        // 0 stored, 8 deflate, 93 zstd
+  std::uint16_t method = 0;  // 0 stored, 8 deflate, 93 zstd
 };
 
 /// Largest member decompressed: one Inspect sample with its events is far below this.
