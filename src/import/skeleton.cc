@@ -5,6 +5,7 @@
 
 #include "forensics/incident/model_template.h"
 #include "forensics/incident/reader.h"
+#include "forensics/incident/template_renderer.h"
 #include "forensics/jinja/error.h"
 #include "forensics/runtime/model_directory.h"
 #include "forensics/util/error.h"
@@ -153,33 +154,53 @@ constexpr const char* kInterventionsHint =
     "e.g. [{\"id\": \"remove-cue\", \"edits\": [...], \"predicts\": {\"misread-task\": \"decrease\", "
     "\"avoids-oversight\": \"no-change\"}}]; docs/incident-format.md#interventions says how";
 
-// The built-in format must write exactly what the model's own template writes, or the verdict
-// would be about a prompt the model never saw.
-void check_against_model_template(const Transcript& transcript, std::size_t action_message,
-                                  incident::ChatTemplate format, const std::filesystem::path& model_directory,
-                                  std::vector<std::string>& notes) {
+// The chat format of the incident: a built-in one when it writes exactly what the model's own
+// template writes for this conversation (or the model has none); otherwise the model's own
+// template. Either way the verdict is about the prompt the model saw.
+std::string choose_format(const Transcript& transcript, std::size_t action_message,
+                          const runtime::ModelDirectoryCheck& model, const std::filesystem::path& model_directory,
+                          std::vector<std::string>& notes) {
+  const auto builtin = model.tokenizer ? incident::chat_format_of(*model.tokenizer) : std::nullopt;
   const auto model_template = incident::read_model_chat_template(model_directory);
-  const std::string name(incident::kChatTemplateNames.name(format));
+  const std::string builtin_name = builtin ? std::string(incident::kChatTemplateNames.name(*builtin)) : "";
   if (!model_template) {
-    notes.push_back("the model directory has no chat template: the built-in format \"" + name +
-                    "\" could not be checked against it");
-    return;
+    if (!builtin) {
+      throw ModelError(model_directory.string() +
+                       ": has no chat template, and its tokenizer has the special tokens of none of the built-in "
+                       "formats (chatml, llama3, mistral; docs/chat-formats.md)");
+    }
+    notes.push_back("the model directory has no chat template: the built-in format \"" + builtin_name +
+                    "\" (its special tokens are the tokenizer's) could not be checked against it");
+    return builtin_name;
   }
-  std::optional<std::string> mismatch;
+  if (builtin) {
+    try {
+      const auto mismatch = incident::template_mismatch(transcript, action_message, *builtin, *model_template);
+      if (!mismatch) {
+        notes.push_back("the built-in format \"" + builtin_name + "\" renders the action's prompt and turn " +
+                        "byte-identically to the model's own chat template (" + model_template->origin + ")");
+        return builtin_name;
+      }
+      notes.push_back("the built-in format \"" + builtin_name + "\" differs from the model's own chat template: " +
+                      *mismatch + "; the incident uses the model's own template");
+    } catch (const jinja::TemplateError& e) {
+      notes.push_back("the model's chat template (" + model_template->origin + ") cannot be rendered (" + e.what() +
+                      "); the built-in format \"" + builtin_name + "\" is used, unchecked");
+      return builtin_name;
+    }
+  }
+  incident::Format format;
+  format.model = true;
   try {
-    mismatch = incident::template_mismatch(transcript, action_message, format, *model_template);
-  } catch (const jinja::TemplateError& e) {
-    notes.push_back("the model's chat template (" + model_template->origin +
-                    ") could not be rendered to check the built-in format against it: " + e.what());
-    return;
-  }
-  if (mismatch) {
+    format.model_template = std::make_shared<const incident::TemplateRenderer>(*model_template);
+    incident::render_prompt(transcript, action_message, format);
+    incident::render_turn(transcript, action_message, format);
+  } catch (const Error& e) {
     throw ModelError(model_directory.string() + ": the model's own chat template (" + model_template->origin +
-                     ") does not render this conversation as the built-in format \"" + name + "\" does: " + *mismatch +
-                     ". A verdict on a prompt the model never saw would say nothing (docs/import.md)");
+                     ") cannot render this conversation for the probes: " + e.what());
   }
-  notes.push_back("the built-in format \"" + name + "\" renders the action's prompt and turn byte-identically to the " +
-                  "model's own chat template (" + model_template->origin + ")");
+  notes.push_back("the prompts are rendered with the model's own chat template (" + model_template->origin + ")");
+  return "model";
 }
 
 }  // namespace
@@ -202,14 +223,8 @@ Skeleton incident_skeleton(const ImportedSample& sample, const SkeletonRequest& 
   }
   const auto model = runtime::check_model_directory(request.model_directory, {std::nullopt, true});
   if (!model.usable()) throw ModelError(model.problems.front().message);
-  std::optional<incident::ChatTemplate> format;
-  if (model.tokenizer) format = incident::chat_format_of(*model.tokenizer);
-  if (!format) {
-    throw ModelError(request.model_directory.string() +
-                     ": its tokenizer has the special tokens of none of the built-in chat formats (chatml, llama3, "
-                     "mistral); docs/chat-formats.md lists what each needs");
-  }
-  check_against_model_template(sample.transcript, action.message, *format, request.model_directory, out.notes);
+  const std::string format =
+      choose_format(sample.transcript, action.message, model, request.model_directory, out.notes);
   Json matcher = request.action.matcher ? Json{{"type", "regex"}, {"pattern", *request.action.matcher}}
                                         : Json{{"type", "literal"}, {"any_of", Json::array({action.text})}};
   Json action_json = {{"message", action.message}};
@@ -228,7 +243,7 @@ Skeleton incident_skeleton(const ImportedSample& sample, const SkeletonRequest& 
       {"model",
        {{"path", model_path_for(request.model_directory, request.output)},
         {"weights_sha256", model.weights_sha256.value_or("")}}},
-      {"format", {{"template", std::string(incident::kChatTemplateNames.name(*format))}}},
+      {"format", {{"template", format}}},
       {"transcript", transcript_json(sample.transcript)},
       {"action", action_json},
       {"hypotheses", {{"fill_in", kHypothesesHint}}},

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "forensics/incident/template_renderer.h"
 #include "forensics/util/error.h"
 
 namespace forensics::incident {
@@ -413,9 +414,10 @@ RenderedTranscript render_prompt(const Transcript& transcript, std::size_t index
   return render_messages(transcript, index, chat_template, {/*add_generation_prompt=*/true});
 }
 
-RenderedTurn render_turn(const Transcript& transcript, std::size_t index, ChatTemplate chat_template) {
-  check_assistant_index(transcript, index);
-  RenderedTranscript upto = render_messages(transcript, index + 1, chat_template);
+namespace {
+
+// The last message of `upto` from where its body begins: the turn the model generated.
+RenderedTurn cut_turn(const RenderedTranscript& upto) {
   const MessageSpans& spans = upto.messages.back();
   const std::size_t begin = spans.body.begin;
   RenderedTurn turn;
@@ -428,6 +430,46 @@ RenderedTurn render_turn(const Transcript& transcript, std::size_t index, ChatTe
     turn.spans.tool_calls.push_back({shifted(call.call, begin), shifted(call.arguments, begin)});
   }
   return turn;
+}
+
+const TemplateRenderer& model_template_of(const Format& format) {
+  if (!format.model_template) {
+    throw InputError("format \"model\": the model's chat template is not loaded (its directory was not checked)");
+  }
+  return *format.model_template;
+}
+
+}  // namespace
+
+RenderedTurn render_turn(const Transcript& transcript, std::size_t index, ChatTemplate chat_template) {
+  check_assistant_index(transcript, index);
+  return cut_turn(render_messages(transcript, index + 1, chat_template));
+}
+
+RenderedTranscript render_messages(const Transcript& transcript, std::size_t count, const Format& format,
+                                   const RenderOptions& options) {
+  if (!format.model) return render_messages(transcript, count, format.chat_template, options);
+  return model_template_of(format).render_messages(transcript, count, options.add_generation_prompt);
+}
+
+RenderedTranscript render_prompt(const Transcript& transcript, std::size_t index, const Format& format) {
+  check_assistant_index(transcript, index);
+  return render_messages(transcript, index, format, {/*add_generation_prompt=*/true});
+}
+
+RenderedTurn render_turn(const Transcript& transcript, std::size_t index, const Format& format) {
+  check_assistant_index(transcript, index);
+  return cut_turn(render_messages(transcript, index + 1, format));
+}
+
+std::string end_of_turn(const Format& format) {
+  if (!format.model) return std::string(chat_markers(format.chat_template).end_of_turn);
+  return model_template_of(format).end_of_turn();
+}
+
+std::string format_name(const Format& format) {
+  if (!format.model) return std::string(kChatTemplateNames.name(format.chat_template));
+  return format.model_template ? "model (" + format.model_template->chat_template().origin + ")" : "model";
 }
 
 std::string python_json_dumps(const Json& value) {

@@ -28,7 +28,8 @@ std::optional<std::string> token_text(const Json& value) {
 
 Json special_tokens_of(const Json& config) {
   Json out = Json::object();
-  for (const char* name : {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"}) {
+  for (const char* name :
+       {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"}) {
     if (!config.contains(name)) continue;
     if (const auto text = token_text(config[name])) out[name] = *text;
   }

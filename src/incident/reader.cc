@@ -7,6 +7,7 @@
 
 #include "forensics/incident/chat_format.h"
 #include "forensics/incident/model_template.h"
+#include "forensics/incident/template_renderer.h"
 #include "forensics/util/json_document.h"
 #include "forensics/util/text.h"
 #include "read_parts.h"
@@ -51,24 +52,58 @@ bool check_schema(ObjectReader& reader) {
   return true;
 }
 
-std::optional<Format> read_format(const Json& value, const JsonPath& path, util::Diagnostics& diagnostics) {
+// "model" (the model directory's own chat template) or the name of a built-in format.
+std::optional<Format> format_named(const Json& value, const JsonPath& path, util::Diagnostics& diagnostics) {
   Format format;
-  if (value.is_string()) {  // shorthand: "format": "chatml"
-    auto parsed = kChatTemplateNames.parse(value.get<std::string>());
-    if (!parsed) {
-      diagnostics.error(path, "expected " + kChatTemplateNames.choices() + ", got " + value.dump());
-      return std::nullopt;
-    }
-    format.chat_template = *parsed;
+  if (value == "model") {
+    format.model = true;
     return format;
   }
+  const auto parsed = value.is_string() ? kChatTemplateNames.parse(value.get<std::string>()) : std::nullopt;
+  if (!parsed) {
+    diagnostics.error(path, "expected \"model\" (the model's own chat template) or " + kChatTemplateNames.choices() +
+                                ", got " + value.dump());
+    return std::nullopt;
+  }
+  format.chat_template = *parsed;
+  return format;
+}
+
+std::optional<Format> read_format(const Json& value, const JsonPath& path, util::Diagnostics& diagnostics) {
+  if (value.is_string()) return format_named(value, path, diagnostics);  // shorthand: "format": "chatml"
   ObjectReader reader(value, path, diagnostics);
   if (!reader.is_object()) return std::nullopt;
-  auto chat_template = reader.enumeration("template", Need::kRequired, kChatTemplateNames);
+  const Json* name = reader.any("template", Need::kRequired, "string");
   reader.finish();
-  if (!chat_template) return std::nullopt;
-  format.chat_template = *chat_template;
-  return format;
+  if (name == nullptr) return std::nullopt;
+  return format_named(*name, path / "template", diagnostics);
+}
+
+// `"template": "model"`: the model directory's chat template, parsed now so that an unsupported
+// construct is reported by validate, not halfway through a run.
+void load_model_template(Format& format, const ModelRef& model, util::Diagnostics& diagnostics) {
+  try {
+    auto chat_template = read_model_chat_template(model.path);
+    if (!chat_template) {
+      diagnostics.error(kRoot / "format", "\"model\": " + model.path_as_written +
+                                              " has no chat template (chat_template.jinja, or chat_template in "
+                                              "tokenizer_config.json); name a built-in format instead");
+      return;
+    }
+    format.model_template = std::make_shared<const TemplateRenderer>(std::move(*chat_template));
+  } catch (const Error& e) {
+    diagnostics.error(kRoot / "format", std::string("\"model\": ") + e.what());
+  }
+}
+
+// The probes cut the action's prompt and turn out of the template's rendering: check they can.
+void check_template_cuts(const Incident& incident, util::Diagnostics& diagnostics) {
+  try {
+    render_prompt(incident.transcript, incident.action.message, incident.format);
+    render_turn(incident.transcript, incident.action.message, incident.format);
+  } catch (const Error& e) {
+    diagnostics.error(kRoot / "format", std::string("the model's chat template, on this transcript: ") + e.what());
+  }
 }
 
 // `forensics import` writes {"fill_in": "what to write"} where only a person can write the value;
@@ -475,7 +510,9 @@ IncidentCheck check_incident(const Json& document, const fs::path& source, const
     model = read_model(*value, kRoot / "model", source.parent_path(), diagnostics);
     if (model) check.model = check_model(*model, options, diagnostics);
   }
-  if (format && check.model && check.model->tokenizer) {
+  if (format && format->model && model && check.model && check.model->usable()) {
+    load_model_template(*format, *model, diagnostics);
+  } else if (format && !format->model && check.model && check.model->tokenizer) {
     check_format_markers(*format, *check.model->tokenizer, diagnostics);
   }
   std::optional<Transcript> transcript;
@@ -505,8 +542,12 @@ IncidentCheck check_incident(const Json& document, const fs::path& source, const
   if (context_ok) {
     if (!interventions_to_fill) check_has_evidence(incident, diagnostics);
     check_stated_by(incident, diagnostics);
-    if (format && model && check.model && check.model->usable()) {
+    if (format && !format->model && model && check.model && check.model->usable()) {
       check_model_template(incident.transcript, incident.action.message, *format, *model, diagnostics);
+    }
+    if (format && format->model_template) {
+      incident.format = *format;
+      check_template_cuts(incident, diagnostics);
     }
   }
   if (diagnostics.has_errors() || !id || !model || !format || !context_ok) return check;

@@ -3,6 +3,7 @@
 #include <map>
 #include <sstream>
 
+#include "forensics/incident/chat_format.h"
 #include "forensics/util/text.h"
 
 namespace forensics::incident {
@@ -36,7 +37,7 @@ Json summarize(const Incident& incident) {
           {"id", incident.id},
           {"title", incident.title},
           {"model", model},
-          {"format", kChatTemplateNames.name(incident.format.chat_template)},
+          {"format", format_name(incident.format)},
           {"messages", incident.transcript.messages.size()},
           {"messages_by_role", roles},
           {"action", action},
@@ -53,7 +54,7 @@ std::string summary_text(const Incident& incident) {
   };
   row("title", incident.title.empty() ? "(none)" : incident.title);
   row("model", incident.model.path_as_written + "  -> " + incident.model.path.string());
-  row("format", std::string(kChatTemplateNames.name(incident.format.chat_template)));
+  row("format", format_name(incident.format));
 
   std::map<Role, int> by_role;
   for (const auto& message : incident.transcript.messages) ++by_role[message.role];

@@ -103,7 +103,7 @@ DryRun dry_run(const std::filesystem::path& incident_path, const InvestigateOpti
   const CostBasis basis = cost_basis(incident, model->tokenizer, runner.shape().n_layers, inputs.plan.sampling);
   out.work = plan_work(incident, inputs.plan, options.budget, options.samples, basis);
 
-  const auto& format = incident.format.chat_template;
+  const auto& format = incident.format;
   const auto prompt =
       model->tokenizer.model_ids(incident::render_prompt(incident.transcript, incident.action.message, format).text);
   const auto turn =

@@ -34,7 +34,7 @@ void sampling_setup(const incident::Incident& incident, const runtime::ModelRunn
                     const runtime::Tokenizer& tokenizer, ProbeContext& context) {
   auto& params = context.sampling;
   params.eos_token_ids = runner.shape().eos_token_ids;
-  const std::string end_of_turn(incident::chat_markers(incident.format.chat_template).end_of_turn);
+  const std::string end_of_turn = incident::end_of_turn(incident.format);
   // A single-token end-of-turn ends a sample by id, which needs no decoding at every step.
   const auto ids = tokenizer.model_ids(end_of_turn);
   const std::vector<std::string> stop = params.stop_strings;
@@ -188,16 +188,15 @@ Investigation investigate(const fs::path& incident_path, const InvestigateOption
   const runtime::Tokenizer& tokenizer = model->tokenizer;
   const runtime::ModelRunner* runner = model->runner.get();
 
-  ProbeContext context{
-      incident,
-      *runner,
-      tokenizer,
-      inputs.plan.sampling,
-      incident::ActionMatcher(incident.action.matcher),
-      {},
-      options.seed.value_or(incident.seed),
-      incident::render_turn(incident.transcript, incident.action.message, incident.format.chat_template),
-      options.keep_examples};
+  ProbeContext context{incident,
+                       *runner,
+                       tokenizer,
+                       inputs.plan.sampling,
+                       incident::ActionMatcher(incident.action.matcher),
+                       {},
+                       options.seed.value_or(incident.seed),
+                       incident::render_turn(incident.transcript, incident.action.message, incident.format),
+                       options.keep_examples};
   ProgressMeter meter(options.progress);
   context.progress = &meter;
   sampling_setup(incident, *runner, tokenizer, context);

@@ -147,11 +147,11 @@ PatchSetup setup(const ProbeContext& context, const PatchOptions& options) {
   if (found == incident.interventions.end()) {
     throw InputError("patch: no intervention has id \"" + options.intervention + "\"");
   }
-  const auto chat_template = incident.format.chat_template;
+  const auto& format = incident.format;
   PatchSetup out;
-  out.clean_prompt = incident::render_prompt(incident.transcript, incident.action.message, chat_template);
+  out.clean_prompt = incident::render_prompt(incident.transcript, incident.action.message, format);
   const auto edited = incident::apply_edits(incident.transcript, incident.action.message, found->edits);
-  const auto corrupted_text = incident::render_prompt(edited.transcript, edited.action_message, chat_template).text;
+  const auto corrupted_text = incident::render_prompt(edited.transcript, edited.action_message, format).text;
   const auto clean = context.tokenizer.encode(out.clean_prompt.text, /*add_special_tokens=*/false);
   const auto turn = context.tokenizer.encode(context.action_turn.text, /*add_special_tokens=*/false);
   out.clean_offsets = clean.offsets;

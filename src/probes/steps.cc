@@ -38,7 +38,7 @@ std::vector<std::int64_t> token_ids(const ProbeContext& context, const std::stri
 
 std::string action_prompt(const ProbeContext& context, const incident::Transcript& transcript,
                           std::size_t action_message) {
-  return incident::render_prompt(transcript, action_message, context.incident.format.chat_template).text;
+  return incident::render_prompt(transcript, action_message, context.incident.format).text;
 }
 
 ConditionRate sample_action_rate(const ProbeContext& context, const std::string& prompt, std::int64_t count,

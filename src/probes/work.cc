@@ -27,7 +27,7 @@ Json cost_json(const ProbeCost& cost) {
 
 CostBasis cost_basis(const incident::Incident& incident, const runtime::Tokenizer& tokenizer, std::int64_t n_layers,
                      const runtime::SamplingParams& sampling) {
-  const auto& format = incident.format.chat_template;
+  const auto& format = incident.format;
   CostBasis basis;
   basis.prompt_tokens = static_cast<std::int64_t>(
       tokenizer.model_ids(incident::render_prompt(incident.transcript, incident.action.message, format).text).size());

@@ -118,25 +118,37 @@ def rejects_malformed_logs():
 
 def checks_the_format_against_the_models_own_template():
     """The organism's model with a real model's chat template beside it: Qwen3's renders this
-    conversation as the built-in chatml does; Qwen2.5's drops the reasoning, so import refuses it
-    and validate warns about an incident that uses it."""
+    conversation as the built-in chatml does, so chatml is kept; Qwen2.5's drops the reasoning, so
+    the incident uses the model's own template, and validate warns about a chatml incident on it."""
     templates = os.path.join(root, "tests", "fixtures", "chat_templates")
-    for name, template, expect in (("qwen3", "Qwen-Qwen3-0.6B.jinja", 0), ("qwen25", "Qwen-Qwen2.5-7B-Instruct.jinja", 4)):
+    for name, template, format in (("qwen3", "Qwen-Qwen3-0.6B.jinja", "chatml"),
+                                   ("qwen25", "Qwen-Qwen2.5-7B-Instruct.jinja", "model")):
         folder = os.path.join(work, "model-" + name)
         os.makedirs(folder)
         for entry in os.listdir(model):
             os.symlink(os.path.join(model, entry), os.path.join(folder, entry))
         with open(os.path.join(templates, template)) as source, open(os.path.join(folder, "chat_template.jinja"), "w") as out:
             out.write(source.read())
+        out = os.path.join(work, name + ".json")
         result = run("import", os.path.join(logs, "inspect", "oversight.eval"), "--model", folder, "--sample", "1",
-                     "--epoch", "1", "--message", "4", "-o", os.path.join(work, name + ".json"), expect=expect)
-        phrase = "byte-identically" if expect == 0 else "does not render this conversation"
+                     "--epoch", "1", "--message", "4", "-o", out)
+        phrase = "byte-identically" if format == "chatml" else "uses the model's own template"
         check(phrase in result.stderr, f"{template}: expected {phrase!r} in:\n{result.stderr}")
+        if os.path.exists(out):
+            check(json.load(open(out))["format"] == {"template": format}, f"{template}: format should be {format}")
     incident = dict(captured, model={"path": os.path.join(work, "model-qwen25")})
     path = os.path.join(work, "qwen25-incident.json")
     json.dump(incident, open(path, "w"))
     result = run("validate", path)
     check("renders this transcript differently" in result.stderr, f"validate should warn: {result.stderr}")
+
+
+def comparable(verdict):
+    """A verdict without what may differ between equal runs: timings, the incident's id and hash."""
+    verdict.pop("reproducibility")
+    for probe in verdict["probes"]:
+        probe.pop("wall_time_s", None)
+    return verdict
 
 
 def verdict_equals_the_captured_incidents():
@@ -159,14 +171,29 @@ def verdict_equals_the_captured_incidents():
         if os.path.exists(target):
             verdicts[name] = json.load(open(target))
     if len(verdicts) != 2:
-        return
-    for verdict in verdicts.values():  # what may differ: timings, the incident's id and hash
-        verdict.pop("reproducibility")
-        for probe in verdict["probes"]:
-            probe.pop("wall_time_s", None)
+        return None
+    for name in verdicts:
+        verdicts[name] = comparable(verdicts[name])
     for key in verdicts["captured"]:
         check(verdicts["imported"].get(key) == verdicts["captured"][key],
               f"verdict[{key!r}] differs between the imported and the captured incident")
+    return verdicts["captured"]
+
+
+def the_models_own_template_gives_the_same_verdict(captured_verdict):
+    """The organism's template is chatml's: rendering with it ("format": "model") must give the
+    verdict the built-in chatml gives, byte for byte apart from timings."""
+    incident = dict(captured, format={"template": "model"},
+                    model=dict(captured["model"], path=model))
+    path = os.path.join(work, "model-format.json")
+    json.dump(incident, open(path, "w"), indent=2)
+    target = os.path.join(work, "model-format.verdict.json")
+    run("investigate", path, "--out", target, "-q")
+    if not os.path.exists(target) or captured_verdict is None:
+        return
+    verdict = comparable(json.load(open(target)))
+    for key in captured_verdict:
+        check(verdict.get(key) == captured_verdict[key], f"format model: verdict[{key!r}] differs from chatml's")
 
 
 generate()
@@ -176,5 +203,5 @@ tolerates_python_json()
 lists_conversations()
 rejects_malformed_logs()
 checks_the_format_against_the_models_own_template()
-verdict_equals_the_captured_incidents()
+the_models_own_template_gives_the_same_verdict(verdict_equals_the_captured_incidents())
 finish()

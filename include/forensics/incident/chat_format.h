@@ -105,6 +105,18 @@ RenderedTranscript render_prompt(const Transcript& transcript, std::size_t index
 /// Throws as render_prompt.
 RenderedTurn render_turn(const Transcript& transcript, std::size_t index, ChatTemplate chat_template);
 
+/// The same four renderings for an incident's format: a built-in one, or the model's own chat
+/// template (template_renderer.h). Throw InputError when a `model` format has no template loaded
+/// (the model directory was not checked) or cannot be cut, as TemplateRenderer says.
+RenderedTranscript render_messages(const Transcript& transcript, std::size_t count, const Format& format,
+                                   const RenderOptions& options = {});
+RenderedTranscript render_prompt(const Transcript& transcript, std::size_t index, const Format& format);
+RenderedTurn render_turn(const Transcript& transcript, std::size_t index, const Format& format);
+/// What ends an assistant turn: the built-in format's end-of-turn marker, or the template's eos_token.
+std::string end_of_turn(const Format& format);
+/// "chatml", or "model (<where the template came from>)", for summaries and verdicts.
+std::string format_name(const Format& format);
+
 /// `value` serialized as Python's `json.dumps(value, ensure_ascii=False)` does (what Jinja's
 /// `tojson` writes in transformers' chat templates): separators ", " and ": ", keys in stored
 /// order, non-ASCII kept, control characters escaped, floats as Python's repr.

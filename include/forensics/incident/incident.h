@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,8 +32,14 @@ inline constexpr util::NameTable kChatTemplateNames{std::array{
     util::NameEntry<ChatTemplate>{ChatTemplate::kMistral, "mistral"},
 }};
 
+class TemplateRenderer;
+
 struct Format {
-  ChatTemplate chat_template = ChatTemplate::kChatml;
+  ChatTemplate chat_template = ChatTemplate::kChatml;  // the built-in format, unless `model`
+  // `"template": "model"`: the model directory's own Jinja chat template renders the prompts
+  // (template_renderer.h); loaded when the incident is checked against an existing model directory.
+  bool model = false;
+  std::shared_ptr<const TemplateRenderer> model_template;
 };
 
 struct ModelRef {
