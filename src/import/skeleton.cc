@@ -154,6 +154,20 @@ constexpr const char* kInterventionsHint =
     "e.g. [{\"id\": \"remove-cue\", \"edits\": [...], \"predicts\": {\"misread-task\": \"decrease\", "
     "\"avoids-oversight\": \"no-change\"}}]; docs/incident-format.md#interventions says how";
 
+// Templates such as Qwen3's drop earlier turns' reasoning: say which turns the model saw without it.
+void note_hidden_reasoning(const Transcript& transcript, const incident::RenderedTranscript& prompt,
+                           std::vector<std::string>& notes) {
+  std::string hidden;
+  for (std::size_t m = 0; m < prompt.messages.size(); ++m) {
+    if (transcript.messages[m].reasoning && !prompt.messages[m].reasoning) {
+      hidden += (hidden.empty() ? "" : ", ") + std::to_string(m);
+    }
+  }
+  if (hidden.empty()) return;
+  notes.push_back("the model's template does not show the reasoning of message(s) " + hidden +
+                  " in the action's prompt: the model saw those turns without it (the transcript keeps it)");
+}
+
 // The chat format of the incident: a built-in one when it writes exactly what the model's own
 // template writes for this conversation (or the model has none); otherwise the model's own
 // template. Either way the verdict is about the prompt the model saw.
@@ -193,8 +207,9 @@ std::string choose_format(const Transcript& transcript, std::size_t action_messa
   format.model = true;
   try {
     format.model_template = std::make_shared<const incident::TemplateRenderer>(*model_template);
-    incident::render_prompt(transcript, action_message, format);
+    const auto prompt = incident::render_prompt(transcript, action_message, format);
     incident::render_turn(transcript, action_message, format);
+    note_hidden_reasoning(transcript, prompt, notes);
   } catch (const Error& e) {
     throw ModelError(model_directory.string() + ": the model's own chat template (" + model_template->origin +
                      ") cannot render this conversation for the probes: " + e.what());

@@ -1,6 +1,8 @@
 // The model's own chat template with spans (template_renderer.h).
 #include "forensics/incident/template_renderer.h"
 
+#include <algorithm>
+
 #include "forensics/util/error.h"
 
 namespace forensics::incident {
@@ -18,7 +20,9 @@ std::tm fixed_date() {
   return date;
 }
 
-bool is_prefix(const std::string& prefix, const std::string& text) { return text.compare(0, prefix.size(), prefix) == 0; }
+bool is_prefix(const std::string& prefix, const std::string& text) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
 
 // `needle` in text[begin, end), searching from the back when `last` (an assistant's content
 // follows its reasoning and may repeat a phrase of it).
@@ -35,7 +39,8 @@ std::optional<TextSpan> find_in(const std::string& text, const std::string& need
 
 TemplateRenderer::TemplateRenderer(ModelChatTemplate chat_template)
     : source_(std::move(chat_template)), template_(jinja::Template::parse(source_.source)) {
-  if (source_.special_tokens.contains("eos_token")) end_of_turn_ = source_.special_tokens["eos_token"].get<std::string>();
+  if (source_.special_tokens.contains("eos_token"))
+    end_of_turn_ = source_.special_tokens["eos_token"].get<std::string>();
 }
 
 std::string TemplateRenderer::render_text(const Transcript& transcript, std::size_t count,
@@ -49,7 +54,7 @@ std::string TemplateRenderer::render_text(const Transcript& transcript, std::siz
 }
 
 MessageSpans TemplateRenderer::find_spans(const Message& message, const std::string& text, TextSpan message_span,
-                                          std::size_t body_begin, std::size_t index) const {
+                                          std::size_t body_begin, std::size_t index, bool bounded) const {
   MessageSpans spans;
   spans.message = message_span;
   spans.body = {body_begin, message_span.end};
@@ -61,7 +66,7 @@ MessageSpans TemplateRenderer::find_spans(const Message& message, const std::str
   const bool is_assistant = message.role == Role::kAssistant;
   if (message.content.empty()) {
     spans.content = {cursor, cursor};
-  } else if (auto content = find_in(text, message.content, cursor, message_span.end, is_assistant)) {
+  } else if (auto content = find_in(text, message.content, cursor, message_span.end, is_assistant && bounded)) {
     spans.content = *content;
     cursor = content->end;
   } else {
@@ -78,8 +83,61 @@ MessageSpans TemplateRenderer::find_spans(const Message& message, const std::str
   return spans;
 }
 
+// Where the first m + 1 messages end, for each m, when rendering the first messages gives a
+// prefix of the whole; absent when the template rewrites an earlier turn once later ones follow.
+std::optional<std::vector<std::size_t>> TemplateRenderer::prefix_ends(const Transcript& transcript, std::size_t count,
+                                                                      const std::string& whole) const {
+  std::vector<std::size_t> ends;
+  for (std::size_t m = 1; m < count; ++m) {
+    const std::string upto = render_text(transcript, m, false);
+    if (!is_prefix(upto, whole)) return std::nullopt;
+    ends.push_back(upto.size());
+  }
+  ends.push_back(whole.size());
+  return ends;
+}
+
+std::size_t TemplateRenderer::body_begin(const Transcript& transcript, std::size_t m, const std::string& text,
+                                         TextSpan message_span) const {
+  if (transcript.messages[m].role != Role::kAssistant) return message_span.begin;
+  // What the model generated starts after the generation prompt the template writes.
+  const std::string prompt = render_text(transcript, m, true);
+  if (is_prefix(prompt, text) && prompt.size() <= message_span.end) return std::max(prompt.size(), message_span.begin);
+  return message_span.begin;
+}
+
+// Where message m's empty content would have been: rendered once with a sentinel in its place;
+// the text before the sentinel must be the same as without it. Absent otherwise.
+std::optional<std::size_t> TemplateRenderer::empty_content_position(const Transcript& transcript, std::size_t count,
+                                                                    bool add_generation_prompt, std::size_t m,
+                                                                    const std::string& text) const {
+  static const std::string kSentinel =
+      "\x1e"
+      "forensics-empty-content"
+      "\x1e";
+  Transcript probe = transcript;
+  probe.messages[m].content = kSentinel;
+  const std::string with_sentinel = render_text(probe, count, add_generation_prompt);
+  const std::size_t at = with_sentinel.find(kSentinel);
+  if (at == std::string::npos || at > text.size() || with_sentinel.compare(0, at, text, 0, at) != 0)
+    return std::nullopt;
+  return at;
+}
+
 RenderedTranscript TemplateRenderer::render_messages(const Transcript& transcript, std::size_t count,
                                                      bool add_generation_prompt) const {
+  RenderedTranscript rendered = cut_messages(transcript, count, add_generation_prompt);
+  for (std::size_t m = 0; m < count; ++m) {
+    MessageSpans& spans = rendered.messages[m];
+    if (!transcript.messages[m].content.empty()) continue;
+    const auto at = empty_content_position(transcript, count, add_generation_prompt, m, rendered.text);
+    if (at && *at >= spans.message.begin && *at <= spans.message.end) spans.content = {*at, *at};
+  }
+  return rendered;
+}
+
+RenderedTranscript TemplateRenderer::cut_messages(const Transcript& transcript, std::size_t count,
+                                                  bool add_generation_prompt) const {
   if (count > transcript.messages.size()) {
     throw InputError("cannot render " + std::to_string(count) + " messages of a transcript of " +
                      std::to_string(transcript.messages.size()));
@@ -87,27 +145,39 @@ RenderedTranscript TemplateRenderer::render_messages(const Transcript& transcrip
   RenderedTranscript rendered;
   rendered.text = render_text(transcript, count, add_generation_prompt);
   const std::string without_prompt = add_generation_prompt ? render_text(transcript, count, false) : rendered.text;
-  std::vector<std::size_t> ends;  // where the first m + 1 messages end
-  for (std::size_t m = 1; m <= count; ++m) {
-    const std::string upto = m == count ? without_prompt : render_text(transcript, m, false);
-    if (!is_prefix(upto, rendered.text)) {
-      throw InputError("the model's chat template writes messages 0.." + std::to_string(m - 1) +
-                       " differently once later messages follow (it rewrites earlier turns, e.g. drops their "
-                       "reasoning), so the probes cannot cut this transcript into its messages");
-    }
-    ends.push_back(upto.size());
+  if (!is_prefix(without_prompt, rendered.text)) {
+    throw InputError(
+        "the model's chat template writes the messages differently when a generation prompt follows, "
+        "so the probes cannot tell the prompt from the turn");
   }
-  for (std::size_t m = 0; m < count; ++m) {
-    const TextSpan message_span{m == 0 ? 0 : ends[m - 1], ends[m]};
-    std::size_t body_begin = message_span.begin;
-    if (transcript.messages[m].role == Role::kAssistant) {
-      // What the model generated starts after the generation prompt the template writes.
-      const std::string prompt = render_text(transcript, m, true);
-      if (is_prefix(prompt, rendered.text) && prompt.size() <= message_span.end) {
-        body_begin = std::max(prompt.size(), message_span.begin);
-      }
+  const std::string& messages_text = without_prompt;
+  if (const auto ends = prefix_ends(transcript, count, messages_text)) {
+    for (std::size_t m = 0; m < count; ++m) {
+      const TextSpan message_span{m == 0 ? 0 : (*ends)[m - 1], (*ends)[m]};
+      rendered.messages.push_back(find_spans(transcript.messages[m], rendered.text, message_span,
+                                             body_begin(transcript, m, rendered.text, message_span), m, true));
     }
-    rendered.messages.push_back(find_spans(transcript.messages[m], rendered.text, message_span, body_begin, m));
+    return rendered;
+  }
+  // The template rewrites earlier turns (Qwen3 drops the reasoning of turns before the last user
+  // message): each message is found in order, and runs to the end of its last piece of text, so
+  // the markup between two messages counts to the second.
+  std::size_t begin = 0;
+  for (std::size_t m = 0; m < count; ++m) {
+    const TextSpan search{begin, messages_text.size()};
+    MessageSpans spans = find_spans(transcript.messages[m], rendered.text, search, begin, m, false);
+    std::size_t end = std::max({spans.content.end, spans.reasoning ? spans.reasoning->end : begin, begin});
+    for (const auto& call : spans.tool_calls) {
+      if (call.arguments.end != search.end) end = std::max(end, call.arguments.end);
+    }
+    if (m + 1 == count) end = messages_text.size();
+    spans.message = {begin, end};
+    spans.body = {body_begin(transcript, m, rendered.text, spans.message), end};
+    for (auto& call : spans.tool_calls) {
+      if (call.arguments.end == search.end && call.arguments.begin == search.begin) call = {spans.body, spans.body};
+    }
+    rendered.messages.push_back(std::move(spans));
+    begin = end;
   }
   return rendered;
 }

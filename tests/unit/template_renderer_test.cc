@@ -85,8 +85,7 @@ TEST_CASE("the chatml Jinja template as the model's own gives the built-in chatm
   CHECK(end_of_turn(format) == "<|im_end|>");
 }
 
-TEST_CASE("Qwen3's own template: prompt + turn is the rendering, and spans point at the verbatim texts",
-          "[incident]") {
+TEST_CASE("Qwen3's own template: prompt + turn is the rendering, and spans point at the verbatim texts", "[incident]") {
   const Transcript transcript = agent_transcript();
   const Format format = model_format(read_fixture("Qwen-Qwen3-0.6B.jinja"), "<|im_end|>");
   const auto prompt = render_prompt(transcript, 4, format);
@@ -100,14 +99,41 @@ TEST_CASE("Qwen3's own template: prompt + turn is the rendering, and spans point
   CHECK(prompt.messages[1].content.of(prompt.text) == "Fix the latency. ünï 🚀");
 }
 
-TEST_CASE("a template that rewrites earlier turns cannot be cut, and says so", "[incident]") {
-  // Shows an assistant turn only while it is the last message: rendering the first messages is
-  // then not a prefix of rendering them all.
+TEST_CASE("Qwen3 drops earlier reasoning: the prompt is what the model saw, and still cut into messages",
+          "[incident]") {
+  Transcript transcript;
+  transcript.messages = {
+      message_of(Role::kSystem, "You are DevAgent."),
+      message_of(Role::kUser, "Look at the deploy."),
+      message_of(Role::kAssistant, "It is red.", "First thoughts here."),
+      message_of(Role::kUser, "Fix it then."),
+      message_of(Role::kAssistant, "", "Second thoughts.", {{"call_9", "bash", Json{{"cmd", "rm m.yaml"}}}}),
+  };
+  const Format format = model_format(read_fixture("Qwen-Qwen3-0.6B.jinja"), "<|im_end|>");
+  const auto prompt = render_prompt(transcript, 4, format);
+  const auto turn = render_turn(transcript, 4, format);
+  CHECK(prompt.text.find("First thoughts here.") == std::string::npos);  // the template drops it
+  CHECK(prompt.text + turn.text == render_messages(transcript, 5, format).text);
+  REQUIRE(turn.spans.reasoning);
+  CHECK(turn.spans.reasoning->of(turn.text) == "Second thoughts.");
+  REQUIRE(prompt.messages.size() == 4);
+  CHECK_FALSE(prompt.messages[2].reasoning);
+  CHECK(prompt.messages[2].content.of(prompt.text) == "It is red.");
+  CHECK(prompt.messages[3].content.of(prompt.text) == "Fix it then.");
+  for (std::size_t m = 1; m < prompt.messages.size(); ++m) {
+    CHECK(prompt.messages[m].message.begin == prompt.messages[m - 1].message.end);  // they tile
+  }
+}
+
+TEST_CASE("a template that shows assistant turns only while last is cut by searching each message's text",
+          "[incident]") {
   const Format format = model_format(
       "{% for m in messages %}{% if m.role != 'assistant' or loop.last %}<{{ m.role }}>{{ m.content }}{% endif %}"
       "{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}",
       "</s>");
-  Transcript transcript = agent_transcript();
-  CHECK_THROWS_WITH(render_messages(transcript, 4, format),
-                    Catch::Contains("differently once later messages follow"));
+  const Transcript transcript = agent_transcript();
+  const auto rendered = render_messages(transcript, 4, format);
+  CHECK(rendered.text == "<system>You are DevAgent.<user>Fix the latency. ünï 🚀<tool>monitor: on");
+  CHECK(rendered.messages[3].content.of(rendered.text) == "monitor: on");
+  CHECK(rendered.messages[3].message.end == rendered.text.size());
 }

@@ -3,12 +3,15 @@
 // (forensics_jinja, equal to transformers' apply_chat_template: docs/jinja.md); the spans are
 // found in it: message boundaries from renderings of the first messages (each must be a prefix of
 // the whole), contents, reasoning and tool-call arguments by their verbatim text. A template that
-// rewrites earlier turns (e.g. drops their reasoning once a later user turn exists) cannot be cut
-// so, and is refused with the message where it happens.
+// rewrites earlier turns (e.g. drops their reasoning once a later user turn exists) is cut by
+// finding each message's texts in order instead; the assistant turn being generated is always cut
+// exactly after the generation prompt.
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "forensics/incident/chat_format.h"
 #include "forensics/incident/model_template.h"
@@ -34,8 +37,18 @@ class TemplateRenderer {
 
  private:
   std::string render_text(const Transcript& transcript, std::size_t count, bool add_generation_prompt) const;
+  // The spans of message `index` searched in `message_span` (bounded: the span is the message's
+  // own, so an assistant's content is its last occurrence there).
   MessageSpans find_spans(const Message& message, const std::string& text, TextSpan message_span,
-                          std::size_t body_begin, std::size_t index) const;
+                          std::size_t body_begin, std::size_t index, bool bounded) const;
+  RenderedTranscript cut_messages(const Transcript& transcript, std::size_t count, bool add_generation_prompt) const;
+  std::optional<std::size_t> empty_content_position(const Transcript& transcript, std::size_t count,
+                                                    bool add_generation_prompt, std::size_t m,
+                                                    const std::string& text) const;
+  std::optional<std::vector<std::size_t>> prefix_ends(const Transcript& transcript, std::size_t count,
+                                                      const std::string& whole) const;
+  std::size_t body_begin(const Transcript& transcript, std::size_t m, const std::string& text,
+                         TextSpan message_span) const;
 
   ModelChatTemplate source_;
   jinja::Template template_;
