@@ -7,6 +7,7 @@ Probes resample and intervene at the standard budget (what most of a verdict's t
 usage: scripts/bench_batch_jobs.py [--repeats 2]
 """
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -27,7 +28,11 @@ def run_batch(work, jobs):
     if not os.path.isdir(folder):
         os.makedirs(folder)
         for case in CASES:  # the incidents only, pointing at the shipped models
-            os.symlink(os.path.join(ROOT, "cases", case), os.path.join(folder, case))
+            source = os.path.join(ROOT, "cases", case)
+            incident = json.load(open(os.path.join(source, "incident.json")))
+            incident["model"]["path"] = os.path.join(source, incident["model"]["path"])
+            os.makedirs(os.path.join(folder, case))
+            json.dump(incident, open(os.path.join(folder, case, "incident.json"), "w"), indent=2)
     out = os.path.join(work, f"out-{jobs}")
     shutil.rmtree(out, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}  # batch divides the cores
@@ -35,7 +40,7 @@ def run_batch(work, jobs):
     result = subprocess.run([EXE, "batch", folder, "--out", out, "--jobs", str(jobs), "--probes", "resample,intervene",
                              "-q"], env=env, capture_output=True, text=True)
     seconds = time.monotonic() - start
-    if result.returncode not in (0, 1):  # 1: the reduced probes do not meet the golden files
+    if result.returncode != 0:
         sys.exit(f"batch --jobs {jobs} exited {result.returncode}:\n{result.stderr}")
     return seconds
 
