@@ -255,7 +255,9 @@ std::string summary_text(const Investigation& investigation) {
     if (record.status == ProbeStatus::kSkipped && record.reason == kNotSelected) continue;
     out += std::string(first ? "" : "; ") + record.name + " " + std::string(kProbeStatusNames.name(record.status));
     if (record.status == ProbeStatus::kOk) {
-      out += " (" + std::to_string(record.samples) + " samples, " + util::duration_text(record.wall_time_s) + ")";
+      // Scoring probes (ablate, patch) draw no samples: their count would read as "did nothing".
+      const std::string samples = record.samples > 0 ? std::to_string(record.samples) + " samples, " : "";
+      out += " (" + samples + util::duration_text(record.wall_time_s) + ")";
     } else {
       out += " (" + record.reason + ")";
     }
