@@ -10,6 +10,7 @@
 
 #include "forensics/incident/template_renderer.h"
 #include "forensics/util/error.h"
+#include "forensics/util/python_float.h"
 
 namespace forensics::incident {
 namespace {
@@ -74,53 +75,14 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
-// Python's float repr: the shortest digits that round-trip (as std::to_chars gives them), in
-// fixed notation for decimal exponents in [-4, 16) and scientific with a two-digit exponent
-// otherwise (CPython's float_repr_style "short").
+// Python's json.dumps writes the non-finite floats as NaN, Infinity, -Infinity; the rest as repr.
 void append_python_float(std::string& out, double value) {
   if (std::isnan(value)) {
     out += "NaN";
-    return;
-  }
-  if (std::isinf(value)) {
+  } else if (std::isinf(value)) {
     out += value > 0 ? "Infinity" : "-Infinity";
-    return;
-  }
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
-  std::string_view scientific(buffer, static_cast<std::size_t>(result.ptr - buffer));
-  if (scientific.front() == '-') {
-    out += '-';
-    scientific.remove_prefix(1);
-  }
-  const std::size_t e = scientific.find('e');
-  std::string digits;
-  for (const char c : scientific.substr(0, e)) {
-    if (c != '.') digits += c;
-  }
-  std::string_view exponent_text = scientific.substr(e + 1);
-  const bool negative_exponent = exponent_text.front() == '-';
-  exponent_text.remove_prefix(1);
-  int exponent = 0;
-  std::from_chars(exponent_text.data(), exponent_text.data() + exponent_text.size(), exponent);
-  if (negative_exponent) exponent = -exponent;
-
-  if (exponent >= 16 || exponent < -4) {
-    out += digits[0];
-    if (digits.size() > 1) out.append(".").append(digits, 1, std::string::npos);
-    out += negative_exponent ? "e-" : "e+";
-    const int magnitude = negative_exponent ? -exponent : exponent;
-    if (magnitude < 10) out += '0';
-    out += std::to_string(magnitude);
-  } else if (exponent < 0) {
-    out.append("0.").append(static_cast<std::size_t>(-exponent - 1), '0').append(digits);
   } else {
-    const auto integer_digits = static_cast<std::size_t>(exponent) + 1;
-    if (digits.size() <= integer_digits) {
-      out.append(digits).append(integer_digits - digits.size(), '0').append(".0");
-    } else {
-      out.append(digits, 0, integer_digits).append(".").append(digits, integer_digits);
-    }
+    out += util::python_float_repr(value);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "forensics/util/json.h"
+#include "forensics/util/python_float.h"
 
 namespace forensics::jinja {
 
@@ -139,8 +140,8 @@ bool equals(const Value& a, const Value& b);
 /// Python's `a < b` for numbers, strings (by code point) and sequences; other pairs throw.
 bool less_than(const Value& a, const Value& b);
 
-/// Python's repr of a float: the shortest digits that read back the same ("0.1", "1e-05", "1e+16").
-std::string python_float_repr(double value);
+/// Python's repr of a float (util/python_float.h), as the engine prints floats.
+using util::python_float_repr;
 
 /// Python's repr of a string: single quotes unless it holds ' and no ", escapes for
 /// unprintable characters.
