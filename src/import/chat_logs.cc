@@ -91,17 +91,18 @@ std::string text_of(const Json& content, const std::string& source, const JsonPa
   return text;
 }
 
-Json parse_arguments(const std::string& arguments, const std::string& source, const JsonPath& path) {
-  Json parsed;
+// The arguments object, or the model's text kept raw (a string) when it is not a JSON object:
+// the prompt must hold what the model wrote, and the note says so.
+Json parse_arguments(const std::string& arguments, const JsonPath& path, ImportedSample& sample) {
   try {
-    parsed = util::parse_json_strict(arguments, "arguments");
+    Json parsed = util::parse_json_strict(arguments, "arguments");
+    if (parsed.is_object()) return parsed;
+    sample.notes.push_back(path.to_string() + ": the arguments are JSON but not an object; kept as the raw text");
   } catch (const InputError& e) {
-    fail(source, path,
-         std::string("the model wrote arguments that are not valid JSON (") + e.what() +
-             "); an incident keeps tool-call arguments as a JSON object, so this call cannot be imported as written");
+    sample.notes.push_back(path.to_string() + ": the model wrote arguments that are not valid JSON (" + e.what() +
+                           "); kept as the raw text the model wrote");
   }
-  if (!parsed.is_object()) fail(source, path, "the arguments are JSON but not an object: " + arguments);
-  return parsed;
+  return Json(arguments);
 }
 
 Message read_openai_message(const Json& value, ImportedSample& sample, std::map<std::string, std::string>& call_names,
@@ -133,8 +134,8 @@ Message read_openai_message(const Json& value, ImportedSample& sample, std::map<
         incident::ToolCall call;
         call.id = optional_string(calls[i], "id", source, call_path);
         call.name = optional_string(function, "name", source, call_path / "function");
-        call.arguments = parse_arguments(optional_string(function, "arguments", source, call_path / "function"), source,
-                                         call_path / "function" / "arguments");
+        call.arguments = parse_arguments(optional_string(function, "arguments", source, call_path / "function"),
+                                         call_path / "function" / "arguments", sample);
         call_names[call.id] = call.name;
         message.tool_calls.push_back(std::move(call));
       }

@@ -188,7 +188,7 @@ void write_tool_calls(Writer& out, const Message& message, const ToolCallMarkup&
     call_spans.call.begin = out.write(markup.open).begin;
     out.write_json(call.name);
     out.write(markup.arguments_key);
-    call_spans.arguments = out.write_json(call.arguments);
+    call_spans.arguments = out.write(arguments_text(call));
     call_spans.call.end = out.write(markup.close).end;
     spans.tool_calls.push_back(call_spans);
   }
@@ -276,7 +276,7 @@ void write_mistral(Writer& out, const Context& context, std::size_t index, Messa
           call_spans.call.begin = out.write("{\"name\": ").begin;
           out.write_json(call.name);
           out.write(", \"arguments\": ");
-          call_spans.arguments = out.write_json(call.arguments);
+          call_spans.arguments = out.write(arguments_text(call));
           out.write(", \"id\": ");
           out.write_json(call.id);
           call_spans.call.end = out.write("}").end;
@@ -432,6 +432,10 @@ std::string end_of_turn(const Format& format) {
 std::string format_name(const Format& format) {
   if (!format.model) return std::string(kChatTemplateNames.name(format.chat_template));
   return format.model_template ? "model (" + format.model_template->chat_template().origin + ")" : "model";
+}
+
+std::string arguments_text(const ToolCall& call) {
+  return call.arguments.is_string() ? call.arguments.get<std::string>() : python_json_dumps(call.arguments);
 }
 
 std::string python_json_dumps(const Json& value) {

@@ -1,6 +1,7 @@
 // Reading transcript messages and checking how they refer to each other.
 #include <set>
 
+#include "forensics/util/json_document.h"
 #include "read_parts.h"
 
 namespace forensics::incident::detail {
@@ -16,7 +17,12 @@ std::optional<ToolCall> read_tool_call(const Json& value, const JsonPath& path, 
   ToolCall call;
   auto id = reader.text("id", Need::kRequired);
   auto name = reader.text("name", Need::kRequired);
-  const Json* arguments = reader.object("arguments", Need::kRequired);
+  const Json* arguments = reader.any("arguments", Need::kRequired, "object or string");
+  if (arguments != nullptr && !arguments->is_object() && !arguments->is_string()) {
+    diagnostics.error(path / "arguments", "expected an object (or a string: the model's raw text), got " +
+                                              util::json_type_name(*arguments));
+    arguments = nullptr;
+  }
   reader.finish();
   if (!id || !name || arguments == nullptr) return std::nullopt;
   call.id = *id;

@@ -74,7 +74,7 @@ MessageSpans TemplateRenderer::find_spans(const Message& message, const std::str
                      " verbatim, so the probes cannot find it in the prompt");
   }
   for (const auto& call : message.tool_calls) {
-    const auto arguments = find_in(text, python_json_dumps(call.arguments), cursor, message_span.end, false);
+    const auto arguments = find_in(text, arguments_text(call), cursor, message_span.end, false);
     // A template that writes arguments otherwise (other spacing): the call is somewhere in the body.
     const TextSpan span = arguments.value_or(spans.body);
     spans.tool_calls.push_back({span, span});

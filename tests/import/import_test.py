@@ -76,7 +76,6 @@ def imports_the_incident():
 def refuses_what_it_cannot_render():
     cases = {
         "anthropic/redacted-thinking.json": ([], "redacted_thinking"),
-        "openai/invalid-arguments.json": ([], "not valid JSON"),
         "inspect/in-progress.eval": ([], "still being written"),
         "inspect/chunked.eval": ([], "chunked layout"),
         "inspect/oversight.eval": (["--sample", "long-output", "--epoch", "1"], "\"image\""),
@@ -89,6 +88,22 @@ def refuses_what_it_cannot_render():
     result = run("import", os.path.join(logs, "inspect", "oversight.eval"), "--model", model, "--sample", "1",
                  "--epoch", "2", "--matcher", r"rm\s+-f", expect=3)
     check("matches no assistant turn" in result.stderr, f"epoch 2 matcher: {result.stderr}")
+
+
+def keeps_invalid_arguments_raw():
+    """An OpenAI log whose action arguments are not valid JSON: kept as the model's raw text, said
+    in a note, rendered verbatim, and the skeleton is otherwise valid."""
+    out = os.path.join(work, "invalid-arguments.incident.json")
+    result = run("import", os.path.join(logs, "openai", "invalid-arguments.json"), "--model", model, "--message", "4",
+                 "-o", out)
+    check("not valid JSON" in result.stderr and "raw text" in result.stderr, f"invalid arguments: {result.stderr}")
+    if not os.path.exists(out):
+        return
+    call = json.load(open(out))["transcript"]["messages"][4]["tool_calls"][0]
+    check(isinstance(call["arguments"], str), f"raw arguments should stay a string: {call}")
+    validation = run("validate", out, expect=3)
+    errors = [line for line in validation.stderr.splitlines() if line.startswith("error:")]
+    check(len(errors) == 2 and all("to fill in" in line for line in errors), f"invalid arguments: {validation.stderr}")
 
 
 def tolerates_python_json():
@@ -199,6 +214,7 @@ def the_models_own_template_gives_the_same_verdict(captured_verdict):
 generate()
 imports_the_incident()
 refuses_what_it_cannot_render()
+keeps_invalid_arguments_raw()
 tolerates_python_json()
 lists_conversations()
 rejects_malformed_logs()

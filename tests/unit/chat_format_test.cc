@@ -321,3 +321,14 @@ TEST_CASE("dump chatml renderings for the transformers parity check", "[.chat-pa
   }
   std::ofstream(std::string(dir) + "/ours.json") << out.dump(1);
 }
+
+TEST_CASE("raw tool-call arguments (a string) are written verbatim by every format", "[chat]") {
+  Transcript transcript;
+  transcript.messages = {text_message(Role::kUser, "go"),
+                         assistant("", std::nullopt, {bash_call("c1", Json(R"({"cmd": "rm -f x")"))})};
+  for (const ChatTemplate chat_template : kBuiltIn) {
+    const auto turn = render_turn(transcript, 1, chat_template);
+    REQUIRE(turn.spans.tool_calls.size() == 1);
+    CHECK(turn.spans.tool_calls[0].arguments.of(turn.text) == R"({"cmd": "rm -f x")");
+  }
+}

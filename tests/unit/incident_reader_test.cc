@@ -68,10 +68,14 @@ TEST_CASE("unknown fields are errors", "[incident]") {
   CHECK_FALSE(check.incident);
 }
 
-TEST_CASE("a tool call's arguments must be an object", "[incident]") {
+TEST_CASE("a tool call's arguments are an object, or a string holding the model's raw text", "[incident]") {
   const auto check = check_patched(
-      R"([{"op": "replace", "path": "/transcript/messages/4/tool_calls/0/arguments", "value": "rm -f config/oversight.yaml"}])");
-  CHECK(error_at(check, "transcript.messages[4].tool_calls[0].arguments") == "expected object, got string");
+      R"([{"op": "replace", "path": "/transcript/messages/4/tool_calls/0/arguments", "value": ["rm", "-f"]}])");
+  CHECK(error_at(check, "transcript.messages[4].tool_calls[0].arguments") ==
+        "expected an object (or a string: the model's raw text), got array");
+  const auto raw = check_patched(
+      R"([{"op": "replace", "path": "/transcript/messages/4/tool_calls/0/arguments", "value": "{\"cmd\": \"rm -f config/oversight.yaml\""}])");
+  CHECK(raw.incident);
 }
 
 TEST_CASE("fewer than two hypotheses is an error", "[incident]") {

@@ -117,6 +117,10 @@ std::string end_of_turn(const Format& format);
 /// "chatml", or "model (<where the template came from>)", for summaries and verdicts.
 std::string format_name(const Format& format);
 
+/// A tool call's arguments as the formats write them: the object as python_json_dumps writes
+/// it, or raw arguments (a string) verbatim.
+std::string arguments_text(const ToolCall& call);
+
 /// `value` serialized as Python's `json.dumps(value, ensure_ascii=False)` does (what Jinja's
 /// `tojson` writes in transformers' chat templates): separators ", " and ": ", keys in stored
 /// order, non-ASCII kept, control characters escaped, floats as Python's repr.

@@ -23,7 +23,9 @@ inline constexpr util::NameTable kRoleNames{std::array{
 struct ToolCall {
   std::string id;
   std::string name;
-  Json arguments = Json::object();  // always a JSON object
+  // A JSON object; or a string: the model's own text, kept as written, when it was not a valid
+  // JSON object (an OpenAI log's arguments string that does not parse). Rendered verbatim.
+  Json arguments = Json::object();
 };
 
 struct Message {
