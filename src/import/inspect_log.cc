@@ -187,6 +187,7 @@ std::optional<std::pair<std::string, int>> sample_member(const std::string& name
     return std::nullopt;
   }
   const std::string stem = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+  if (stem.find('/') != std::string::npos) return std::nullopt;  // a file inside a chunked sample's folder
   const auto at = stem.rfind("_epoch_");
   if (at == std::string::npos) return std::nullopt;
   try {
@@ -196,11 +197,64 @@ std::optional<std::pair<std::string, int>> sample_member(const std::string& name
   }
 }
 
-// Inspect's chunked layout keeps each sample in a folder: samples/{id}_epoch_{n}/sample.json.
+// Inspect's chunked layout keeps each sample in a folder, samples/{id}_epoch_{n}/: sample.json
+// (without messages, with `message_refs` ranges into the message pool), messages/{start}.json
+// (the pool, in chunks), attachments/{start}.json (strings; "attachment://N" is the N-th).
+constexpr std::string_view kChunkedSample = "/sample.json";
+
 bool is_chunked_sample(const std::string& name) {
-  const std::string suffix = "/sample.json";
-  return name.compare(0, 8, "samples/") == 0 && name.size() > suffix.size() &&
-         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return name.compare(0, 8, "samples/") == 0 && name.size() > kChunkedSample.size() &&
+         name.compare(name.size() - kChunkedSample.size(), kChunkedSample.size(), kChunkedSample) == 0;
+}
+
+// The chunks `folder`/{start}.json concatenated in order; each must start where the last ended.
+Json concatenated_chunks(const ZipArchive& archive, const std::string& folder, const std::string& source) {
+  std::vector<std::pair<long long, std::string>> chunks;
+  for (const auto& member : archive.members()) {
+    if (member.name.compare(0, folder.size(), folder) != 0) continue;
+    const std::string rest = member.name.substr(folder.size());
+    if (rest.size() < 6 || rest.compare(rest.size() - 5, 5, ".json") != 0) continue;
+    const std::string start = rest.substr(0, rest.size() - 5);
+    if (start.empty() || start.find_first_not_of("0123456789") != std::string::npos) continue;
+    chunks.emplace_back(std::stoll(start), member.name);
+  }
+  std::sort(chunks.begin(), chunks.end());
+  chunks.erase(std::unique(chunks.begin(), chunks.end()), chunks.end());
+  Json pool = Json::array();
+  for (const auto& [start, name] : chunks) {
+    if (start != static_cast<long long>(pool.size())) {
+      throw InputError(source + ": chunk " + name + " starts at " + std::to_string(start) + " but " +
+                       std::to_string(pool.size()) + " items come before it");
+    }
+    const Json chunk = parse_python_json(archive.read(name), source + " " + name);
+    if (!chunk.is_array()) throw InputError(source + ": " + name + " is not a list");
+    for (const auto& item : chunk) pool.push_back(item);
+  }
+  return pool;
+}
+
+// A chunked sample reassembled into the one-member form read_sample reads.
+Json chunked_sample(const ZipArchive& archive, const std::string& member, const std::string& source) {
+  const std::string folder = member.substr(0, member.size() - kChunkedSample.size() + 1);
+  Json sample = parse_python_json(archive.read(member), source);
+  const Json pool = concatenated_chunks(archive, folder + "messages/", source);
+  Json messages = Json::array();
+  const Json& refs = required(sample, "message_refs", source, JsonPath());
+  for (std::size_t r = 0; refs.is_array() && r < refs.size(); ++r) {
+    const Json& range = refs[r];
+    if (!range.is_array() || range.size() != 2 || !range[0].is_number_unsigned() || !range[1].is_number_unsigned() ||
+        range[1].get<std::size_t>() > pool.size() || range[0].get<std::size_t>() > range[1].get<std::size_t>()) {
+      fail(source, JsonPath() / "message_refs" / r,
+           "expected [start, end] within the " + std::to_string(pool.size()) + " pooled messages");
+    }
+    for (std::size_t i = range[0].get<std::size_t>(); i < range[1].get<std::size_t>(); ++i) messages.push_back(pool[i]);
+  }
+  sample["messages"] = messages;
+  Json attachments = Json::object();
+  const Json strings = concatenated_chunks(archive, folder + "attachments/", source);
+  for (std::size_t i = 0; i < strings.size(); ++i) attachments[std::to_string(i)] = strings[i];
+  sample["attachments"] = attachments;
+  return sample;
 }
 
 }  // namespace
@@ -221,17 +275,19 @@ ImportedLog read_inspect_eval(const std::filesystem::path& path, const LogSelect
   const auto model = model_name(parse_python_json(archive.read("header.json"), path.string() + ": header.json"));
   std::set<std::string> seen;  // a superseded member appears twice; read() takes the last
   for (const auto& member : archive.members()) {
-    if (is_chunked_sample(member.name)) {
-      throw InputError(path.string() + ": member " + member.name +
-                       ": samples stored in inspect's chunked layout (a folder per sample) are not supported yet; "
-                       "docs/import.md#inspect says what is");
-    }
-    const auto parsed = sample_member(member.name);
+    const bool chunked = is_chunked_sample(member.name);
+    const auto parsed = sample_member(
+        chunked ? member.name.substr(0, member.name.size() - kChunkedSample.size()) + ".json" : member.name);
     if (!parsed || !seen.insert(member.name).second) continue;
     if (!selected(parsed->first, parsed->second, selection)) continue;  // not wanted: not even decompressed
     const std::string source = path.string() + ": " + member.name;
     add_sample(
-        log, selection, [&] { return read_sample(parse_python_json(archive.read(member.name), source), source); },
+        log, selection,
+        [&] {
+          return read_sample(chunked ? chunked_sample(archive, member.name, source)
+                                     : parse_python_json(archive.read(member.name), source),
+                             source);
+        },
         model);
   }
   return log;

@@ -52,6 +52,7 @@ def imports_the_incident():
         "inspect/oversight.eval": ["--sample", "1", "--epoch", "1"],
         "inspect/oversight-deflate.eval": ["--sample", "1", "--epoch", "1"],
         "inspect/oversight.json": ["--sample", "1", "--epoch", "1"],
+        "inspect/chunked.eval": ["--sample", "1", "--epoch", "1"],
         "openai/reasoning-content.json": [],
         "openai/reasoning.json": [],
         "anthropic/thinking.json": [],
@@ -77,7 +78,6 @@ def refuses_what_it_cannot_render():
     cases = {
         "anthropic/redacted-thinking.json": ([], "redacted_thinking"),
         "inspect/in-progress.eval": ([], "still being written"),
-        "inspect/chunked.eval": ([], "chunked layout"),
         "inspect/oversight.eval": (["--sample", "long-output", "--epoch", "1"], "\"image\""),
         "inspect/oversight.json": (["--sample", "9"], "holds no sample \"9\""),
     }
