@@ -44,7 +44,6 @@ std::string one_line(const std::string& text) {
 void print_listing(const import::ImportedLog& log) {
   std::cout << log.source.string() << " (" << import::kLogFormatNames.name(log.format)
             << "): " << log.samples.size() + log.unreadable.size() << " conversation(s)\n";
-  for (const auto& problem : log.unreadable) std::cout << "\ncannot be imported: " << problem << "\n";
   for (const auto& sample : log.samples) {
     std::cout << "\nsample " << sample.id << ", epoch " << sample.epoch << ": " << sample.transcript.messages.size()
               << " messages" << (sample.model ? ", model " + *sample.model : "") << "\n";
@@ -59,6 +58,7 @@ void print_listing(const import::ImportedLog& log) {
       }
     }
   }
+  for (const auto& problem : log.unreadable) std::cout << "\ncannot be imported: " << problem << "\n";
 }
 
 const import::ImportedSample& the_sample(const import::ImportedLog& log) {
