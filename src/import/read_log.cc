@@ -105,6 +105,7 @@ void check_selection_found(const ImportedLog& log, const LogSelection& selection
 
 ImportedLog read_log(const std::filesystem::path& path, std::optional<LogFormat> format,
                      const LogSelection& selection) {
+  util::require_regular_file(path);
   ImportedLog log;
   if (starts_with_zip_magic(path)) {
     if (format && *format != LogFormat::kInspect) {

@@ -83,7 +83,9 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::parse(std::string_view b
 
 std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const fs::path& path) {
   const std::string name = path.string();
-  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer; the check below
+  // then refuses anything but a regular file.
+  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) fail(name, std::string("cannot open: ") + std::strerror(errno));
   struct stat info {};
   if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {

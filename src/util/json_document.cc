@@ -9,6 +9,7 @@
 
 #include "forensics/util/error.h"
 #include "forensics/util/json_path.h"
+#include "forensics/util/text.h"
 
 namespace forensics::util {
 namespace {
@@ -21,8 +22,16 @@ class DuplicateKeyDetector {
 
   bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
     switch (event) {
-      case Json::parse_event_t::object_start: frames_.push_back(Frame{false, 0, {}, {}}); break;
-      case Json::parse_event_t::array_start: frames_.push_back(Frame{true, 0, {}, {}}); break;
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        // Deeper documents would exhaust the stack of whoever walks them (ours and nlohmann's own
+        // recursive copies and dumps): refuse them while reading.
+        if (frames_.size() >= kMaxJsonDepth) {
+          throw InputError(source_ + ": nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels at " +
+                           abbreviate(current_path().to_string(), 60) + "; no file this tool reads needs that");
+        }
+        frames_.push_back(Frame{event == Json::parse_event_t::array_start, 0, {}, {}});
+        break;
       case Json::parse_event_t::key: {
         Frame& frame = frames_.back();
         frame.key = parsed.get<std::string>();
@@ -106,14 +115,29 @@ Json parse_json_strict(std::string_view text, const std::string& source_name) {
     std::ostringstream message;
     message << source_name << ":" << line << ":" << column << ": invalid JSON: " << parse_error_detail(e.what());
     throw InputError(message.str());
+  } catch (const Json::out_of_range& e) {  // a number beyond a double (1e400): nlohmann gives no position
+    throw InputError(source_name + ": invalid JSON: " + parse_error_detail(e.what()));
   }
 }
 
-std::string read_text_file(const std::filesystem::path& path, std::size_t max_bytes) {
+void require_regular_file(const std::filesystem::path& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
+  const auto status = std::filesystem::status(path, ec);
+  // A FIFO, socket or device would block or never end: only regular files are read.
+  if (!std::filesystem::exists(status) || std::filesystem::is_regular_file(status)) return;
+  if (std::filesystem::is_directory(status)) {
     throw InputError("cannot read " + path.string() + ": it is a directory, expected a file");
   }
+  const char* kind = std::filesystem::is_fifo(status)     ? "a FIFO (named pipe)"
+                     : std::filesystem::is_socket(status) ? "a socket"
+                     : std::filesystem::is_character_file(status) || std::filesystem::is_block_file(status)
+                         ? "a device"
+                         : "not a regular file";
+  throw InputError("cannot read " + path.string() + ": it is " + std::string(kind) + ", expected a regular file");
+}
+
+std::string read_text_file(const std::filesystem::path& path, std::size_t max_bytes) {
+  require_regular_file(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw InputError("cannot read " + path.string() + ": " + std::strerror(errno));

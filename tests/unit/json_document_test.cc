@@ -1,4 +1,8 @@
+#include <sys/stat.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
+
+#include <filesystem>
 
 #include "forensics/util/error.h"
 #include "forensics/util/json_document.h"
@@ -6,6 +10,7 @@
 using Catch::Matchers::Contains;
 using forensics::InputError;
 using forensics::util::parse_json_strict;
+using forensics::util::read_text_file;
 
 TEST_CASE("a JSON syntax error names the line and column", "[util]") {
   const std::string text = "{\n  \"a\": 1,\n  \"b\": ]\n}";
@@ -40,4 +45,21 @@ TEST_CASE("object keys keep the order they were written in", "[util]") {
 TEST_CASE("reading a missing file names the file and the reason", "[util]") {
   CHECK_THROWS_WITH(forensics::util::read_text_file("/nonexistent/dir/f.json", 1024),
                     Contains("/nonexistent/dir/f.json") && Contains("No such file"));
+}
+
+TEST_CASE("hostile JSON is refused with a message, not a crash", "[util]") {
+  const std::string deep = "{\"a\": " + std::string(70000, '[') + std::string(70000, ']') + "}";
+  CHECK_THROWS_WITH(parse_json_strict(deep, "d.json"), Catch::Contains("nesting deeper than 512 levels"));
+  const std::string ok = std::string(500, '[') + std::string(500, ']');
+  CHECK_NOTHROW(parse_json_strict(ok, "ok.json"));
+  CHECK_THROWS_WITH(parse_json_strict("{\"a\": 1e400}", "n.json"),
+                    Catch::Contains("n.json: invalid JSON: number overflow"));
+}
+
+TEST_CASE("only regular files are read: a FIFO is refused instead of blocking", "[util]") {
+  const auto fifo = std::filesystem::temp_directory_path() / ("forensics-test-fifo-" + std::to_string(::getpid()));
+  std::filesystem::remove(fifo);
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(read_text_file(fifo, 1024), Catch::Contains("FIFO"));
+  std::filesystem::remove(fifo);
 }
