@@ -36,6 +36,11 @@ struct Command {
 /// works.
 const std::vector<Command>& command_table();
 
+/// CLI::Range lets NaN through (every comparison with NaN is false): a number option must also be finite.
+CLI::Validator finite_number();
+/// A seed: an unsigned decimal integer below 2^64 (CLI11 alone would wrap "-1" and clamp larger values).
+CLI::Validator seed_value();
+
 void define_validate(CLI::App& app, Action& action);
 void define_import(CLI::App& app, Action& action);
 void define_tokenize(CLI::App& app, Action& action);

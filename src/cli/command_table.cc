@@ -1,3 +1,7 @@
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
 #include "command.h"
 
 namespace forensics::cli {
@@ -16,6 +20,29 @@ bool subcommand_in(const CLI::App& app, std::initializer_list<const char*> names
 }
 
 }  // namespace
+
+CLI::Validator finite_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        if (end == text.c_str() || *end != '\0') return "expected a number, got \"" + text + "\"";
+        return std::isfinite(value) ? "" : "expected a finite number, got \"" + text + "\"";
+      },
+      "FINITE");
+}
+
+CLI::Validator seed_value() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits) return "expected a seed: a non-negative integer, got \"" + text + "\"";
+        errno = 0;
+        std::strtoull(text.c_str(), nullptr, 10);
+        return errno == ERANGE ? "seed \"" + text + "\" is larger than 2^64 - 1" : "";
+      },
+      "UINT64");
+}
 
 const std::vector<Command>& command_table() {
   static const std::vector<Command> commands = {

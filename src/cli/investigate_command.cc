@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "forensics/probes/dry_run.h"
+#include "forensics/util/atomic_file.h"
 #include "investigate_options.h"
 #include "progress_display.h"
 
@@ -44,6 +45,7 @@ void define_investigate(CLI::App& app, Action& action) {
       const std::filesystem::path incident(o->incident);
       const std::filesystem::path out =
           o->out.empty() ? incident.parent_path() / "verdict.json" : std::filesystem::path(o->out);
+      util::check_output_path(out);  // before the run, so a bad path does not lose the verdict
       const auto investigation = probes::investigate(incident, options, open_local_model);
       write_verdict(investigation, out);
       if (o->json) std::cout << investigation.document.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";

@@ -1,5 +1,7 @@
 #include "investigate_options.h"
 
+#include "command.h"
+
 #include <iostream>
 
 #include "forensics/runtime/model_service.h"
@@ -19,8 +21,10 @@ void add_investigate_flags(CLI::App& app, InvestigateFlags& flags) {
   flags.samples_option =
       app.add_option("--samples", flags.samples, "Samples per condition for every sampling probe (overrides --budget)")
           ->check(CLI::Range(std::int64_t{1}, probes::kMaxSamples));
-  flags.seed_option = app.add_option(
-      "--seed", flags.seed, "Seed (default: the incident's); same seed, incident and device give the same verdict");
+  flags.seed_option =
+      app.add_option("--seed", flags.seed,
+                     "Seed (default: the incident's); same seed, incident and device give the same verdict")
+          ->check(seed_value());
   app.add_option("--probes", flags.probes,
                  "Probes to run, comma-separated, or \"all\" (default: the incident's); resample always runs")
       ->delimiter(',');
@@ -30,9 +34,11 @@ void add_investigate_flags(CLI::App& app, InvestigateFlags& flags) {
       ->capture_default_str();
   flags.temperature_option =
       app.add_option("--temperature", flags.temperature, "Override the incident's sampling temperature (0: greedy)")
+          ->check(finite_number())
           ->check(CLI::Range(0.0, 100.0));
-  flags.top_p_option =
-      app.add_option("--top-p", flags.top_p, "Override the incident's top-p")->check(CLI::Range(1e-9, 1.0));
+  flags.top_p_option = app.add_option("--top-p", flags.top_p, "Override the incident's top-p")
+                           ->check(finite_number())
+                           ->check(CLI::Range(1e-9, 1.0));
   flags.top_k_option = app.add_option("--top-k", flags.top_k, "Override the incident's top-k (0: off)")
                            ->check(CLI::Range(std::int64_t{0}, probes::kMaxSamples));
   flags.max_new_tokens_option =

@@ -4,6 +4,7 @@
 // `forensics-torch` (the same command line with libtorch linked) by exec (docs/cli.md).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -58,12 +59,15 @@ void explain_parse_error(CLI::App& app, const CLI::ParseError& error) {
   const auto dash = message.find("--");
   if (dash != std::string::npos) {
     std::string word = message.substr(dash);
-    word = word.substr(0, word.find_first_of(" =\n"));
+    word = word.substr(0, word.find_first_of(" =:\n"));
     std::vector<std::string> names;
     for (const CLI::Option* option : leaf->get_options()) {
       for (const auto& name : option->get_lnames()) names.push_back("--" + name);
     }
-    if (const auto suggestion = util::closest_match(word, names)) message += "; did you mean " + *suggestion + "?";
+    // A known option with a bad value needs no suggestion: only a misspelt name does.
+    const bool known = std::find(names.begin(), names.end(), word) != names.end();
+    const auto suggestion = known ? std::nullopt : util::closest_match(word, names);
+    if (suggestion) message += "; did you mean " + *suggestion + "?";
   }
   std::cerr << "forensics: " << message << "\nforensics: `forensics help " << leaf->get_name()
             << "` lists its options\n";

@@ -135,11 +135,16 @@ void define_model(CLI::App& app, Action& action) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   sample_app->add_option("--seed", sample->sampling.seed, "Seed; sample i depends only on (seed, i)")
+      ->check(seed_value())
       ->capture_default_str();
   sample_app->add_option("--temperature", sample->sampling.params.temperature, "0 for greedy")
+      ->check(finite_number())
       ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
-  sample_app->add_option("--top-p", sample->sampling.params.top_p)->check(CLI::Range(1e-9, 1.0))->capture_default_str();
+  sample_app->add_option("--top-p", sample->sampling.params.top_p)
+      ->check(finite_number())
+      ->check(CLI::Range(1e-9, 1.0))
+      ->capture_default_str();
   sample_app->add_option("--top-k", sample->sampling.params.top_k, "0: off")
       ->check(CLI::Range(0, 1 << 30))
       ->capture_default_str();

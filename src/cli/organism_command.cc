@@ -28,7 +28,9 @@ void define_organism(CLI::App& app, Action& action) {
   CLI::App* data_app =
       app.add_subcommand("data", "Emit synthetic transcripts from a recipe as JSON lines (deterministic)");
   data_app->add_option("recipe", data->recipe, "Recipe file")->required()->check(CLI::ExistingFile);
-  data_app->add_option("--seed", data->seed, "Seed; transcript i depends only on (recipe, seed, i)")->required();
+  data_app->add_option("--seed", data->seed, "Seed; transcript i depends only on (recipe, seed, i)")
+      ->check(seed_value())
+      ->required();
   data_app->add_option("-n,--count", data->count, "Number of transcripts")
       ->check(CLI::Range(1, 10000000))
       ->capture_default_str();
@@ -65,8 +67,10 @@ void define_organism(CLI::App& app, Action& action) {
   train_app->add_option("--out", train->options.out, "Model directory to write")->required();
   train_app->add_option("--steps", train->steps, "Override the recipe's step count")->check(CLI::Range(1, 10000000));
   train_app->add_flag("--force", train->options.force, "Replace an existing directory");
-  CLI::Option* train_seed = train_app->add_option(
-      "--seed", train->seed, "Override the recipe's training seed (the same recipe, other weights)");
+  CLI::Option* train_seed =
+      train_app
+          ->add_option("--seed", train->seed, "Override the recipe's training seed (the same recipe, other weights)")
+          ->check(seed_value());
   train_app->add_option("--tokenizer", train->tokenizer,
                         "Reuse this organism's tokenizer instead of training one (a new version of a model)");
   train_app->add_flag("--no-progress", train->quiet, "No progress bar");
@@ -110,8 +114,9 @@ void define_organism(CLI::App& app, Action& action) {
                    "Environment draws per cell (at most 1000: each has its own random stream)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
-  eval_app->add_option("--seed", eval->options.seed)->capture_default_str();
+  eval_app->add_option("--seed", eval->options.seed)->check(seed_value())->capture_default_str();
   eval_app->add_option("--temperature", eval->options.temperature)
+      ->check(finite_number())
       ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
   eval_app->add_option("--device", eval->options.device, "cpu, cuda or cuda:N")->capture_default_str();
@@ -159,8 +164,9 @@ void define_organism(CLI::App& app, Action& action) {
       ->required()
       ->check(CLI::ExistingDirectory);
   capture_app->add_option("--out", capture->options.out, "Incident file to write")->required();
-  capture_app->add_option("--seed", capture->options.seed)->capture_default_str();
+  capture_app->add_option("--seed", capture->options.seed)->check(seed_value())->capture_default_str();
   capture_app->add_option("--temperature", capture->temperature, "Default: the recipe's capture temperature")
+      ->check(finite_number())
       ->check(CLI::Range(0.01, 100.0));
   capture_app->add_option("--max-attempts", capture->attempts, "Default: the recipe's")
       ->check(CLI::Range(1, 100000000));

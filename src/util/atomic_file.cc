@@ -18,9 +18,38 @@ namespace {
   throw InputError("cannot write " + path.string() + ": " + what + ": " + std::strerror(error));
 }
 
+// The file a write to `path` replaces: a symlink's target (replacing the link itself would
+// silently detach whatever it pointed at).
+std::filesystem::path write_target(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_symlink(std::filesystem::symlink_status(path, ec))) return path;
+  const auto target = std::filesystem::read_symlink(path, ec);
+  if (ec) return path;
+  return target.is_absolute() ? target : path.parent_path() / target;
+}
+
 }  // namespace
 
-void write_file_atomically(const std::filesystem::path& path, const std::vector<std::string_view>& parts) {
+void check_output_path(const std::filesystem::path& requested) {
+  const std::filesystem::path path = write_target(requested);
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    throw InputError("cannot write " + requested.string() + ": it exists and is not a regular file (" +
+                     (std::filesystem::is_directory(status) ? "a directory" : "a device, FIFO or socket") +
+                     "); name a file");
+  }
+  const std::filesystem::path directory = path.has_parent_path() ? path.parent_path() : ".";
+  if (!std::filesystem::is_directory(directory, ec)) {
+    throw InputError("cannot write " + requested.string() + ": the folder " + directory.string() + " does not exist");
+  }
+  if (::access(directory.c_str(), W_OK) != 0)
+    fail(requested, "the folder " + directory.string() + " is not writable", errno);
+}
+
+void write_file_atomically(const std::filesystem::path& requested, const std::vector<std::string_view>& parts) {
+  check_output_path(requested);
+  const std::filesystem::path path = write_target(requested);
   const std::filesystem::path directory = path.has_parent_path() ? path.parent_path() : ".";
   std::string temporary = (directory / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
   const int fd = ::mkstemp(temporary.data());

@@ -8,9 +8,15 @@
 
 namespace forensics::util {
 
+/// Throws InputError when `path` cannot be written as an output: its folder is missing or not
+/// writable, or it names something other than a regular file (a device, a FIFO, a directory).
+/// Commands call it before a long run, so a bad path does not lose the result at the end.
+void check_output_path(const std::filesystem::path& path);
+
 /// Writes `parts`, concatenated, to a temporary file beside `path`, flushes it to disk and
-/// renames it over `path`. Throws InputError naming the path and the OS reason on failure (the
-/// temporary file is removed).
+/// renames it over `path` (through a symlink: the link's target is replaced, the link kept).
+/// Throws InputError naming the path and the OS reason on failure (the temporary file is
+/// removed), and, as check_output_path, for a path that names no regular file.
 void write_file_atomically(const std::filesystem::path& path, const std::vector<std::string_view>& parts);
 inline void write_file_atomically(const std::filesystem::path& path, std::string_view text) {
   write_file_atomically(path, std::vector<std::string_view>{text});
