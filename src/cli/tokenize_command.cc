@@ -64,7 +64,14 @@ int run_tokenize(const TokenizeOptions& options) {
   const auto tokenizer = runtime::Tokenizer::from_path(options.tokenizer);
   const bool add_special = !options.no_special;
   if (!options.decode.empty()) {
-    const std::string text = tokenizer.decode(parse_ids(options.decode), options.skip_special);
+    const auto ids = parse_ids(options.decode);
+    for (const auto id : ids) {  // decode() skips unknown ids silently: an empty answer would look valid
+      if (!tokenizer.id_to_token(id)) {
+        throw InputError("--decode: " + std::to_string(id) + " is not an id of this tokenizer (its vocabulary has " +
+                         std::to_string(tokenizer.vocab_size()) + " tokens)");
+      }
+    }
+    const std::string text = tokenizer.decode(ids, options.skip_special);
     if (options.json) {
       std::cout << dump(Json{{"decoded", text}}) << "\n";
     } else {
