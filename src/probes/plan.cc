@@ -118,6 +118,12 @@ runtime::SamplingParams read_sampling(const Json& value, const JsonPath& path, r
                                       util::Diagnostics& diagnostics) {
   util::ObjectReader reader(value, path, diagnostics);
   base.temperature = reader.number("temperature", Need::kOptional, 0.0, 100.0).value_or(base.temperature);
+  // Logits divided by a tiny temperature overflow to infinity and sampling returns junk: 0 is greedy.
+  constexpr double kMinTemperature = 0.01;
+  if (base.temperature > 0 && base.temperature < kMinTemperature) {
+    diagnostics.error(path / "temperature", "a temperature below " + Json(kMinTemperature).dump() +
+                                                " overflows the logits; use 0 for greedy decoding");
+  }
   base.top_p = reader.number("top_p", Need::kOptional, 1e-9, 1.0).value_or(base.top_p);
   base.top_k = reader.integer("top_k", Need::kOptional, 0, kMaxSamples).value_or(base.top_k);
   base.max_new_tokens = reader.integer("max_new_tokens", Need::kOptional, 1, kMaxSamples).value_or(base.max_new_tokens);

@@ -100,6 +100,9 @@ TEST_CASE("probe options are checked at their paths", "[probes]") {
   planned = plan_of(R"([{"op": "replace", "path": "/probes/sampling/top_p", "value": 0}])");
   CHECK_THAT(message_at(planned.diagnostics, "probes.sampling.top_p", util::Severity::kError),
              Catch::Contains("expected a number in"));
+  planned = plan_of(R"([{"op": "replace", "path": "/probes/sampling/temperature", "value": 1e-320}])");
+  CHECK_THAT(message_at(planned.diagnostics, "probes.sampling.temperature", util::Severity::kError),
+             Catch::Contains("use 0 for greedy"));
   planned = plan_of(R"([{"op": "add", "path": "/probes/patch/method", "value": "gradient"}])");
   CHECK_THAT(message_at(planned.diagnostics, "probes.patch.method", util::Severity::kError),
              Catch::Contains("attribution"));
