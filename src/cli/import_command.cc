@@ -129,7 +129,7 @@ void define_import(CLI::App& app, Action& action) {
   app.add_option("-o,--output", options->output, "Where to write the incident (- for stdout)");
   app.add_flag("--list", options->list, "List the log's conversations, messages and tool calls, and stop");
   app.add_flag("--force", options->force, "Overwrite the output file");
-  action = [options] { return run_import(*options); };
+  app.callback([options, &action] { action = [options] { return run_import(*options); }; });
 }
 
 }  // namespace forensics::cli
