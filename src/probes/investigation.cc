@@ -17,6 +17,7 @@
 #include "forensics/util/text.h"
 #include "forensics/util/version.h"
 #include "investigation_inputs.h"
+#include "transcript_record.h"
 
 namespace forensics::probes {
 namespace fs = std::filesystem;
@@ -146,6 +147,7 @@ Json reproducibility_json(const fs::path& incident_path, const Inputs& inputs, c
   out["schema_version"] = verdict::kSchema;
   out["incident_schema_version"] = std::string(incident::kSchemaName) + "/v" + std::to_string(incident::kSchemaVersion);
   out["incident_id"] = inputs.incident.id;
+  out["incident_path"] = incident_path.string();
   out["incident_sha256"] = util::sha256_hex(util::read_text_file(incident_path, incident::kMaxIncidentBytes));
   out["weights_sha256"] = inputs.weights_sha256;
   out["tokenizer_fingerprint"] = context.tokenizer.fingerprint();
@@ -217,6 +219,7 @@ Investigation investigate(const fs::path& incident_path, const InvestigateOption
   for (const auto& record : out.probes) probes.push_back(record_json(record));
   out.document = verdict::verdict_to_json(
       out.verdict, probes, reproducibility_json(incident_path, inputs, options, context, out.probes, out.wall_time_s));
+  out.document["transcript"] = transcript_record(incident);
   return out;
 }
 
