@@ -49,6 +49,7 @@ void define_organism(CLI::App& app, Action& action);
 void define_investigate(CLI::App& app, Action& action);
 void define_batch(CLI::App& app, Action& action);
 void define_diff(CLI::App& app, Action& action);
+void define_report(CLI::App& app, Action& action);
 void define_completions(CLI::App& app, Action& action);
 
 }  // namespace forensics::cli

@@ -51,6 +51,8 @@ const std::vector<Command>& command_table() {
        [](const CLI::App& app) { return !app.get_option("--dry-run")->as<bool>(); }},
       {"diff", "What changed between two verdicts, or two batch outputs, of the same incidents", define_diff,
        [](const CLI::App& app) { return app.get_option("--rerun")->count() > 0; }},
+      {"report", "Write a verdict, a diff or a batch output as a self-contained HTML page (and Markdown)",
+       define_report},
       {"import", "Write an incident skeleton from an Inspect, OpenAI or Anthropic log", define_import},
       {"validate", "Check an incident file and print its summary", define_validate},
       {"tokenize", "Encode text or decode ids with a model's tokenizer", define_tokenize},

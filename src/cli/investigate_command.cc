@@ -4,7 +4,10 @@
 
 #include "command.h"
 #include "forensics/probes/dry_run.h"
+#include "forensics/report/report_pages.h"
+#include "forensics/report/write_report.h"
 #include "forensics/util/atomic_file.h"
+#include "forensics/util/logging.h"
 #include "investigate_options.h"
 #include "progress_display.h"
 
@@ -16,6 +19,8 @@ void define_investigate(CLI::App& app, Action& action) {
     std::string out;
     bool json = false;
     bool dry_run = false;
+    std::string report;
+    CLI::Option* report_option = nullptr;
     InvestigateFlags flags;
   };
   auto o = std::make_shared<Options>();
@@ -25,6 +30,10 @@ void define_investigate(CLI::App& app, Action& action) {
   app.add_flag("--dry-run", o->dry_run,
                "Say what the run would do and how long it would take here (the model's speed is measured on "
                "the incident's prompt); sample and write nothing");
+  o->report_option = app.add_option("--report", o->report,
+                                    "Also write the verdict's HTML report (forensics report) here (default: the "
+                                    "verdict's name with .html)")
+                         ->expected(0, 1);
   add_investigate_flags(app, o->flags);
   app.footer(
       "Writes the forensics.verdict/v1 document (docs/verdict.md; probe results in its `probes`\n"
@@ -45,9 +54,20 @@ void define_investigate(CLI::App& app, Action& action) {
       const std::filesystem::path incident(o->incident);
       const std::filesystem::path out =
           o->out.empty() ? incident.parent_path() / "verdict.json" : std::filesystem::path(o->out);
+      std::optional<std::filesystem::path> report;
+      if (o->report_option->count() > 0) {
+        report = o->report.empty() ? std::filesystem::path(out).replace_extension(".html")
+                                   : std::filesystem::path(o->report);
+        if (*report == out) *report += ".html";  // a verdict named x.html keeps its own file
+      }
       util::check_output_path(out);  // before the run, so a bad path does not lose the verdict
+      if (report) util::check_output_path(*report);
       const auto investigation = probes::investigate(incident, options, open_local_model);
       write_verdict(investigation, out);
+      if (report) {
+        report::write_page(report::verdict_page(investigation.document), *report, std::nullopt);
+        util::log_info("investigate: report written to " + report->string());
+      }
       if (o->json) std::cout << investigation.document.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
       return investigation.complete() ? kExitOk : kExitIncomplete;
     };

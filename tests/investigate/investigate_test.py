@@ -45,7 +45,7 @@ incident = os.path.join(case, "incident.json")
 print("case:", os.path.basename(case))
 first_path, second_path = os.path.join(work, "first.json"), os.path.join(work, "second.json")
 first = investigate(incident, first_path)
-second = investigate(incident, second_path, "--json")
+second = investigate(incident, second_path, "--json", "--report")
 for name, run in (("first", first), ("second", second)):
     check(run.returncode == 0, f"{name} run exited {run.returncode}:\n{run.stderr[-3000:]}")
 if failures:
@@ -55,6 +55,14 @@ second_text = open(second_path, encoding="utf-8").read()
 check(without_timing(first_text) == without_timing(second_text),
       "two runs with seed 5 differ beyond wall_time_s lines")
 check(second.stdout == second_text, "--json printed something other than the document it wrote")
+# --report writes the verdict's HTML report beside it; the same page `forensics report` writes.
+report_path = os.path.join(work, "second.html")
+check(os.path.isfile(report_path), "--report wrote no second.html beside the verdict")
+rerun = subprocess.run([forensics, "report", second_path, "-o", os.path.join(work, "again.html")],
+                       capture_output=True, text=True, timeout=60)
+check(rerun.returncode == 0 and open(report_path, encoding="utf-8").read() ==
+      open(os.path.join(work, "again.html"), encoding="utf-8").read(),
+      "the --report page differs from forensics report's on the same verdict")
 check("strongest evidence" in first.stderr and "posterior" in first.stderr,
       f"no human summary on stderr:\n{first.stderr[-2000:]}")
 
