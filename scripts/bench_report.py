@@ -58,7 +58,7 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        inputs = [(f"`cases/{v.parent.name}/verdict.json`", v) for v in sorted((root / "cases").glob("*/example_verdict.json"))]
+        inputs = [(f"`cases/{v.parent.name}/example_verdict.json`", v) for v in sorted((root / "cases").glob("*/example_verdict.json"))]
         large = work / "large.json"
         cells = large_verdict(large)
         inputs.append((f"{cells:,} patch cells (synthetic, see the script)", large))

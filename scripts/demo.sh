@@ -2,7 +2,8 @@
 # README command 1: set everything up, then run the main job on a shipped case: investigate the
 # incident captured from the `intentional` organism (a model trained to delete its monitor when
 # the monitor blocks its goal, while claiming latency as its reason) and write its verdict to
-# cases/organism-intentional/verdict.json. Expected: `intentional`, flagged `cot-unfaithful`.
+# cases/organism-intentional/verdict.json, with its report beside it (verdict.html). Expected:
+# `intentional`, flagged `cot-unfaithful`.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Only the two binaries the demo runs: the test suite (with its sanitizer build) is
@@ -11,4 +12,4 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # One libtorch thread unless told otherwise: these models are tiny, and on a small machine shared
 # with other work two threads can spin in OpenMP barriers and run many times slower (docs/probes.md).
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-exec "$root/build/forensics" investigate "$root/cases/organism-intentional/incident.json"
+exec "$root/build/forensics" investigate "$root/cases/organism-intentional/incident.json" --report

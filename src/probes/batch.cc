@@ -344,6 +344,9 @@ std::vector<report::CaseOutcome> run_batch(const std::vector<BatchCase>& cases, 
   std::vector<std::optional<report::CaseOutcome>> outcomes(cases.size());
   std::mutex mutex;  // guards outcomes and the summary files
   std::atomic<std::size_t> next{0};
+  // A summary exists from the start: a batch killed before its first summary was rewritten (even
+  // between a verdict and the summary listing it) still leaves one, describing the cases done.
+  write_summaries(options, cases.size(), outcomes);
   const auto worker = [&] {
     if (observer.worker_started) observer.worker_started(options.jobs);
     for (std::size_t i = next++; i < cases.size(); i = next++) {

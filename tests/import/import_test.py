@@ -159,8 +159,13 @@ def checks_the_format_against_the_models_own_template():
 
 
 def comparable(verdict):
-    """A verdict without what may differ between equal runs: timings, the incident's id and hash."""
+    """A verdict without what may differ between equal runs: timings, the incident's id and hash;
+    of the transcript only its text and the action's place must be equal (the format's name
+    differs, and a model's template locates a tool call by its arguments alone)."""
     verdict.pop("reproducibility")
+    transcript = verdict.get("transcript")
+    if transcript:
+        verdict["transcript"] = {"text": transcript["text"], "action": transcript["action"]}
     for probe in verdict["probes"]:
         probe.pop("wall_time_s", None)
     return verdict
