@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 
 #include <zlib.h>
 
@@ -149,45 +150,52 @@ unsigned hex_byte(const std::string& colour, std::size_t at) {
   return static_cast<unsigned>(std::stoul(colour.substr(at, 2), nullptr, 16));
 }
 
-}  // namespace
-
-Figure heatmap(const HeatmapData& data, const std::string& name, const std::string& caption, bool on_demand) {
-  const std::size_t columns = std::max<std::size_t>(1, column_count(data));
-  const double column_width = kPlotWidth / static_cast<double>(columns);
+/// The parts every map figure shares: the legend, the site and layer labels, one block per site
+/// (drawn by `draw_block(site, top, height)`, then framed) and the column axis. Returns the
+/// figure's height.
+double draw_map(SvgBuilder& svg, const HeatmapData& data,
+                const std::function<void(std::size_t site, double top, double height)>& draw_block) {
   const double row = cell_height(data);
-  SvgBuilder svg;
   legend(svg, data.limit);
   const double bottom = row_labels(svg, data);
   double y = kTop;
   for (std::size_t s = 0; s < data.sites.size(); ++s) {
+    const double height = row * static_cast<double>(data.values[s].size());
+    draw_block(s, y, height);
+    svg.frame(kLeft, y, kPlotWidth, height);
+    y += height + kSiteGap;
+  }
+  return column_axis(svg, data, bottom, kPlotWidth / static_cast<double>(std::max<std::size_t>(1, column_count(data))));
+}
+
+}  // namespace
+
+Figure heatmap(const HeatmapData& data, const std::string& name, const std::string& caption, bool on_demand) {
+  const double column_width = kPlotWidth / static_cast<double>(std::max<std::size_t>(1, column_count(data)));
+  const double row = cell_height(data);
+  SvgBuilder svg;
+  const double height = draw_map(svg, data, [&](std::size_t s, double top, double block_height) {
+    svg.rect(kLeft, top, kPlotWidth, block_height, "#ffffff");
     const auto& map = data.values[s];
-    svg.rect(kLeft, y, kPlotWidth, row * static_cast<double>(map.size()), "#ffffff");
     for (std::size_t layer = 0; layer < map.size(); ++layer) {
       for (std::size_t c = 0; c < map[layer].size() && c < column_count(data); ++c) {
         const double value = map[layer][c];
         if (value == 0) continue;  // white, as the background drawn above: most cells of a map are 0
-        svg.rect(kLeft + column_width * static_cast<double>(c), y + row * static_cast<double>(layer),
+        svg.rect(kLeft + column_width * static_cast<double>(c), top + row * static_cast<double>(layer),
                  column_width + 0.3, row + 0.3, diverging_colour(value, data.limit),
                  data.sites[s] + ", layer " + std::to_string(layer) + ", " + data.column_tooltips[c] + ": " +
                      signed_fixed(value, 4));
       }
     }
-    svg.frame(kLeft, y, kPlotWidth, row * static_cast<double>(map.size()));
-    y += row * static_cast<double>(map.size()) + kSiteGap;
-  }
-  const double height = column_axis(svg, data, bottom, column_width);
+  });
   return svg.figure(name, kLeft + kPlotWidth + 12, height, caption, on_demand);
 }
 
 Figure pixel_heatmap(const HeatmapData& data, const std::string& name, const std::string& caption) {
   const std::size_t columns = std::max<std::size_t>(1, column_count(data));
   const std::size_t layers = layer_count(data);
-  const double row = cell_height(data);
   SvgBuilder svg;
-  legend(svg, data.limit);
-  const double bottom = row_labels(svg, data);
-  double y = kTop;
-  for (std::size_t s = 0; s < data.sites.size(); ++s) {
+  const double height = draw_map(svg, data, [&](std::size_t s, double top, double block_height) {
     std::string pixels;
     pixels.reserve(columns * layers * 3);
     for (std::size_t layer = 0; layer < layers; ++layer) {
@@ -197,12 +205,9 @@ Figure pixel_heatmap(const HeatmapData& data, const std::string& name, const std
         for (const std::size_t at : {1, 3, 5}) pixels.push_back(static_cast<char>(hex_byte(colour, at)));
       }
     }
-    svg.pixel_image(kLeft, y, kPlotWidth, row * static_cast<double>(layers),
+    svg.pixel_image(kLeft, top, kPlotWidth, block_height,
                     "data:image/png;base64," + base64(png_rgb(columns, layers, pixels)));
-    svg.frame(kLeft, y, kPlotWidth, row * static_cast<double>(layers));
-    y += row * static_cast<double>(layers) + kSiteGap;
-  }
-  const double height = column_axis(svg, data, bottom, kPlotWidth / static_cast<double>(columns));
+  });
   return svg.figure(name, kLeft + kPlotWidth + 12, height, caption, true);
 }
 
