@@ -5,10 +5,20 @@
 namespace forensics::report::detail {
 namespace {
 
-Text cell_text(const std::string& cell) {
-  if (cell == "consistent") return {{"\u2713 consistent"}};
-  if (cell == "inconsistent") return {{"\u2717 inconsistent", Tone::kWarning}};
-  return {{"\u00b7 " + cell, Tone::kMuted}};
+/// A competing-hypotheses cell: consistent or not, with the outcome's likelihood under the column.
+Text cell_text(const std::string& cell, const Json& likelihood) {
+  const std::string value = likelihood.is_number() ? " (L " + shortest(likelihood.get<double>()) + ")" : "";
+  if (cell == "consistent") return {{"\u2713 consistent" + value}};
+  if (cell == "inconsistent") return {{"\u2717 inconsistent" + value, Tone::kWarning}};
+  return {{"\u00b7 " + cell + value, Tone::kMuted}};
+}
+
+/// evidence[].likelihoods of the line `id`, or an empty object.
+Json likelihoods_of(const Json& verdict, const std::string& id) {
+  for (const auto& line : verdict.value("evidence", Json::array())) {
+    if (text_of(line, "id") == id) return line.value("likelihoods", Json::object());
+  }
+  return Json::object();
 }
 
 std::string json_scalar(const Json& value) {
@@ -83,14 +93,19 @@ Section hypotheses_section(const Json& verdict) {
   for (const auto& row : ach.value("rows", Json::array())) {
     std::vector<Text> cells{{{text_of(row, "evidence"), Tone::kCode}}, {{text_of(row, "outcome")}}};
     const Json row_cells = row.value("cells", Json::object());
-    for (const auto& id : column_ids) cells.push_back(cell_text(text_of(row_cells, json_scalar(id).c_str())));
+    const Json likelihoods = likelihoods_of(verdict, text_of(row, "evidence"));
+    for (const auto& id : column_ids) {
+      const std::string column = json_scalar(id);
+      cells.push_back(cell_text(text_of(row_cells, column.c_str()), likelihoods.value(column, Json(nullptr))));
+    }
     const bool counted = row.value("counted", true);
     cells.push_back({{counted ? "yes" : "no (same confound group)", counted ? Tone::kPlain : Tone::kMuted}});
     table.rows.push_back(cells);
   }
   if (!table.rows.empty()) {
     section.blocks.push_back(Paragraph{{{"Analysis of competing hypotheses", Tone::kStrong},
-                                        {": each line's outcome against what each hypothesis predicted."}}});
+                                        {": each line's outcome against what each hypothesis predicted, with its "
+                                         "likelihood L under that hypothesis."}}});
     section.blocks.push_back(table);
   }
 
