@@ -44,6 +44,8 @@ void add_investigate_flags(CLI::App& app, InvestigateFlags& flags) {
   flags.max_new_tokens_option =
       app.add_option("--max-new-tokens", flags.max_new_tokens, "Override the incident's tokens per regenerated turn")
           ->check(CLI::Range(std::int64_t{1}, probes::kMaxSamples));
+  app.add_flag("--skip-weight-scan", flags.skip_weight_scan,
+               "Do not read every weight looking for NaN or infinities before the run (huge checkpoints)");
   app.add_option("--keep-samples", flags.keep_samples,
                  "Sampled turns the verdict keeps per condition, for a person to read (0: none)")
       ->check(CLI::Range(std::int64_t{0}, probes::kMaxSamples))
@@ -57,6 +59,7 @@ probes::InvestigateOptions investigate_options(const InvestigateFlags& flags) {
   if (*flags.seed_option) options.seed = flags.seed;
   options.probes = flags.probes;
   options.keep_examples = flags.keep_samples;
+  options.scan_weights = !flags.skip_weight_scan;
   options.device = {flags.device, runtime::parse_dtype_choice(flags.dtype)};
   Json& overrides = options.sampling_overrides;
   if (*flags.temperature_option) overrides["temperature"] = flags.temperature;

@@ -33,6 +33,7 @@ struct InvestigateFlags {
   CLI::Option* max_new_tokens_option = nullptr;
   std::int64_t max_new_tokens = 0;
   std::int64_t keep_samples = probes::kDefaultKeptExamples;
+  bool skip_weight_scan = false;
 };
 
 /// --budget, --samples, --seed, --probes, --device, --dtype and the sampling overrides.

@@ -27,7 +27,7 @@ void define_organism(CLI::App& app, Action& action) {
   auto data = std::make_shared<DataOptions>();
   CLI::App* data_app =
       app.add_subcommand("data", "Emit synthetic transcripts from a recipe as JSON lines (deterministic)");
-  data_app->add_option("recipe", data->recipe, "Recipe file")->required()->check(CLI::ExistingFile);
+  data_app->add_option("recipe", data->recipe, "Recipe file")->required();
   data_app->add_option("--seed", data->seed, "Seed; transcript i depends only on (recipe, seed, i)")
       ->check(seed_value())
       ->required();
@@ -63,7 +63,7 @@ void define_organism(CLI::App& app, Action& action) {
   auto train = std::make_shared<TrainOptions>();
   CLI::App* train_app =
       app.add_subcommand("train", "Train the recipe's tokenizer and model (CPU, deterministic for the recipe's seed)");
-  train_app->add_option("recipe", train->recipe, "Recipe file")->required()->check(CLI::ExistingFile);
+  train_app->add_option("recipe", train->recipe, "Recipe file")->required();
   train_app->add_option("--out", train->options.out, "Model directory to write")->required();
   train_app->add_option("--steps", train->steps, "Override the recipe's step count")->check(CLI::Range(1, 10000000));
   train_app->add_flag("--force", train->options.force, "Replace an existing directory");

@@ -8,6 +8,7 @@
 #include "forensics/incident/chat_format.h"
 #include "forensics/incident/reader.h"
 #include "forensics/incident/summary.h"
+#include "forensics/probes/investigation.h"
 #include "forensics/probes/plan.h"
 #include "forensics/probes/work.h"
 #include "forensics/runtime/model_directory.h"
@@ -21,6 +22,7 @@ namespace {
 struct ValidateOptions {
   std::string path;  // an incident file or a model directory
   bool json = false;
+  bool skip_weight_scan = false;
 };
 
 Json diagnostics_json(const util::Diagnostics& diagnostics, util::Severity severity) {
@@ -47,7 +49,9 @@ Json formats_with_markers(const runtime::Tokenizer& tokenizer) {
 /// shape against the config, and the tokenizer.
 int run_validate_model(const ValidateOptions& options) {
   const std::filesystem::path directory(options.path);
-  const runtime::ModelDirectoryCheck check = runtime::check_model_directory(directory);
+  runtime::ModelCheckOptions check_options;
+  check_options.scan_weights = !options.skip_weight_scan;
+  const runtime::ModelDirectoryCheck check = runtime::check_model_directory(directory, check_options);
   Json errors = Json::array();
   for (const auto& problem : check.problems) errors.push_back({{"path", nullptr}, {"message", problem.message}});
   Json summary;
@@ -93,7 +97,9 @@ int run_validate(const ValidateOptions& options) {
   if (is_model_directory(options.path)) return run_validate_model(options);
   incident::IncidentCheck check;
   try {
-    check = incident::check_incident_file(options.path);
+    incident::IncidentCheckOptions check_options;
+    check_options.scan_weights = !options.skip_weight_scan;
+    check = incident::check_incident_file(options.path, check_options);
   } catch (const InputError& e) {
     if (!options.json) throw;
     // Unreadable or not JSON: still one JSON answer on stdout for scripts.
@@ -107,6 +113,11 @@ int run_validate(const ValidateOptions& options) {
   // The probes object is the probes stage's to read: each probe checks its own options.
   std::optional<probes::ProbePlan> plan;
   if (check.incident) plan = probes::plan_probes(*check.incident, {}, check.diagnostics);
+  if (plan && check.model && !check.diagnostics.has_errors()) {
+    if (const auto problem = probes::context_overflow(*check.incident, *check.model, plan->sampling.max_new_tokens)) {
+      check.diagnostics.error(util::JsonPath() / "transcript", *problem);
+    }
+  }
   const bool valid = check.incident.has_value() && !check.diagnostics.has_errors();
   std::optional<probes::WorkPlan> work;
   if (valid)
@@ -148,12 +159,15 @@ void define_validate(CLI::App& app, Action& action) {
                  "Incident file (forensics.incident/v1 JSON), or a model directory to check on its own")
       ->required();
   app.add_flag("--json", options->json, "Print the result as JSON on stdout");
+  app.add_flag("--skip-weight-scan", options->skip_weight_scan,
+               "Do not read every weight looking for NaN or infinities (for checkpoints too large to read)");
   app.footer(
       "Exit codes: 0 valid, 3 invalid (every problem is listed with its JSON path), 2 usage.\n"
       "Warnings (e.g. a model directory that does not exist yet) do not fail validation.\n"
       "A model directory is checked without loading it: the config's architecture (before the\n"
       "weights, so a config.json alone says whether a model is supported), every tensor's shape\n"
-      "against the config, the tokenizer, and the chat formats whose markers it has.");
+      "against the config, the tokenizer (its ids within the model's vocabulary), the chat formats\n"
+      "whose markers it has, and every weight for NaN or infinities (--skip-weight-scan: not).");
   app.callback([options, &action] { action = [options] { return run_validate(*options); }; });
 }
 

@@ -114,6 +114,7 @@ class Fingerprints {
     if (found == known_.end()) {
       runtime::ModelCheckOptions check;
       check.hash_weights = true;
+      check.scan_weights = false;  // only the fingerprints are wanted here; the run's own check scans
       const auto result = runtime::check_model_directory(directory, check);
       found =
           known_.emplace(key, std::pair{result.weights_sha256.value_or(""), result.tokenizer_fingerprint.value_or("")})

@@ -4,6 +4,7 @@
 #include "forensics/probes/investigation.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 
@@ -25,6 +26,18 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kNotSelected = "not selected";
+
+/// An exception's message for the verdict: libtorch's errors carry a C++ backtrace with memory
+/// addresses after the message ("Exception raised from ... (most recent call first): frame #0 ..."),
+/// which means nothing to a reader and differs between runs; keep the message.
+std::string error_message(std::string text) {
+  for (const char* marker : {"Exception raised from ", "(most recent call first)"}) {
+    const std::size_t at = text.find(marker);
+    if (at != std::string::npos) text.resize(at);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  return text;
+}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -118,7 +131,7 @@ ProbeRecord run_probe(const PlannedProbe& planned, const ProbeContext& context, 
   } catch (const std::exception& e) {
     // A failed probe is evidence of nothing: the verdict says what it lacks (docs/probes.md).
     record.status = ProbeStatus::kError;
-    record.reason = e.what();
+    record.reason = error_message(e.what());
     const bool weighs_label = record.role == ProbeRole::kBaseline || record.role == ProbeRole::kEvidence;
     evidence.missing.push_back({record.name, record.reason, weighs_label});
   }

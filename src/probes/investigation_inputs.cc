@@ -1,15 +1,65 @@
 // probes: what investigate and its dry run read before a model is opened.
 #include "investigation_inputs.h"
 
+#include "forensics/incident/chat_format.h"
+#include "forensics/incident/edit.h"
 #include "forensics/incident/reader.h"
+#include "forensics/util/error.h"
 #include "forensics/util/json_document.h"
 #include "forensics/util/logging.h"
 
 namespace forensics::probes {
 namespace fs = std::filesystem;
 
+namespace {
+
+// No tokenizer makes tokens longer than this many bytes: a prompt longer than the context times
+// this is refused without being tokenized (a 10 MB message would take long to encode).
+constexpr std::size_t kMaxBytesPerToken = 1024;
+
+/// The prompt's tokens (the messages before the action, as the chat format renders them), or
+/// more than `limit` when its bytes alone say so.
+std::size_t prompt_tokens(const incident::Transcript& transcript, std::size_t action_message,
+                          const incident::Format& format, const runtime::Tokenizer& tokenizer, std::size_t limit) {
+  const std::string prompt = incident::render_prompt(transcript, action_message, format).text;
+  if (prompt.size() > limit * kMaxBytesPerToken) return prompt.size();
+  return tokenizer.model_ids(prompt).size();
+}
+
+}  // namespace
+
+std::optional<std::string> context_overflow(const incident::Incident& incident,
+                                            const runtime::ModelDirectoryCheck& model, std::int64_t max_new_tokens) {
+  if (!model.config || !model.tokenizer) return std::nullopt;
+  const auto context = static_cast<std::size_t>(model.config->n_ctx);
+  const auto turn = static_cast<std::size_t>(std::max<std::int64_t>(0, max_new_tokens));
+  if (turn >= context) {
+    return "max_new_tokens " + std::to_string(turn) + " leaves no room in the model's " + std::to_string(context) +
+           "-token context";
+  }
+  const std::size_t room = context - turn;
+  const auto overflow = [&](const incident::Transcript& transcript, std::size_t action,
+                            const std::string& what) -> std::optional<std::string> {
+    const std::size_t tokens = prompt_tokens(transcript, action, incident.format, *model.tokenizer, room);
+    if (tokens <= room) return std::nullopt;
+    return what + " is " + std::to_string(tokens) + (tokens > room * kMaxBytesPerToken ? " bytes" : " tokens") +
+           "; with max_new_tokens " + std::to_string(turn) + " it does not fit the model's " + std::to_string(context) +
+           "-token context (max_position_embeddings)";
+  };
+  if (auto problem = overflow(incident.transcript, incident.action.message, "the prompt")) return problem;
+  for (const auto& intervention : incident.interventions) {
+    const auto edited = incident::apply_edits(incident.transcript, incident.action.message, intervention.edits);
+    if (auto problem =
+            overflow(edited.transcript, edited.action_message, "the prompt of intervention " + intervention.id)) {
+      return problem;
+    }
+  }
+  return std::nullopt;
+}
+
 Inputs read_inputs(const fs::path& path, const InvestigateOptions& options) {
   incident::IncidentCheckOptions check_options;
+  check_options.scan_weights = options.scan_weights;
   check_options.model_must_exist = true;
   check_options.hash_weights = true;  // the verdict records what it was computed with
   Json document = util::parse_json_strict(util::read_text_file(path, incident::kMaxIncidentBytes), path.string());
@@ -28,6 +78,9 @@ Inputs read_inputs(const fs::path& path, const InvestigateOptions& options) {
   }
   if (!check.incident || check.diagnostics.has_errors()) {
     throw incident::InvalidIncident(path, std::move(check.diagnostics));
+  }
+  if (const auto problem = context_overflow(*check.incident, *check.model, plan->sampling.max_new_tokens)) {
+    throw InputError(path.string() + ": " + *problem);
   }
   // Said before the run, while stopping it costs nothing.
   for (const auto& item : check.diagnostics.all()) {

@@ -1,6 +1,7 @@
 #include "forensics/runtime/model_config.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include "forensics/util/error.h"
 #include "forensics/util/json_document.h"
@@ -60,7 +61,7 @@ class ConfigFields {
 
 // transformers 4 writes rope_theta + rope_scaling; 5 writes rope_parameters (which may also carry
 // rope_theta). Accept both, as transformers' own loader does.
-RopeConfig read_rope(const ConfigFields& fields) {
+RopeConfig read_rope_fields(const ConfigFields& fields) {
   RopeConfig rope;
   rope.theta = fields.number_or("rope_theta", 10000.0);
   const Json* scaling = nullptr;
@@ -93,7 +94,18 @@ RopeConfig read_rope(const ConfigFields& fields) {
   } else {
     fields.fail("rope type \"" + type + "\" is not supported; supported: default, linear, llama3");
   }
-  if (rope.factor <= 0) fields.fail("rope_scaling.factor must be positive");
+  if (!std::isfinite(rope.factor) || rope.factor <= 0) fields.fail("rope_scaling.factor must be a positive number");
+  return rope;
+}
+
+RopeConfig read_rope(const ConfigFields& fields) {
+  RopeConfig rope = read_rope_fields(fields);
+  // A zero, negative or infinite base gives NaN or constant rotations: every logit NaN.
+  if (!std::isfinite(rope.theta) || rope.theta <= 0) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%g", rope.theta);
+    fields.fail(std::string("rope_theta must be a positive number, got ") + value);
+  }
   return rope;
 }
 
@@ -116,6 +128,46 @@ Architecture read_architecture(const Json& config, const ConfigFields& fields) {
       "names no architecture: expected \"architectures\" (e.g. [\"LlamaForCausalLM\"]) or \"model_type\"; "
       "supported: " +
       kArchitectureNames.choices());
+}
+
+/// What no real checkpoint exceeds (the largest open models have ~130 layers, 128 heads, 2^18
+/// vocabulary entries, 10M positions): beyond these a config is corrupted or hostile, and sizing
+/// buffers from it would exhaust memory before any tensor is compared. Named as Llama-family
+/// configs spell them; GPT-2's n_layer, n_head, n_embd, n_inner and n_positions are the same sizes.
+struct SizeLimit {
+  const char* what;
+  std::int64_t ModelConfig::*field;
+  std::int64_t limit;
+};
+constexpr SizeLimit kSizeLimits[] = {
+    {"num_hidden_layers", &ModelConfig::n_layers, 1024},
+    {"num_attention_heads", &ModelConfig::n_heads, 4096},
+    {"hidden_size", &ModelConfig::d_model, 1 << 18},
+    {"intermediate_size", &ModelConfig::d_mlp, 1 << 21},
+    {"head_dim", &ModelConfig::d_head, 1 << 14},
+    {"vocab_size", &ModelConfig::d_vocab, 1 << 24},
+    {"max_position_embeddings", &ModelConfig::n_ctx, 1 << 26},
+};
+
+void check_sizes(const ModelConfig& config, const ConfigFields& fields) {
+  for (const auto& size : kSizeLimits) {
+    const std::int64_t value = config.*size.field;
+    if (value > size.limit) {
+      fields.fail(std::string(size.what) + " " + std::to_string(value) + " is beyond any real model (at most " +
+                  std::to_string(size.limit) + " here): a corrupted config.json?");
+    }
+  }
+}
+
+/// The MLP's activation: the runtime implements SiLU (Llama, Mistral, Qwen) only; anything else
+/// would silently run as SiLU.
+void check_activation(const Json& config, const ConfigFields& fields) {
+  if (!config.contains("hidden_act") || config["hidden_act"].is_null()) return;
+  const Json& value = config["hidden_act"];
+  const std::string name = value.is_string() ? value.get<std::string>() : value.dump();
+  if (name != "silu" && name != "swish") {
+    fields.fail("hidden_act \"" + name + "\" is not supported (silu is; swish is the same function)");
+  }
 }
 
 }  // namespace
@@ -177,6 +229,7 @@ ModelConfig parse_model_config(const Json& config, const std::string& source) {
       fields.fail("num_attention_heads (" + std::to_string(out.n_heads) +
                   ") must be a multiple of num_key_value_heads (" + std::to_string(out.n_kv_heads) + ")");
     }
+    check_activation(config, fields);
     out.rope = read_rope(fields);
     switch (out.architecture) {
       case Architecture::kQwen2:
@@ -197,6 +250,7 @@ ModelConfig parse_model_config(const Json& config, const std::string& source) {
     }
   }
   if (!std::isfinite(out.norm_eps) || out.norm_eps <= 0) fields.fail("the norm epsilon must be positive");
+  check_sizes(out, fields);
   return out;
 }
 

@@ -298,4 +298,42 @@ std::size_t Checkpoint::total_bytes() const {
   return total;
 }
 
+namespace {
+
+/// Values of `view` whose exponent bits are all ones (NaN or infinity), for the floating dtypes.
+std::size_t count_non_finite(const TensorView& view) {
+  const auto count = [&](auto bits_type, auto exponent_mask) {
+    using Bits = decltype(bits_type);
+    std::size_t found = 0;
+    const std::size_t n = view.size / sizeof(Bits);
+    for (std::size_t i = 0; i < n; ++i) {
+      Bits bits;
+      std::memcpy(&bits, view.data + i * sizeof(Bits), sizeof(Bits));
+      found += (bits & exponent_mask) == exponent_mask ? 1 : 0;
+    }
+    return found;
+  };
+  switch (view.dtype) {
+    case DType::kF16: return count(std::uint16_t{}, std::uint16_t{0x7C00});
+    case DType::kBF16: return count(std::uint16_t{}, std::uint16_t{0x7F80});
+    case DType::kF32: return count(std::uint32_t{}, std::uint32_t{0x7F800000});
+    case DType::kF64: return count(std::uint64_t{}, std::uint64_t{0x7FF0000000000000});
+    default: return 0;  // integers and 8-bit floats (whose NaN encodings differ) are not scanned
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> non_finite_tensors(const Checkpoint& checkpoint, std::size_t limit) {
+  std::vector<std::string> out;
+  for (const auto& [name, view] : checkpoint.tensors()) {
+    const std::size_t found = count_non_finite(view);
+    if (found == 0) continue;
+    const std::size_t values = view.size / std::max<std::size_t>(1, dtype_size(view.dtype));
+    out.push_back(name + " (" + std::to_string(found) + " of " + std::to_string(values) + " values)");
+    if (out.size() == limit) break;
+  }
+  return out;
+}
+
 }  // namespace forensics::runtime

@@ -99,6 +99,24 @@ TEST_CASE("a failing evidence probe makes the verdict inconclusive with probe-fa
   CHECK_THAT(summary_text(investigation), Catch::Contains("intervene error (out of memory (scripted))"));
 }
 
+TEST_CASE("a probe's error keeps libtorch's message but not its backtrace", "[probes]") {
+  FakeRunner::Script script = confused_script();
+  const auto act = script.action_probability;
+  script.action_probability = [act](const std::string& prompt) {
+    if (prompt.find("Latency is far") == std::string::npos) {
+      throw ModelError(
+          "index out of range in self\nException raised from operator() at /pytorch/aten/src/ATen/native/"
+          "TensorAdvancedIndexing.cpp:1393 (most recent call first):\nframe #0: c10::Error::Error() + 0x9a "
+          "(0x7f2b5c6a1b1a in libc10.so)\n");
+    }
+    return act(prompt);
+  };
+  const auto investigation = investigate(patched_incident("backtrace"), quick(), fake_factory(script));
+  const auto& intervene = record(investigation, "intervene");
+  CHECK(intervene.reason == "index out of range in self");
+  CHECK(investigation.document["failed_probes"][0]["error"] == "index out of range in self");
+}
+
 TEST_CASE("a failing descriptive probe leaves the label but marks the run incomplete", "[probes]") {
   // Scoring fails only once ablate deletes the line about Omar, which no other probe touches.
   FakeRunner::Script script = confused_script();

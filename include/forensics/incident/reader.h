@@ -30,6 +30,8 @@ struct IncidentCheckOptions {
   bool model_must_exist = false;
   // Hash the weights even when the incident pins no hash (the verdict records the hash).
   bool hash_weights = false;
+  // Scan the weights for NaN and infinities (runtime::ModelCheckOptions::scan_weights).
+  bool scan_weights = true;
 };
 
 /// Checks an already parsed document. `source` is the incident file; relative model paths

@@ -16,6 +16,7 @@
 #include "forensics/probes/plan.h"
 #include "forensics/probes/probe.h"
 #include "forensics/probes/progress.h"
+#include "forensics/runtime/model_directory.h"
 #include "forensics/runtime/runner.h"
 #include "forensics/util/json.h"
 #include "forensics/util/name_table.h"
@@ -50,10 +51,17 @@ struct InvestigateOptions {
   // max_new_tokens, stop).
   Json sampling_overrides = Json::object();
   std::int64_t keep_examples = kDefaultKeptExamples;  // sampled turns kept per condition in the results
-  verdict::VerdictOptions verdict;                    // the verdict's constants (docs/verdict.md)
+  bool scan_weights = true;         // look for NaN and infinite weights before the run (--skip-weight-scan: not)
+  verdict::VerdictOptions verdict;  // the verdict's constants (docs/verdict.md)
   // Hears the run's progress (may be null: nothing is reported). Not owned.
   ProgressListener* progress = nullptr;
 };
+
+/// Why the prompts the probes sample from do not fit the model's context, or nothing: every
+/// prompt (the incident's and each intervention's) plus max_new_tokens must fit. Beyond the
+/// context positions have no embedding, and buffers sized from such a prompt exhaust memory.
+std::optional<std::string> context_overflow(const incident::Incident& incident,
+                                            const runtime::ModelDirectoryCheck& model, std::int64_t max_new_tokens);
 
 /// The options that change what a verdict measures, as its reproducibility block records them
 /// (batch --resume compares them to decide whether a verdict on disk can be reused).

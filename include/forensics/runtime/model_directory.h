@@ -40,6 +40,9 @@ struct ModelDirectoryCheck {
 struct ModelCheckOptions {
   std::optional<std::string> expected_sha256;  // checked when given
   bool hash_weights = false;                   // hash even without an expected value (reads every weight byte)
+  // Look for NaN and infinite weights (reads every weight byte; off for checkpoints too large to
+  // read twice: --skip-weight-scan).
+  bool scan_weights = true;
 };
 
 /// Never throws for a bad directory: problems are returned. A missing directory is one

@@ -102,6 +102,11 @@ class Checkpoint {
   std::map<std::string, TensorView, std::less<>> tensors_;
 };
 
+/// The tensors of `checkpoint` that hold a NaN or an infinity (floating dtypes; integers cannot),
+/// as "name (k of n values)", at most `limit` of them. Reads every weight byte: a model with a
+/// NaN in one norm samples one repeated token and scores -nan, which no verdict should rest on.
+std::vector<std::string> non_finite_tensors(const Checkpoint& checkpoint, std::size_t limit = 5);
+
 }  // namespace forensics::runtime
 
 namespace forensics::runtime {

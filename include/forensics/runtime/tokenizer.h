@@ -70,6 +70,9 @@ class Tokenizer {
   bool is_special(std::uint32_t id) const;
   /// Size of the vocabulary including added tokens.
   std::size_t vocab_size() const;
+  /// One past the largest id it can produce, added tokens included: the model's embedding must
+  /// have at least this many rows.
+  std::size_t id_bound() const;
   const SpecialTokenNames& special_token_names() const;
   /// `sha256:...` over the tokenizer.json bytes and the ids of a fixed tricky string, so a
   /// verdict records exactly which tokenization it was computed with.

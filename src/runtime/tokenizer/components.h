@@ -112,6 +112,8 @@ class Model {
   virtual std::optional<std::uint32_t> token_to_id(std::string_view token) const = 0;
   virtual const std::string* id_to_token(std::uint32_t id) const = 0;
   virtual std::size_t vocab_size() const = 0;
+  /// One past the largest id (ids may be sparse).
+  virtual std::size_t id_bound() const = 0;
 };
 std::unique_ptr<Model> make_model(const ConfigReader& config);
 

@@ -47,6 +47,7 @@ class Vocabulary {
     return id < to_token_.size() && present_[id] ? &to_token_[id] : nullptr;
   }
   std::size_t size() const { return to_id_.size(); }
+  std::size_t id_bound() const { return to_token_.size(); }
 
  private:
   std::unordered_map<std::string, std::uint32_t> to_id_;
@@ -116,6 +117,7 @@ class Bpe final : public Model {
   std::optional<std::uint32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
   const std::string* id_to_token(std::uint32_t id) const override { return vocab_.token(id); }
   std::size_t vocab_size() const override { return vocab_.size(); }
+  std::size_t id_bound() const override { return vocab_.id_bound(); }
 
  private:
   static constexpr std::size_t kCacheCapacity = 10000;
@@ -305,6 +307,7 @@ class WordLevel final : public Model {
   std::optional<std::uint32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
   const std::string* id_to_token(std::uint32_t id) const override { return vocab_.token(id); }
   std::size_t vocab_size() const override { return vocab_.size(); }
+  std::size_t id_bound() const override { return vocab_.id_bound(); }
 
  private:
   Vocabulary vocab_;

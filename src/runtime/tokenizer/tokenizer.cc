@@ -2,6 +2,8 @@
 // post-processor; and decoding (docs/tokenizer.md).
 #include "forensics/runtime/tokenizer.h"
 
+#include <algorithm>
+
 #include "added_vocabulary.h"
 #include "components.h"
 #include "forensics/util/json_document.h"
@@ -222,6 +224,12 @@ std::size_t Tokenizer::vocab_size() const {
     if (impl_->model->id_to_token(token.id) == nullptr) ++extra;
   }
   return impl_->model->vocab_size() + extra;
+}
+
+std::size_t Tokenizer::id_bound() const {
+  std::size_t bound = impl_->model->id_bound();
+  for (const auto& token : impl_->added.tokens()) bound = std::max<std::size_t>(bound, std::size_t{token.id} + 1);
+  return bound;
 }
 
 const SpecialTokenNames& Tokenizer::special_token_names() const { return impl_->names; }

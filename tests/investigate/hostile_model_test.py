@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Broken and hostile model directories and incidents are refused before a run, with exit 3 and a
+message naming the problem, in seconds: configs no real model has (rope_theta 0, an activation the
+runtime does not implement, a billion layers), NaN weights, a tokenizer with ids past the model's
+vocabulary, prompts and intervention texts that do not fit the model's context; a missing recipe
+file is bad input (3), not a usage error.
+
+usage: hostile_model_test.py FORENSICS SOURCE_DIR WORK_DIR
+"""
+import copy
+import json
+import os
+import shutil
+import struct
+import subprocess
+import time
+
+from harness import check, finish, forensics, root, work
+
+model = os.path.join(root, "cases", "organism-confused", "model")
+incident = json.load(open(os.path.join(root, "cases", "organism-confused", "incident.json"), encoding="utf-8"))
+incident["model"]["path"] = model
+
+
+def run(*args, timeout=60):
+    start = time.monotonic()
+    result = subprocess.run([forensics, *args], capture_output=True, text=True, timeout=timeout)
+    return result, time.monotonic() - start
+
+
+def broken_model(name, edit):
+    folder = os.path.join(work, name)
+    shutil.copytree(model, folder)
+    edit(folder)
+    return folder
+
+
+def edit_config(**changes):
+    def edit(folder):
+        path = os.path.join(folder, "config.json")
+        config = json.load(open(path, encoding="utf-8"))
+        config.update(changes)
+        json.dump(config, open(path, "w", encoding="utf-8"))
+    return edit
+
+
+def nan_in_a_norm(folder):
+    path = os.path.join(folder, "model.safetensors")
+    data = bytearray(open(path, "rb").read())
+    header_size = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + header_size])
+    name = next(k for k in header if k.endswith("input_layernorm.weight"))
+    offset = 8 + header_size + header[name]["data_offsets"][0]
+    data[offset:offset + 4] = struct.pack("<f", float("nan"))
+    open(path, "wb").write(data)
+
+
+def token_past_vocabulary(folder):
+    path = os.path.join(folder, "tokenizer.json")
+    tokenizer = json.load(open(path, encoding="utf-8"))
+    tokenizer["model"]["vocab"]["zzzzqq"] = 99999
+    json.dump(tokenizer, open(path, "w", encoding="utf-8"))
+
+
+models = [
+    ("rope_theta 0", edit_config(rope_theta=0), "rope_theta must be a positive number, got 0"),
+    ("rope_theta -1", edit_config(rope_theta=-1), "rope_theta must be a positive number, got -1"),
+    ("hidden_act gelu", edit_config(hidden_act="gelu"), 'hidden_act "gelu" is not supported'),
+    ("a billion layers", edit_config(num_hidden_layers=1000000000), "num_hidden_layers 1000000000 is beyond any real model"),
+    ("a NaN in a norm", nan_in_a_norm, "input_layernorm.weight (1 of 128 values) holds NaN or infinite weights"),
+    ("a token id past the vocabulary", token_past_vocabulary, "token ids up to 99999, but the model's vocabulary"),
+]
+for index, (name, edit, message) in enumerate(models):
+    folder = broken_model(f"model-{index}", edit)
+    result, seconds = run("validate", folder)
+    check(result.returncode == 3 and message in result.stderr,
+          f"{name}: validate exited {result.returncode} after {seconds:.1f} s: {result.stderr[-600:]}")
+    check(seconds < 10, f"{name}: validate took {seconds:.1f} s")
+# `model info` reads the config too: a billion layers is refused at once, not sized (exit 4: model).
+result, seconds = run("model", "info", os.path.join(work, "model-3"))
+check(result.returncode == 4 and "num_hidden_layers 1000000000" in result.stderr and seconds < 10,
+      f"model info on a billion layers exited {result.returncode} after {seconds:.1f} s")
+
+# The scan reads every weight; --skip-weight-scan trusts them (a checkpoint too large to read twice).
+nan_model = os.path.join(work, "model-4")
+result, _ = run("validate", nan_model, "--skip-weight-scan")
+check(result.returncode == 0, f"--skip-weight-scan still refused the NaN model: {result.stderr[-400:]}")
+
+# Incidents whose prompts do not fit the 512-token context: validate says so (exit 3, the path
+# `transcript`), and investigate refuses before loading the model.
+too_long = copy.deepcopy(incident)
+too_long["transcript"]["messages"][1]["content"] += " filler" * 1500000  # 10 MB
+slightly_long = copy.deepcopy(incident)
+slightly_long["transcript"]["messages"][1]["content"] += " filler" * 100
+long_edit = copy.deepcopy(incident)
+long_edit["interventions"][0]["edits"] = [{"op": "replace", "message": 1, "with": "x" * 200000,
+                                           "find": "Latency is far over budget and the release is already late."}]
+cases = [("a 10 MB message", too_long, "the prompt is 10500796 bytes"),
+         ("a message 52 tokens too long", slightly_long, "the prompt is 564 tokens; with max_new_tokens 192"),
+         ("a 200k-character intervention text", long_edit, "the prompt of intervention remove-latency_pressure is")]
+for index, (name, document, message) in enumerate(cases):
+    path = os.path.join(work, f"incident-{index}.json")
+    json.dump(document, open(path, "w", encoding="utf-8"))
+    for args in (["validate", path], ["investigate", path, "--out", os.path.join(work, "never.json")]):
+        result, seconds = run(*args)
+        check(result.returncode == 3 and message in result.stderr and "512-token context" in result.stderr,
+              f"{name}: {args[0]} exited {result.returncode}: {result.stderr[-600:]}")
+        check(seconds < 10, f"{name}: {args[0]} took {seconds:.1f} s")
+check(not os.path.exists(os.path.join(work, "never.json")), "a refused run wrote a verdict")
+
+# A recipe that is not there is an input problem, like every other missing input file.
+for args in (["organism", "data", os.path.join(work, "no-recipe.json"), "--seed", "1", "--count", "1"],
+             ["organism", "data", work, "--seed", "1", "--count", "1"]):
+    result, _ = run(*args)
+    check(result.returncode == 3 and "cannot read" in result.stderr,
+          f"organism data on a missing recipe exited {result.returncode}: {result.stderr[-300:]}")
+
+finish()
