@@ -54,13 +54,23 @@ int run_validate_model(const ValidateOptions& options) {
   const runtime::ModelDirectoryCheck check = runtime::check_model_directory(directory, check_options);
   Json errors = Json::array();
   for (const auto& problem : check.problems) errors.push_back({{"path", nullptr}, {"message", problem.message}});
+  // Ids past the embedding fail only in a text that holds them; an incident's check names the token.
+  std::vector<std::string> warnings;
+  if (check.tokenizer && check.config &&
+      check.tokenizer->id_bound() > static_cast<std::size_t>(check.config->d_vocab)) {
+    warnings.push_back("tokenizer.json has token ids up to " + std::to_string(check.tokenizer->id_bound() - 1) +
+                       ", but the model's vocabulary (vocab_size) has " + std::to_string(check.config->d_vocab) +
+                       " rows: a text holding those tokens cannot run");
+  }
   Json summary;
   if (check.usable()) {
     summary = model_summary_json(runtime::inspect_model(directory, /*hash_weights=*/false));
     summary["chat_formats"] = formats_with_markers(*check.tokenizer);
   }
   if (options.json) {
-    Json out = {{"file", options.path}, {"valid", check.usable()}, {"errors", errors}, {"warnings", Json::array()}};
+    Json json_warnings = Json::array();
+    for (const auto& warning : warnings) json_warnings.push_back({{"path", nullptr}, {"message", warning}});
+    Json out = {{"file", options.path}, {"valid", check.usable()}, {"errors", errors}, {"warnings", json_warnings}};
     if (check.usable()) out["summary"] = summary;
     std::cout << out.dump(2) << "\n";
     return check.usable() ? kExitOk : kExitBadInput;
@@ -72,6 +82,7 @@ int run_validate_model(const ValidateOptions& options) {
     return kExitBadInput;
   }
   std::cout << options.path << ": usable model directory\n" << model_summary_text(summary);
+  for (const auto& warning : warnings) std::cerr << "warning: " << warning << "\n";
   return kExitOk;
 }
 
@@ -114,7 +125,7 @@ int run_validate(const ValidateOptions& options) {
   std::optional<probes::ProbePlan> plan;
   if (check.incident) plan = probes::plan_probes(*check.incident, {}, check.diagnostics);
   if (plan && check.model && !check.diagnostics.has_errors()) {
-    if (const auto problem = probes::context_overflow(*check.incident, *check.model, plan->sampling.max_new_tokens)) {
+    if (const auto problem = probes::unrunnable_prompt(*check.incident, *check.model, plan->sampling.max_new_tokens)) {
       check.diagnostics.error(util::JsonPath() / "transcript", *problem);
     }
   }

@@ -17,19 +17,32 @@ namespace {
 // this is refused without being tokenized (a 10 MB message would take long to encode).
 constexpr std::size_t kMaxBytesPerToken = 1024;
 
-/// The prompt's tokens (the messages before the action, as the chat format renders them), or
-/// more than `limit` when its bytes alone say so.
-std::size_t prompt_tokens(const incident::Transcript& transcript, std::size_t action_message,
-                          const incident::Format& format, const runtime::Tokenizer& tokenizer, std::size_t limit) {
+struct PromptTokens {
+  std::size_t count = 0;  // tokens, or bytes when `too_long_to_encode`
+  bool too_long_to_encode = false;
+  std::optional<std::int64_t> past_vocabulary;  // a token id the model's embedding has no row for
+};
+
+/// The prompt (the messages before the action, as the chat format renders them) as tokens; not
+/// encoded when its bytes alone show it longer than `limit` tokens.
+PromptTokens prompt_tokens(const incident::Transcript& transcript, std::size_t action_message,
+                           const incident::Format& format, const runtime::Tokenizer& tokenizer, std::size_t limit,
+                           std::int64_t vocabulary) {
   const std::string prompt = incident::render_prompt(transcript, action_message, format).text;
-  if (prompt.size() > limit * kMaxBytesPerToken) return prompt.size();
-  return tokenizer.model_ids(prompt).size();
+  if (prompt.size() > limit * kMaxBytesPerToken) return {prompt.size(), true, std::nullopt};
+  PromptTokens out;
+  const auto ids = tokenizer.model_ids(prompt);
+  out.count = ids.size();
+  for (const auto id : ids) {
+    if (id >= vocabulary) out.past_vocabulary = id;
+  }
+  return out;
 }
 
 }  // namespace
 
-std::optional<std::string> context_overflow(const incident::Incident& incident,
-                                            const runtime::ModelDirectoryCheck& model, std::int64_t max_new_tokens) {
+std::optional<std::string> unrunnable_prompt(const incident::Incident& incident,
+                                             const runtime::ModelDirectoryCheck& model, std::int64_t max_new_tokens) {
   if (!model.config || !model.tokenizer) return std::nullopt;
   const auto context = static_cast<std::size_t>(model.config->n_ctx);
   const auto turn = static_cast<std::size_t>(std::max<std::int64_t>(0, max_new_tokens));
@@ -38,20 +51,29 @@ std::optional<std::string> context_overflow(const incident::Incident& incident,
            "-token context";
   }
   const std::size_t room = context - turn;
-  const auto overflow = [&](const incident::Transcript& transcript, std::size_t action,
-                            const std::string& what) -> std::optional<std::string> {
-    const std::size_t tokens = prompt_tokens(transcript, action, incident.format, *model.tokenizer, room);
-    if (tokens <= room) return std::nullopt;
-    return what + " is " + std::to_string(tokens) + (tokens > room * kMaxBytesPerToken ? " bytes" : " tokens") +
-           "; with max_new_tokens " + std::to_string(turn) + " it does not fit the model's " + std::to_string(context) +
-           "-token context (max_position_embeddings)";
+  const auto problem = [&](const incident::Transcript& transcript, std::size_t action,
+                           const std::string& what) -> std::optional<std::string> {
+    const PromptTokens tokens =
+        prompt_tokens(transcript, action, incident.format, *model.tokenizer, room, model.config->d_vocab);
+    if (tokens.count > room) {
+      return what + " is " + std::to_string(tokens.count) + (tokens.too_long_to_encode ? " bytes" : " tokens") +
+             "; with max_new_tokens " + std::to_string(turn) + " it does not fit the model's " +
+             std::to_string(context) + "-token context (max_position_embeddings)";
+    }
+    if (tokens.past_vocabulary) {
+      return what + " holds token id " + std::to_string(*tokens.past_vocabulary) + " (\"" +
+             model.tokenizer->id_to_token(static_cast<std::uint32_t>(*tokens.past_vocabulary)).value_or("?") +
+             "\"), but the model's vocabulary (vocab_size) has " + std::to_string(model.config->d_vocab) +
+             " rows: the tokenizer is not this model's";
+    }
+    return std::nullopt;
   };
-  if (auto problem = overflow(incident.transcript, incident.action.message, "the prompt")) return problem;
+  if (auto found = problem(incident.transcript, incident.action.message, "the prompt")) return found;
   for (const auto& intervention : incident.interventions) {
     const auto edited = incident::apply_edits(incident.transcript, incident.action.message, intervention.edits);
-    if (auto problem =
-            overflow(edited.transcript, edited.action_message, "the prompt of intervention " + intervention.id)) {
-      return problem;
+    if (auto found =
+            problem(edited.transcript, edited.action_message, "the prompt of intervention " + intervention.id)) {
+      return found;
     }
   }
   return std::nullopt;
@@ -79,12 +101,13 @@ Inputs read_inputs(const fs::path& path, const InvestigateOptions& options) {
   if (!check.incident || check.diagnostics.has_errors()) {
     throw incident::InvalidIncident(path, std::move(check.diagnostics));
   }
-  if (const auto problem = context_overflow(*check.incident, *check.model, plan->sampling.max_new_tokens)) {
-    throw InputError(path.string() + ": " + *problem);
-  }
-  // Said before the run, while stopping it costs nothing.
+  // Said before the run, while stopping it costs nothing (and before a refusal they may explain:
+  // a wrong chat format makes the prompt longer).
   for (const auto& item : check.diagnostics.all()) {
     util::log_warning(path.string() + ": " + util::to_string(item));
+  }
+  if (const auto problem = unrunnable_prompt(*check.incident, *check.model, plan->sampling.max_new_tokens)) {
+    throw InputError(path.string() + ": " + *problem);
   }
   return {std::move(*check.incident), std::move(*plan), check.model->weights_sha256.value_or("")};
 }

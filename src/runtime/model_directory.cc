@@ -110,14 +110,6 @@ ModelDirectoryCheck check_model_directory(const fs::path& directory, const Model
       check.tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_path(directory));
       check.tokenizer_fingerprint = check.tokenizer->fingerprint();
     });
-  // A token id the embedding has no row for fails (or reads garbage) in the middle of a run.
-  if (check.tokenizer && config && check.tokenizer->id_bound() > static_cast<std::size_t>(config->d_vocab)) {
-    unusable(directory.string() + ": tokenizer.json has token ids up to " +
-             std::to_string(check.tokenizer->id_bound() - 1) +
-             ", but the model's vocabulary (vocab_size in "
-             "config.json) has " +
-             std::to_string(config->d_vocab) + " rows: the tokenizer is not this model's");
-  }
   if (options.expected_sha256 && check.weights_sha256 && *check.weights_sha256 != *options.expected_sha256) {
     check.problems.push_back(
         {ModelProblemKind::kHashMismatch, directory.string() + ": the weights hash to " + *check.weights_sha256 +

@@ -2,7 +2,7 @@
 """Broken and hostile model directories and incidents are refused before a run, with exit 3 and a
 message naming the problem, in seconds: configs no real model has (rope_theta 0, an activation the
 runtime does not implement, a billion layers), NaN weights, a tokenizer with ids past the model's
-vocabulary, prompts and intervention texts that do not fit the model's context; a missing recipe
+vocabulary in a prompt, prompts and intervention texts that do not fit the model's context; a missing recipe
 file is bad input (3), not a usage error.
 
 usage: hostile_model_test.py FORENSICS SOURCE_DIR WORK_DIR
@@ -58,7 +58,9 @@ def nan_in_a_norm(folder):
 def token_past_vocabulary(folder):
     path = os.path.join(folder, "tokenizer.json")
     tokenizer = json.load(open(path, encoding="utf-8"))
-    tokenizer["model"]["vocab"]["zzzzqq"] = 99999
+    # tokenizers gives an added token the next free id (768: one past the 768-row embedding).
+    tokenizer["added_tokens"].append({"id": 768, "content": "zzzzqq", "single_word": False, "lstrip": False,
+                                      "rstrip": False, "normalized": False, "special": False})
     json.dump(tokenizer, open(path, "w", encoding="utf-8"))
 
 
@@ -68,7 +70,6 @@ models = [
     ("hidden_act gelu", edit_config(hidden_act="gelu"), 'hidden_act "gelu" is not supported'),
     ("a billion layers", edit_config(num_hidden_layers=1000000000), "num_hidden_layers 1000000000 is beyond any real model"),
     ("a NaN in a norm", nan_in_a_norm, "input_layernorm.weight (1 of 128 values) holds NaN or infinite weights"),
-    ("a token id past the vocabulary", token_past_vocabulary, "token ids up to 99999, but the model's vocabulary"),
 ]
 for index, (name, edit, message) in enumerate(models):
     folder = broken_model(f"model-{index}", edit)
@@ -80,6 +81,21 @@ for index, (name, edit, message) in enumerate(models):
 result, seconds = run("model", "info", os.path.join(work, "model-3"))
 check(result.returncode == 4 and "num_hidden_layers 1000000000" in result.stderr and seconds < 10,
       f"model info on a billion layers exited {result.returncode} after {seconds:.1f} s")
+
+# A tokenizer with ids past the model's embedding: a warning for the directory (a text without
+# those tokens runs), an error for an incident whose prompt holds one.
+foreign = broken_model("model-foreign-tokenizer", token_past_vocabulary)
+result, _ = run("validate", foreign)
+check(result.returncode == 0 and "token ids up to 768, but the model's vocabulary (vocab_size) has 768" in result.stderr,
+      f"a foreign tokenizer: validate DIR exited {result.returncode}: {result.stderr[-400:]}")
+holding = copy.deepcopy(incident)
+holding["model"]["path"] = foreign
+holding["transcript"]["messages"][1]["content"] += " zzzzqq"
+holding_path = os.path.join(work, "holding-foreign-token.json")
+json.dump(holding, open(holding_path, "w", encoding="utf-8"))
+result, _ = run("validate", holding_path)
+check(result.returncode == 3 and 'the prompt holds token id 768 ("zzzzqq")' in result.stderr,
+      f"an incident holding a token past the vocabulary: exit {result.returncode}: {result.stderr[-400:]}")
 
 # The scan reads every weight; --skip-weight-scan trusts them (a checkpoint too large to read twice).
 nan_model = os.path.join(work, "model-4")

@@ -53,7 +53,7 @@ TEST_CASE("hostile JSON is refused with a message, not a crash", "[util]") {
   const std::string ok = std::string(500, '[') + std::string(500, ']');
   CHECK_NOTHROW(parse_json_strict(ok, "ok.json"));
   CHECK_THROWS_WITH(parse_json_strict("{\"a\": 1e400}", "n.json"),
-                    Catch::Contains("n.json: invalid JSON: number overflow"));
+                    Catch::Contains("n.json:1:11: invalid JSON: number overflow"));
 }
 
 TEST_CASE("only regular files are read: a FIFO is refused instead of blocking", "[util]") {

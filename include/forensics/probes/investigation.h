@@ -57,11 +57,12 @@ struct InvestigateOptions {
   ProgressListener* progress = nullptr;
 };
 
-/// Why the prompts the probes sample from do not fit the model's context, or nothing: every
-/// prompt (the incident's and each intervention's) plus max_new_tokens must fit. Beyond the
-/// context positions have no embedding, and buffers sized from such a prompt exhaust memory.
-std::optional<std::string> context_overflow(const incident::Incident& incident,
-                                            const runtime::ModelDirectoryCheck& model, std::int64_t max_new_tokens);
+/// Why the model cannot run the prompts the probes sample from (the incident's and each
+/// intervention's), or nothing: a prompt plus max_new_tokens past the model's context (positions
+/// without an embedding; buffers sized from it exhaust memory), or a prompt holding a token id the
+/// model's embedding has no row for (a tokenizer that is not the model's).
+std::optional<std::string> unrunnable_prompt(const incident::Incident& incident,
+                                             const runtime::ModelDirectoryCheck& model, std::int64_t max_new_tokens);
 
 /// The options that change what a verdict measures, as its reproducibility block records them
 /// (batch --resume compares them to decide whether a verdict on disk can be reused).
