@@ -62,6 +62,7 @@ void define_investigate(CLI::App& app, Action& action) {
       }
       util::check_output_path(out);  // before the run, so a bad path does not lose the verdict
       if (report) util::check_output_path(*report);
+      const util::OutputLock lock(out);  // a second run onto the same verdict is refused, not raced
       const auto investigation = probes::investigate(incident, options, open_local_model);
       write_verdict(investigation, out);
       if (report) {

@@ -340,6 +340,7 @@ std::vector<BatchCase> read_manifest(const fs::path& path) {
 std::vector<report::CaseOutcome> run_batch(const std::vector<BatchCase>& cases, const BatchOptions& options,
                                            const ModelOpener& open_model, const BatchObserver& observer) {
   fs::create_directories(options.out / "verdicts");
+  const util::OutputLock output_lock(options.out / "batch.json");  // one batch per output folder at a time
   ModelCache models(open_model);
   Fingerprints fingerprints;
   std::vector<std::optional<report::CaseOutcome>> outcomes(cases.size());

@@ -1,6 +1,7 @@
 #include "forensics/util/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,6 +84,33 @@ void write_file_atomically(const std::filesystem::path& requested, const std::ve
     ::unlink(temporary.c_str());
     fail(path, "rename failed", error);
   }
+}
+
+OutputLock::OutputLock(const std::filesystem::path& output) {
+  const std::filesystem::path target = write_target(output);
+  const std::filesystem::path lock = (target.has_parent_path() ? target.parent_path() : std::filesystem::path(".")) /
+                                     ("." + target.filename().string() + ".lock");
+  fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail(output, "cannot create its lock file " + lock.string(), errno);
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    char holder[32] = {};
+    const ssize_t read = ::pread(fd_, holder, sizeof holder - 1, 0);
+    ::close(fd_);
+    fd_ = -1;
+    if (error != EWOULDBLOCK) fail(output, "cannot lock " + lock.string(), error);
+    throw InputError("cannot write " + output.string() + ": another forensics process" +
+                     (read > 0 ? " (pid " + std::string(holder, static_cast<std::size_t>(read)) + ")" : "") +
+                     " is writing it now; wait for it to finish, or write elsewhere (-o)");
+  }
+  const std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd_, 0) == 0) {
+    [[maybe_unused]] const ssize_t written = ::pwrite(fd_, pid.data(), pid.size(), 0);
+  }
+}
+
+OutputLock::~OutputLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the lock
 }
 
 }  // namespace forensics::util

@@ -124,6 +124,23 @@ for index, (name, document, message) in enumerate(cases):
         check(seconds < 10, f"{name}: {args[0]} took {seconds:.1f} s")
 check(not os.path.exists(os.path.join(work, "never.json")), "a refused run wrote a verdict")
 
+# Two runs onto one output: the second is refused at its start (exit 3, naming the first's pid)
+# instead of both succeeding and one verdict being silently lost.
+shared = os.path.join(work, "shared.json")
+case = os.path.join(root, "cases", "organism-confused", "incident.json")
+first = subprocess.Popen([forensics, "investigate", case, "--probes", "resample,intervene", "--out", shared],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+lock = os.path.join(work, ".shared.json.lock")
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline and not (os.path.exists(lock) and open(lock).read().strip()):
+    time.sleep(0.02)
+second, _ = run("investigate", case, "--budget", "quick", "--probes", "resample", "--out", shared)
+check(second.returncode == 3 and f"another forensics process (pid {first.pid}) is writing it" in second.stderr,
+      f"a second run onto the same output: exit {second.returncode}: {second.stderr[-400:]}")
+check(first.wait(timeout=300) == 0, "the first run did not finish well")
+third, _ = run("investigate", case, "--budget", "quick", "--probes", "resample", "--out", shared)
+check(third.returncode == 0, f"the output stayed locked after the first run ended: {third.stderr[-400:]}")
+
 # A recipe that is not there is an input problem, like every other missing input file.
 for args in (["organism", "data", os.path.join(work, "no-recipe.json"), "--seed", "1", "--count", "1"],
              ["organism", "data", work, "--seed", "1", "--count", "1"]):

@@ -22,4 +22,20 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
   write_file_atomically(path, std::vector<std::string_view>{text});
 }
 
+/// An exclusive claim on an output path for the length of a run, so two runs writing the same
+/// file do not both succeed with one result silently lost: the second is refused at its start.
+/// Held through flock() on a hidden `.<name>.lock` file beside the output (kept afterwards; the
+/// kernel releases the lock when the process ends, however it ends).
+class OutputLock {
+ public:
+  /// Throws InputError naming the output (and the holder's pid) when another process holds it.
+  explicit OutputLock(const std::filesystem::path& output);
+  ~OutputLock();
+  OutputLock(const OutputLock&) = delete;
+  OutputLock& operator=(const OutputLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace forensics::util
