@@ -274,7 +274,8 @@ BatchDiff diff_verdict_sets(const std::vector<std::pair<std::string, LoadedVerdi
   BatchDiff out;
   out.criteria = criteria;
   for (const auto& [id, verdict] : a) {
-    const auto match = std::find_if(b.begin(), b.end(), [&](const auto& entry) { return entry.first == id; });
+    const std::string& wanted = id;  // a structured binding cannot be captured before C++20 (clang 14)
+    const auto match = std::find_if(b.begin(), b.end(), [&](const auto& entry) { return entry.first == wanted; });
     if (match == b.end()) {
       out.only_in_a.push_back(id);
       continue;
@@ -284,9 +285,9 @@ BatchDiff diff_verdict_sets(const std::vector<std::pair<std::string, LoadedVerdi
     diff.verdict_b = match->second.path;
     out.cases.push_back(std::move(diff));
   }
-  for (const auto& [id, verdict] : b) {
-    if (std::none_of(a.begin(), a.end(), [&](const auto& entry) { return entry.first == id; }))
-      out.only_in_b.push_back(id);
+  for (const auto& entry_b : b) {
+    if (std::none_of(a.begin(), a.end(), [&](const auto& entry) { return entry.first == entry_b.first; }))
+      out.only_in_b.push_back(entry_b.first);
   }
   correct_for_comparisons(out);
   return out;
@@ -330,8 +331,9 @@ VerdictDiff diff_verdicts(const Json& a, const Json& b) {
 
   const auto rates_b = rates_of(b);
   for (const auto& [id, kind_rate] : rates_of(a)) {
+    const std::string& wanted = id;  // a structured binding cannot be captured before C++20 (clang 14)
     const auto match =
-        std::find_if(rates_b.begin(), rates_b.end(), [&](const auto& entry) { return entry.first == id; });
+        std::find_if(rates_b.begin(), rates_b.end(), [&](const auto& entry) { return entry.first == wanted; });
     if (match == rates_b.end()) continue;
     RateChange change;
     change.id = id;

@@ -73,8 +73,8 @@ class StrictDocumentBuilder {
     }
     Frame& frame = frames_.back();
     if (frame.is_array) {
-      ++frame.index;
       auto& array = frame.value->get_ref<Json::array_t&>();
+      frame.index = array.size();  // the element being read, for paths in messages
       array.push_back(std::move(value));
       return &array.back();
     }
