@@ -56,6 +56,19 @@ TEST_CASE("hostile JSON is refused with a message, not a crash", "[util]") {
                     Catch::Contains("n.json:1:11: invalid JSON: number overflow"));
 }
 
+TEST_CASE("a large object keeps its keys in order and still refuses a repeated one", "[util]") {
+  // 200k keys, as a real vocabulary has: built by appending (nlohmann's own parser searched the
+  // ordered object for every key, n^2 / 2 comparisons), duplicates still found.
+  std::string text = "{";
+  for (int i = 0; i < 200000; ++i) text += (i > 0 ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  const forensics::Json parsed = parse_json_strict(text + "}", "big.json");
+  REQUIRE(parsed.size() == 200000);
+  CHECK(parsed.begin().key() == "k0");
+  CHECK((--parsed.end()).key() == "k199999");
+  CHECK(parsed["k123456"] == 123456);
+  CHECK_THROWS_WITH(parse_json_strict(text + ",\"k7\":1}", "big.json"), Contains("duplicate key \"k7\""));
+}
+
 TEST_CASE("only regular files are read: a FIFO is refused instead of blocking", "[util]") {
   const auto fifo = std::filesystem::temp_directory_path() / ("forensics-test-fifo-" + std::to_string(::getpid()));
   std::filesystem::remove(fifo);
