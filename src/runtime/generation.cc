@@ -1,6 +1,7 @@
 #include "forensics/runtime/generation.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <random>
 
@@ -44,6 +45,12 @@ std::int64_t draw(const at::Tensor& probabilities, std::mt19937_64& rng) {
 at::Tensor next_token_probabilities(const at::Tensor& logits, const SamplingParams& params) {
   // Row-wise over the last dimension, so one call serves every sample of a step.
   at::Tensor scores = logits.to(at::kCPU, at::kFloat).contiguous();
+  // Sampling from NaN scores repeats one token and the verdict would read it as behaviour: stop.
+  if (!at::isfinite(scores).all().item<bool>()) {
+    throw ModelError(
+        "the model's logits are not finite (NaN or infinity) while sampling: its weights or activations overflow "
+        "(try --dtype float32; forensics validate scans the weights); stopped instead of sampling from them");
+  }
   if (params.temperature <= 0) {
     return at::zeros_like(scores).scatter(-1, scores.argmax(-1, true), 1.0);
   }
@@ -165,7 +172,14 @@ std::vector<std::vector<double>> score_continuations(const Model& model,
   for (std::size_t i = 0; i < batch; ++i) {
     const auto start = static_cast<std::int64_t>(contexts[i].size());
     for (std::size_t j = 0; j < continuations[i].size(); ++j) {
-      out[i].push_back(values[static_cast<std::int64_t>(i)][start + static_cast<std::int64_t>(j) - 1]);
+      const double value = values[static_cast<std::int64_t>(i)][start + static_cast<std::int64_t>(j) - 1];
+      // Only the scored tokens are looked at: padded positions may hold anything.
+      if (!std::isfinite(value)) {
+        throw ModelError(
+            "the model's log-probabilities are not finite (NaN or infinity) while scoring: its weights or "
+            "activations overflow (try --dtype float32; forensics validate scans the weights)");
+      }
+      out[i].push_back(value);
     }
   }
   return out;

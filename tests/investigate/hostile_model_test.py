@@ -102,6 +102,25 @@ nan_model = os.path.join(work, "model-4")
 result, _ = run("validate", nan_model, "--skip-weight-scan")
 check(result.returncode == 0, f"--skip-weight-scan still refused the NaN model: {result.stderr[-400:]}")
 
+# An incident on the NaN model: refused before the run (exit 3); with the scan skipped, the probes
+# stop on the non-finite logits and say so (exit 5, inconclusive), instead of sampling junk.
+on_nan = copy.deepcopy(incident)
+on_nan["model"]["path"] = nan_model
+on_nan["model"].pop("weights_sha256", None)
+on_nan_path = os.path.join(work, "on-nan-model.json")
+json.dump(on_nan, open(on_nan_path, "w", encoding="utf-8"))
+result, _ = run("investigate", on_nan_path, "--budget", "quick", "--probes", "resample,ablate",
+                "--out", os.path.join(work, "nan-verdict.json"))
+check(result.returncode == 3 and "holds NaN or infinite weights" in result.stderr,
+      f"investigate on NaN weights: exit {result.returncode}: {result.stderr[-400:]}")
+result, _ = run("investigate", on_nan_path, "--budget", "quick", "--probes", "resample,ablate", "--skip-weight-scan",
+                "--out", os.path.join(work, "nan-verdict.json"))
+verdict = json.load(open(os.path.join(work, "nan-verdict.json"), encoding="utf-8")) if result.returncode == 5 else {}
+failed = {f["probe"]: f["error"] for f in verdict.get("failed_probes", [])}
+check(result.returncode == 5 and verdict.get("label") == "inconclusive" and "not finite" in failed.get("resample", "")
+      and "not finite" in failed.get("ablate", ""),
+      f"investigate --skip-weight-scan on NaN weights: exit {result.returncode}, failed {failed}")
+
 # Incidents whose prompts do not fit the 512-token context: validate says so (exit 3, the path
 # `transcript`), and investigate refuses before loading the model.
 too_long = copy.deepcopy(incident)
