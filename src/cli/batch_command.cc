@@ -6,6 +6,7 @@
 #include "command.h"
 #include "forensics/probes/batch.h"
 #include "forensics/report/expectation.h"
+#include "forensics/report/write_report.h"
 #include "forensics/runtime/model_service.h"
 #include "forensics/runtime/torch_info.h"
 #include "forensics/util/atomic_file.h"
@@ -113,6 +114,7 @@ void define_batch(CLI::App& app, Action& action) {
     bool resume = false;
     bool dry_run = false;
     bool update_expected = false;
+    bool report = false;
     int jobs = 1;
     InvestigateFlags flags;
   };
@@ -131,6 +133,9 @@ void define_batch(CLI::App& app, Action& action) {
   app.add_flag("--dry-run", o->dry_run, "List the cases, their models and what they would cost; run nothing");
   app.add_flag("--update-expected", o->update_expected,
                "Rewrite each case's expected_verdict.json from this run (review the diff before committing)");
+  app.add_flag("--report", o->report,
+               "Also write the HTML reports: DIR/report.html, an overview linking each case's report (beside its "
+               "verdict)");
   add_investigate_flags(app, o->flags);
   app.footer(
       "Settings in a manifest's case beat the command line's, which beat the incident's.\n"
@@ -156,6 +161,10 @@ void define_batch(CLI::App& app, Action& action) {
       const int threads = std::max(1, runtime::compute_threads() / std::max(1, o->jobs));
       const auto outcomes = probes::run_batch(cases, options, open_local_model, progress_observer(threads));
       if (o->update_expected) update_expected(cases, outcomes, options.out);
+      if (o->report) {
+        report::write_report(options.out, std::nullopt, std::nullopt);
+        util::log_info("batch: reports written, overview " + (options.out / "report.html").string());
+      }
       const int code = report::batch_exit_code(outcomes);
       if (util::verbosity() != util::Verbosity::kQuiet)
         std::cerr << "batch: " << outcomes.size() << " case(s) -> " << (options.out / "batch.json").string()

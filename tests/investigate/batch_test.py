@@ -53,8 +53,15 @@ good = manifest(os.path.join(work, "good.json"), EXPECTED)
 
 # 1. Uninterrupted: every expectation met, the summaries validate.
 reference = os.path.join(work, "reference")
-run = batch(good, "--out", reference, "--junit", os.path.join(reference, "junit.xml"))
+run = batch(good, "--out", reference, "--junit", os.path.join(reference, "junit.xml"), "--report")
 check(run.returncode == 0, f"batch exited {run.returncode}:\n{run.stderr[-3000:]}")
+# --report: the overview links each case's report, written beside its verdict.
+overview = open(os.path.join(reference, "report.html"), encoding="utf-8").read() \
+    if os.path.isfile(os.path.join(reference, "report.html")) else ""
+for slug in EXPECTED:
+    case_id = json.load(open(os.path.join(root, "cases", slug, "incident.json"), encoding="utf-8"))["id"]
+    check(os.path.isfile(os.path.join(reference, "verdicts", case_id + ".html")) and
+          f'href="verdicts/{case_id}.html"' in overview, f"--report: no linked report for {case_id}")
 summary = json.load(open(os.path.join(reference, "batch.json"), encoding="utf-8"))
 errors = list(schema("batch-result.schema.json").iter_errors(summary))
 check(not errors, f"batch.json does not validate: {errors[:1]}")
