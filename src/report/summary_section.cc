@@ -93,12 +93,16 @@ Section summary_section(const Json& verdict) {
     if (h.is_object() && text_of(h, "id") == top_id) top = h;
   }
   const double posterior = top.value("posterior", 0.0);
+  // An inconclusive verdict still has a most probable column; it is not a finding, and says so.
+  const bool finding = label == "confused" || label == "intentional";
   section.blocks.push_back(Paragraph{{{label, label_tone(label)},
-                                      {"  top hypothesis "},
+                                      {finding ? "  top hypothesis " : "  most probable, but not a finding: "},
                                       {top_id, Tone::kStrong},
                                       {" (" + text_of(top, "kind", "?") + "), posterior " + fixed(posterior, 3) +
                                        " (threshold " + fixed(verdict.value("threshold", 0.9), 2) + ")"}}});
-  if (!text_of(top, "claim").empty()) section.blocks.push_back(Paragraph{{{"Its claim: "}, {text_of(top, "claim")}}});
+  if (!text_of(top, "claim").empty()) {
+    section.blocks.push_back(Paragraph{{{finding ? "Its claim: " : "It would claim: "}, {text_of(top, "claim")}}});
+  }
   section.blocks.push_back(Paragraph{what_to_do(label, top_id)});
 
   const RatePoint baseline = rate_point(verdict.value("baseline", Json::object()));
