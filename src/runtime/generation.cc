@@ -40,17 +40,41 @@ std::int64_t draw(const at::Tensor& probabilities, std::mt19937_64& rng) {
   return last_nonzero;
 }
 
+/// Where non-finite values first appear when the model reads `ids`, in the order the forward pass
+/// computes them, for an error message: a reader needs the layer (a diverged norm, an overflowing
+/// MLP) more than the fact.
+std::string first_non_finite(const Model& model, const at::Tensor& ids) {
+  std::vector<HookPoint> order{{HookSite::kEmbed, -1}};
+  for (std::int32_t layer = 0; layer < static_cast<std::int32_t>(model.config().n_layers); ++layer) {
+    for (const HookSite site : {HookSite::kAttnOut, HookSite::kMlpOut, HookSite::kResidPost})
+      order.push_back({site, layer});
+  }
+  order.push_back({HookSite::kLnFinal, -1});
+  ForwardOptions options;
+  options.record = order;
+  const ForwardResult result = model.forward(ids, options);
+  for (const auto& point : order) {
+    const auto found = result.activations.find(point);
+    if (found != result.activations.end() && !at::isfinite(found->second).all().item<bool>()) {
+      return "they first appear at " + point.to_string();
+    }
+  }
+  return "every activation on the prompt is finite, so they appeared while decoding";
+}
+
+[[noreturn]] void non_finite(const std::string& what, const std::string& where) {
+  throw ModelError("the model's " + what + " are not finite (NaN or infinity): " + where +
+                   "; its weights or activations overflow (try --dtype float32; forensics validate scans the "
+                   "weights). Stopped instead of using them");
+}
+
 }  // namespace
 
 at::Tensor next_token_probabilities(const at::Tensor& logits, const SamplingParams& params) {
   // Row-wise over the last dimension, so one call serves every sample of a step.
   at::Tensor scores = logits.to(at::kCPU, at::kFloat).contiguous();
   // Sampling from NaN scores repeats one token and the verdict would read it as behaviour: stop.
-  if (!at::isfinite(scores).all().item<bool>()) {
-    throw ModelError(
-        "the model's logits are not finite (NaN or infinity) while sampling: its weights or activations overflow "
-        "(try --dtype float32; forensics validate scans the weights); stopped instead of sampling from them");
-  }
+  if (!at::isfinite(scores).all().item<bool>()) non_finite("logits", "while sampling");
   if (params.temperature <= 0) {
     return at::zeros_like(scores).scatter(-1, scores.argmax(-1, true), 1.0);
   }
@@ -89,6 +113,7 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
   options.cache = &cache;
   const at::Tensor prefix_ids = at::tensor(prefix, at::kLong).unsqueeze(0);
   at::Tensor last_logits = model.forward(prefix_ids, options).logits.select(1, -1);  // [1, V]
+  if (!at::isfinite(last_logits).all().item<bool>()) non_finite("logits", first_non_finite(model, prefix_ids));
   cache.expand_rows(count, params.max_new_tokens);
   last_logits = last_logits.expand({count, -1});
 
@@ -175,9 +200,7 @@ std::vector<std::vector<double>> score_continuations(const Model& model,
       const double value = values[static_cast<std::int64_t>(i)][start + static_cast<std::int64_t>(j) - 1];
       // Only the scored tokens are looked at: padded positions may hold anything.
       if (!std::isfinite(value)) {
-        throw ModelError(
-            "the model's log-probabilities are not finite (NaN or infinity) while scoring: its weights or "
-            "activations overflow (try --dtype float32; forensics validate scans the weights)");
+        non_finite("log-probabilities", first_non_finite(model, ids[static_cast<std::int64_t>(i)].unsqueeze(0)));
       }
       out[i].push_back(value);
     }

@@ -117,8 +117,10 @@ result, _ = run("investigate", on_nan_path, "--budget", "quick", "--probes", "re
                 "--out", os.path.join(work, "nan-verdict.json"))
 verdict = json.load(open(os.path.join(work, "nan-verdict.json"), encoding="utf-8")) if result.returncode == 5 else {}
 failed = {f["probe"]: f["error"] for f in verdict.get("failed_probes", [])}
-check(result.returncode == 5 and verdict.get("label") == "inconclusive" and "not finite" in failed.get("resample", "")
-      and "not finite" in failed.get("ablate", ""),
+# The NaN sits in layer 0's input norm: the first hooked activation it reaches is the attention output.
+check(result.returncode == 5 and verdict.get("label") == "inconclusive"
+      and "not finite (NaN or infinity): they first appear at blocks.0.hook_attn_out" in failed.get("resample", "")
+      and "they first appear at blocks.0.hook_attn_out" in failed.get("ablate", ""),
       f"investigate --skip-weight-scan on NaN weights: exit {result.returncode}, failed {failed}")
 
 # Incidents whose prompts do not fit the 512-token context: validate says so (exit 3, the path
