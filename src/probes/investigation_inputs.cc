@@ -1,9 +1,13 @@
 // probes: what investigate and its dry run read before a model is opened.
 #include "investigation_inputs.h"
 
+#include <cstdio>
+#include <fstream>
+
 #include "forensics/incident/chat_format.h"
 #include "forensics/incident/edit.h"
 #include "forensics/incident/reader.h"
+#include "forensics/runtime/model_directory.h"
 #include "forensics/util/error.h"
 #include "forensics/util/json_document.h"
 #include "forensics/util/logging.h"
@@ -39,10 +43,65 @@ PromptTokens prompt_tokens(const incident::Transcript& transcript, std::size_t a
   return out;
 }
 
+/// Bytes of memory this machine can still give (MemAvailable), or nothing when unknown.
+std::optional<double> available_host_memory() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  double kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return std::nullopt;
+}
+
+std::string memory_text(double bytes) {
+  char text[32];
+  if (bytes < 1024.0 * 1024 * 1024) {
+    std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1024.0 * 1024));
+  } else {
+    std::snprintf(text, sizeof text, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+  }
+  return text;
+}
+
+/// A CPU run holds the weights in the compute dtype and, while sampling, one key/value cache
+/// row per sample of a condition (every sample of a condition decodes in one batch). Refused
+/// before loading when that is more than the machine has: an out-of-memory kill mid-run loses the
+/// run, and swapping makes it crawl.
+void check_host_memory(const incident::Incident& incident, const ProbePlan& plan, const InvestigateOptions& options,
+                       const runtime::ModelDirectoryCheck& model, std::size_t longest_prompt, const fs::path& path) {
+  if (options.device.device != "cpu" || !model.config) return;  // GPU memory is the runtime's to check
+  const auto available = available_host_memory();
+  if (!available) return;
+  std::int64_t samples = 1;
+  for (const auto& planned : plan.probes) {
+    if (planned.runs() && planned.standard_samples) {
+      samples = std::max(samples, budget_samples(*planned.standard_samples, options.budget, options.samples));
+    }
+  }
+  const runtime::Dtype dtype = options.device.dtype.value_or(incident.model.dtype.value_or(runtime::Dtype::kFloat32));
+  const double element = dtype == runtime::Dtype::kFloat32 ? 4 : 2;
+  const auto& config = *model.config;
+  const double weights =
+      static_cast<double>(runtime::inspect_model(incident.model.path, false).parameter_count) * element;
+  const double tokens = static_cast<double>(longest_prompt + static_cast<std::size_t>(plan.sampling.max_new_tokens));
+  const double cache = static_cast<double>(samples) * tokens * static_cast<double>(config.n_layers) * 2 *
+                       static_cast<double>(config.n_kv_heads * config.d_head) * element;
+  if (weights + cache <= *available) return;
+  throw InputError(path.string() + ": this run needs about " + memory_text(weights + cache) + " of memory (weights " +
+                   memory_text(weights) + " in " + std::string(runtime::kDtypeNames.name(dtype)) +
+                   ", key/value cache " + memory_text(cache) + " for " + std::to_string(samples) +
+                   " samples of up to " + std::to_string(static_cast<std::int64_t>(tokens)) +
+                   " tokens decoded together), but this machine has " + memory_text(*available) +
+                   " available: lower --samples or --max-new-tokens, or run on a GPU");
+}
+
 }  // namespace
 
 std::optional<std::string> unrunnable_prompt(const incident::Incident& incident,
-                                             const runtime::ModelDirectoryCheck& model, std::int64_t max_new_tokens) {
+                                             const runtime::ModelDirectoryCheck& model, std::int64_t max_new_tokens,
+                                             std::size_t* longest_prompt) {
   if (!model.config || !model.tokenizer) return std::nullopt;
   const auto context = static_cast<std::size_t>(model.config->n_ctx);
   const auto turn = static_cast<std::size_t>(std::max<std::int64_t>(0, max_new_tokens));
@@ -55,6 +114,7 @@ std::optional<std::string> unrunnable_prompt(const incident::Incident& incident,
                            const std::string& what) -> std::optional<std::string> {
     const PromptTokens tokens =
         prompt_tokens(transcript, action, incident.format, *model.tokenizer, room, model.config->d_vocab);
+    if (longest_prompt != nullptr) *longest_prompt = std::max(*longest_prompt, tokens.count);
     if (tokens.count > room) {
       return what + " is " + std::to_string(tokens.count) + (tokens.too_long_to_encode ? " bytes" : " tokens") +
              "; with max_new_tokens " + std::to_string(turn) + " it does not fit the model's " +
@@ -106,9 +166,12 @@ Inputs read_inputs(const fs::path& path, const InvestigateOptions& options) {
   for (const auto& item : check.diagnostics.all()) {
     util::log_warning(path.string() + ": " + util::to_string(item));
   }
-  if (const auto problem = unrunnable_prompt(*check.incident, *check.model, plan->sampling.max_new_tokens)) {
+  std::size_t longest_prompt = 0;
+  if (const auto problem =
+          unrunnable_prompt(*check.incident, *check.model, plan->sampling.max_new_tokens, &longest_prompt)) {
     throw InputError(path.string() + ": " + *problem);
   }
+  check_host_memory(*check.incident, *plan, options, *check.model, longest_prompt, path);
   return {std::move(*check.incident), std::move(*plan), check.model->weights_sha256.value_or("")};
 }
 

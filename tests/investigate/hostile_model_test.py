@@ -162,6 +162,12 @@ check(first.wait(timeout=300) == 0, "the first run did not finish well")
 third, _ = run("investigate", case, "--budget", "quick", "--probes", "resample", "--out", shared)
 check(third.returncode == 0, f"the output stayed locked after the first run ended: {third.stderr[-400:]}")
 
+# More samples decoded together than the machine has memory for: refused before loading, with the
+# estimate (100,000 samples x 356 tokens of key/value cache is ~136 GiB on this organism).
+result, seconds = run("investigate", case, "--samples", "100000", "--out", os.path.join(work, "never.json"))
+check(result.returncode == 3 and "this run needs about" in result.stderr and "lower --samples" in result.stderr
+      and seconds < 10, f"--samples 100000: exit {result.returncode} after {seconds:.1f} s: {result.stderr[-400:]}")
+
 # A recipe that is not there is an input problem, like every other missing input file.
 for args in (["organism", "data", os.path.join(work, "no-recipe.json"), "--seed", "1", "--count", "1"],
              ["organism", "data", work, "--seed", "1", "--count", "1"]):

@@ -60,9 +60,11 @@ struct InvestigateOptions {
 /// Why the model cannot run the prompts the probes sample from (the incident's and each
 /// intervention's), or nothing: a prompt plus max_new_tokens past the model's context (positions
 /// without an embedding; buffers sized from it exhaust memory), or a prompt holding a token id the
-/// model's embedding has no row for (a tokenizer that is not the model's).
+/// model's embedding has no row for (a tokenizer that is not the model's). `longest_prompt`, when
+/// given, receives the longest prompt's token count.
 std::optional<std::string> unrunnable_prompt(const incident::Incident& incident,
-                                             const runtime::ModelDirectoryCheck& model, std::int64_t max_new_tokens);
+                                             const runtime::ModelDirectoryCheck& model, std::int64_t max_new_tokens,
+                                             std::size_t* longest_prompt = nullptr);
 
 /// The options that change what a verdict measures, as its reproducibility block records them
 /// (batch --resume compares them to decide whether a verdict on disk can be reused).
