@@ -4,6 +4,8 @@
 #include "forensics/report/figures.h"
 #include "forensics/report/report_pages.h"
 #include "forensics/report/svg.h"
+#include "forensics/util/error.h"
+#include "forensics/util/json_document.h"
 #include "verdict_sections.h"
 
 namespace forensics::report {
@@ -102,6 +104,7 @@ Section diff_case_section(const Json& c, std::size_t index) {
 }  // namespace
 
 Page diff_page(const Json& diff) {
+  if (!diff.is_object()) throw InputError("a diff must be a JSON object, got " + util::json_type_name(diff));
   Page page;
   page.title = "What changed between two versions";
   const Json cases = diff.value("cases", Json::array());
@@ -129,6 +132,7 @@ Page diff_page(const Json& diff) {
 }
 
 Page batch_page(const Json& batch, const std::map<std::string, std::string>& case_reports) {
+  if (!batch.is_object()) throw InputError("a batch summary must be a JSON object, got " + util::json_type_name(batch));
   Page page;
   page.title = "Batch overview";
   std::string counts;

@@ -3,6 +3,8 @@
 
 #include "forensics/report/report_pages.h"
 #include "forensics/report/svg.h"
+#include "forensics/util/error.h"
+#include "forensics/util/json_document.h"
 #include "verdict_sections.h"
 
 namespace forensics::report {
@@ -68,6 +70,8 @@ Section guarded(const char* id, const char* title, const std::function<Section(c
 
 Page verdict_page(const Json& verdict) {
   using namespace detail;
+  // Found by fuzzing: a document that is not an object (a bare number) threw nlohmann's type_error.
+  if (!verdict.is_object()) throw InputError("a verdict must be a JSON object, got " + util::json_type_name(verdict));
   const Json repro = verdict.value("reproducibility", Json::object());
   const std::string id = repro.is_object() ? repro.value("incident_id", std::string("incident")) : "incident";
   Page page;

@@ -10,6 +10,7 @@
 #include "forensics/report/page.h"
 #include "forensics/report/report_pages.h"
 #include "forensics/report/svg.h"
+#include "forensics/util/error.h"
 #include "forensics/util/json_document.h"
 #include "forensics/util/text.h"
 #include "test_paths.h"
@@ -271,6 +272,16 @@ TEST_CASE("a section the verdict cannot fill says so and the others render", "[r
   REQUIRE(page.sections.size() == 8);
   CHECK_THAT(section_text(*find_section(page, "interventions")), Contains("could not be drawn from the verdict"));
   CHECK_THAT(section_text(*find_section(page, "transcript")), !Contains("could not be drawn"));
+}
+
+TEST_CASE("a document that is not an object is refused as bad input, not a crash", "[report]") {
+  // tests/fuzz/crashers/verdict_report/: the fuzzer's "1" threw nlohmann's type_error.
+  for (const char* text : {"1", "\"verdict\"", "[]", "null"}) {
+    const Json document = Json::parse(text);
+    CHECK_THROWS_AS(verdict_page(document), InputError);
+    CHECK_THROWS_AS(diff_page(document), InputError);
+    CHECK_THROWS_AS(batch_page(document, {}), InputError);
+  }
 }
 
 TEST_CASE("the command that reproduces a verdict carries its options, quoted", "[report]") {
