@@ -151,6 +151,13 @@ std::string parse_error_detail(const std::string& what) {
 }  // namespace
 
 Json parse_json_strict(std::string_view text, const std::string& source_name) {
+  // nlohmann's lexer takes a NUL byte for the end of input, so "1\0anything" read as 1 and the
+  // rest was silently dropped (found by fuzzing); JSON text never holds a raw NUL.
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    const auto [line, column] = line_and_column(text, nul + 1);
+    throw InputError(source_name + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                     ": invalid JSON: a NUL byte (JSON text never holds one; is this a binary file?)");
+  }
   Json document;
   StrictDocumentBuilder builder(document, source_name);
   if (Json::sax_parse(text.begin(), text.end(), &builder)) return document;

@@ -69,6 +69,13 @@ TEST_CASE("a large object keeps its keys in order and still refuses a repeated o
   CHECK_THROWS_WITH(parse_json_strict(text + ",\"k7\":1}", "big.json"), Contains("duplicate key \"k7\""));
 }
 
+TEST_CASE("a NUL byte is an error, not the end of the document", "[util]") {
+  // nlohmann's lexer stops at a NUL: "1\0..." read as 1 (found by fuzzing the report).
+  CHECK_THROWS_WITH(parse_json_strict(std::string("1\0sch\"[", 6), "n.json"),
+                    Contains("n.json:1:2: invalid JSON: a NUL byte"));
+  CHECK_THROWS_WITH(parse_json_strict(std::string("{\"a\": 1}\0{", 10), "n.json"), Contains("a NUL byte"));
+}
+
 TEST_CASE("only regular files are read: a FIFO is refused instead of blocking", "[util]") {
   const auto fifo = std::filesystem::temp_directory_path() / ("forensics-test-fifo-" + std::to_string(::getpid()));
   std::filesystem::remove(fifo);
