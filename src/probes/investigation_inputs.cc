@@ -83,8 +83,7 @@ void check_host_memory(const incident::Incident& incident, const ProbePlan& plan
   const runtime::Dtype dtype = options.device.dtype.value_or(incident.model.dtype.value_or(runtime::Dtype::kFloat32));
   const double element = dtype == runtime::Dtype::kFloat32 ? 4 : 2;
   const auto& config = *model.config;
-  const double weights =
-      static_cast<double>(runtime::inspect_model(incident.model.path, false).parameter_count) * element;
+  const double weights = static_cast<double>(model.parameter_count) * element;
   const double tokens = static_cast<double>(longest_prompt + static_cast<std::size_t>(plan.sampling.max_new_tokens));
   const double cache = static_cast<double>(samples) * tokens * static_cast<double>(config.n_layers) * 2 *
                        static_cast<double>(config.n_kv_heads * config.d_head) * element;

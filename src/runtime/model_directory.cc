@@ -92,6 +92,11 @@ ModelDirectoryCheck check_model_directory(const fs::path& directory, const Model
   if (has("model.safetensors") || has("model.safetensors.index.json"))
     attempt([&] {
       const Checkpoint checkpoint = Checkpoint::open(directory);  // validates every header, reads no weight
+      for (const auto& [name, view] : checkpoint.tensors()) {
+        std::int64_t count = 1;
+        for (const auto size : view.shape) count *= size;
+        check.parameter_count += count;
+      }
       const auto mismatches = config ? checkpoint_mismatches(checkpoint, *config) : std::vector<std::string>();
       for (const auto& problem : mismatches) {
         unusable(directory.string() + ": the checkpoint does not match config.json: " + problem);

@@ -34,6 +34,7 @@ struct ModelDirectoryCheck {
   std::optional<std::string> tokenizer_fingerprint;  // when the tokenizer loads
   std::shared_ptr<const Tokenizer> tokenizer;        // when it loads (e.g. to check a chat format's markers)
   std::optional<ModelConfig> config;                 // when config.json is supported
+  std::int64_t parameter_count = 0;                  // values in the checkpoint's tensors, when it opens
   bool usable() const { return problems.empty(); }
 };
 
