@@ -8,6 +8,10 @@ bool is_block_site(HookSite site) {
   return site != HookSite::kEmbed && site != HookSite::kPosEmbed && site != HookSite::kLnFinal;
 }
 
+bool is_patchable_site(HookSite site) {
+  return site != HookSite::kAttnPattern && site != HookSite::kExpertWeights && site != HookSite::kExpertIndices;
+}
+
 std::string HookPoint::to_string() const {
   const std::string suffix(kHookSiteNames.name(site));
   return is_block_site(site) ? "blocks." + std::to_string(layer) + "." + suffix : suffix;

@@ -3,111 +3,12 @@
 #include <cmath>
 #include <cstdio>
 
+#include "config_readers.h"
 #include "forensics/util/error.h"
 #include "forensics/util/json_document.h"
 
 namespace forensics::runtime {
 namespace {
-
-class ConfigFields {
- public:
-  ConfigFields(const Json& config, std::string source) : config_(config), source_(std::move(source)) {}
-
-  [[noreturn]] void fail(const std::string& message) const { throw ModelError(source_ + ": " + message); }
-
-  bool has(const char* key) const { return config_.contains(key) && !config_.at(key).is_null(); }
-
-  std::int64_t positive(const char* key) const {
-    if (!has(key)) fail(std::string("missing \"") + key + "\"");
-    const Json& value = config_.at(key);
-    if (!value.is_number_integer()) fail(std::string(key) + " must be an integer, got " + value.dump());
-    const auto number = value.get<std::int64_t>();
-    if (number <= 0) fail(std::string(key) + " must be positive, got " + std::to_string(number));
-    return number;
-  }
-  std::int64_t positive_or(const char* key, std::int64_t fallback) const { return has(key) ? positive(key) : fallback; }
-  double number_or(const char* key, double fallback) const {
-    if (!has(key)) return fallback;
-    const Json& value = config_.at(key);
-    if (!value.is_number()) fail(std::string(key) + " must be a number, got " + value.dump());
-    return value.get<double>();
-  }
-  bool flag_or(const char* key, bool fallback) const {
-    if (!has(key)) return fallback;
-    const Json& value = config_.at(key);
-    if (!value.is_boolean()) fail(std::string(key) + " must be true or false, got " + value.dump());
-    return value.get<bool>();
-  }
-  std::vector<std::int64_t> ids(const char* key) const {
-    if (!has(key)) return {};
-    const Json& value = config_.at(key);
-    if (value.is_number_integer()) return {value.get<std::int64_t>()};
-    std::vector<std::int64_t> out;
-    if (value.is_array()) {
-      for (const auto& id : value) {
-        if (!id.is_number_integer()) fail(std::string(key) + " must be an id or a list of ids");
-        out.push_back(id.get<std::int64_t>());
-      }
-      return out;
-    }
-    fail(std::string(key) + " must be an id or a list of ids");
-  }
-  const Json& json() const { return config_; }
-
- private:
-  const Json& config_;
-  std::string source_;
-};
-
-// transformers 4 writes rope_theta + rope_scaling; 5 writes rope_parameters (which may also carry
-// rope_theta). Accept both, as transformers' own loader does.
-RopeConfig read_rope_fields(const ConfigFields& fields) {
-  RopeConfig rope;
-  rope.theta = fields.number_or("rope_theta", 10000.0);
-  const Json* scaling = nullptr;
-  if (fields.has("rope_parameters")) scaling = &fields.json().at("rope_parameters");
-  if (fields.has("rope_scaling")) scaling = &fields.json().at("rope_scaling");
-  if (scaling == nullptr) return rope;
-  if (!scaling->is_object()) fields.fail("rope_scaling must be an object or null");
-  const ConfigFields sub(*scaling, "config.json rope_scaling");
-  rope.theta = sub.number_or("rope_theta", rope.theta);
-  std::string type = "default";
-  if (scaling->contains("rope_type") && scaling->at("rope_type").is_string()) {
-    type = scaling->at("rope_type").get<std::string>();
-  } else if (scaling->contains("type") && scaling->at("type").is_string()) {
-    type = scaling->at("type").get<std::string>();
-  }
-  if (type == "default") {
-    rope.type = RopeType::kDefault;
-  } else if (type == "linear") {
-    rope.type = RopeType::kLinear;
-    rope.factor = sub.number_or("factor", 1.0);
-  } else if (type == "llama3") {
-    rope.type = RopeType::kLlama3;
-    rope.factor = sub.number_or("factor", 8.0);
-    rope.low_freq_factor = sub.number_or("low_freq_factor", 1.0);
-    rope.high_freq_factor = sub.number_or("high_freq_factor", 4.0);
-    rope.original_max_position_embeddings = sub.positive_or("original_max_position_embeddings", 8192);
-    if (rope.high_freq_factor <= rope.low_freq_factor) {
-      fields.fail("rope_scaling: high_freq_factor must exceed low_freq_factor");
-    }
-  } else {
-    fields.fail("rope type \"" + type + "\" is not supported; supported: default, linear, llama3");
-  }
-  if (!std::isfinite(rope.factor) || rope.factor <= 0) fields.fail("rope_scaling.factor must be a positive number");
-  return rope;
-}
-
-RopeConfig read_rope(const ConfigFields& fields) {
-  RopeConfig rope = read_rope_fields(fields);
-  // A zero, negative or infinite base gives NaN or constant rotations: every logit NaN.
-  if (!std::isfinite(rope.theta) || rope.theta <= 0) {
-    char value[32];
-    std::snprintf(value, sizeof value, "%g", rope.theta);
-    fields.fail(std::string("rope_theta must be a positive number, got ") + value);
-  }
-  return rope;
-}
 
 /// `architectures[0]`, else `model_type`.
 Architecture read_architecture(const Json& config, const ConfigFields& fields) {
@@ -150,6 +51,10 @@ constexpr SizeLimit kSizeLimits[] = {
 };
 
 void check_sizes(const ModelConfig& config, const ConfigFields& fields) {
+  if (config.moe.n_experts > 4096) {
+    fields.fail("num_experts " + std::to_string(config.moe.n_experts) +
+                " is beyond any real model (at most 4096 here): a corrupted config.json?");
+  }
   for (const auto& size : kSizeLimits) {
     const std::int64_t value = config.*size.field;
     if (value > size.limit) {
@@ -159,15 +64,8 @@ void check_sizes(const ModelConfig& config, const ConfigFields& fields) {
   }
 }
 
-/// The MLP's activation: the runtime implements SiLU (Llama, Mistral, Qwen) only; anything else
-/// would silently run as SiLU.
-void check_activation(const Json& config, const ConfigFields& fields) {
-  if (!config.contains("hidden_act") || config["hidden_act"].is_null()) return;
-  const Json& value = config["hidden_act"];
-  const std::string name = value.is_string() ? value.get<std::string>() : value.dump();
-  if (name != "silu" && name != "swish") {
-    fields.fail("hidden_act \"" + name + "\" is not supported (silu is; swish is the same function)");
-  }
+bool is_gemma(Architecture architecture) {
+  return architecture == Architecture::kGemma2 || architecture == Architecture::kGemma3;
 }
 
 }  // namespace
@@ -208,7 +106,9 @@ ModelConfig parse_model_config(const Json& config, const std::string& source) {
       fields.fail("activation_function \"" + activation + "\" is not supported (gelu_new is)");
     if (out.d_model % out.n_heads != 0) fields.fail("n_embd must be divisible by n_head");
     out.d_head = out.d_model / out.n_heads;
+    out.attention_scale = out.scale_attn_weights ? 1.0 / std::sqrt(static_cast<double>(out.d_head)) : 1.0;
   } else {
+    const bool gemma = is_gemma(out.architecture);
     out.d_vocab = fields.positive("vocab_size");
     out.d_model = fields.positive("hidden_size");
     out.d_mlp = fields.positive("intermediate_size");
@@ -217,41 +117,37 @@ ModelConfig parse_model_config(const Json& config, const std::string& source) {
     out.n_kv_heads = fields.positive_or("num_key_value_heads", out.n_heads);
     out.n_ctx = fields.positive_or("max_position_embeddings", 2048);
     out.norm_eps = fields.number_or("rms_norm_eps", 1e-6);
-    out.tie_word_embeddings = fields.flag_or("tie_word_embeddings", false);
+    // transformers' defaults when the field is absent: Gemma ties and has 256-wide heads.
+    out.tie_word_embeddings = fields.flag_or("tie_word_embeddings", gemma);
     if (fields.has("head_dim")) {
       out.d_head = fields.positive("head_dim");  // authoritative when present
+    } else if (gemma) {
+      out.d_head = 256;
     } else {
       if (out.d_model % out.n_heads != 0) fields.fail("hidden_size must be divisible by num_attention_heads");
       out.d_head = out.d_model / out.n_heads;
     }
-    if (out.d_head % 2 != 0) fields.fail("head_dim must be even for rotary embeddings");
     if (out.n_heads % out.n_kv_heads != 0) {
       fields.fail("num_attention_heads (" + std::to_string(out.n_heads) +
                   ") must be a multiple of num_key_value_heads (" + std::to_string(out.n_kv_heads) + ")");
     }
-    check_activation(config, fields);
-    out.rope = read_rope(fields);
-    switch (out.architecture) {
-      case Architecture::kQwen2:
-        out.attention_bias = true;  // q/k/v always have a bias in Qwen2; o_proj never
-        break;
-      case Architecture::kQwen3:
-        out.attention_bias = fields.flag_or("attention_bias", false);
-        out.qk_norm = true;
-        break;
-      default:
-        out.attention_bias = fields.flag_or("attention_bias", false);
-        out.o_proj_bias = out.attention_bias;
-        out.mlp_bias = fields.flag_or("mlp_bias", false);
-        break;
+    if (out.architecture == Architecture::kGemma3) {
+      read_gemma3_ropes(fields, out);
+      check_rope(*out.local_rope, out, fields);
+    } else {
+      out.rope = read_rope(fields, out.architecture == Architecture::kMixtral ? 1'000'000.0 : 10'000.0);
     }
-    if (out.architecture == Architecture::kMistral && fields.has("sliding_window")) {
-      out.sliding_window = fields.positive("sliding_window");
-    }
+    check_rope(out.rope, out, fields);
+    read_family(fields, out);
   }
   if (!std::isfinite(out.norm_eps) || out.norm_eps <= 0) fields.fail("the norm epsilon must be positive");
   check_sizes(out, fields);
   return out;
+}
+
+std::int64_t ModelConfig::rotary_dim() const {
+  // transformers: int(head_dim * partial_rotary_factor).
+  return static_cast<std::int64_t>(static_cast<double>(d_head) * rope.partial_rotary_factor);
 }
 
 ModelConfig load_model_config(const std::filesystem::path& model_dir) {

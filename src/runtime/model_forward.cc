@@ -1,26 +1,17 @@
 // The forward pass, written to compute what transformers computes: RMSNorm in float32, rotate-half
-// RoPE, softmax in float32, GPT-2's LayerNorm and gelu_new (docs/formats.md, "config.json").
+// RoPE, softmax in float32, GPT-2's LayerNorm and gelu_new (docs/formats.md, "config.json"); the
+// families' layer pieces are in forward_ops.cc.
 #include <cmath>
 #include <limits>
 
 #include <c10/core/GradMode.h>
 
 #include "forensics/util/error.h"
+#include "forward_ops.h"
 #include "model_impl.h"
 
 namespace forensics::runtime {
 namespace {
-
-// [.., d] -> same shape. x * rsqrt(mean(x^2) + eps) in float32, cast back, times the weight.
-at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
-  const at::Tensor x32 = x.to(c10::kFloat);
-  const at::Tensor normed = x32 * at::rsqrt(x32.pow(2).mean(-1, true) + eps);
-  return weight * normed.to(x.scalar_type());
-}
-
-at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-  return bias.defined() ? at::linear(x, weight, bias) : at::linear(x, weight);
-}
 
 // GPT-2's Conv1D: weight [in, out], y = bias + x @ weight, computed as transformers does (addmm).
 at::Tensor conv1d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
@@ -29,10 +20,8 @@ at::Tensor conv1d(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
   return at::addmm(bias, x.reshape({-1, x.size(-1)}), weight).view(shape);
 }
 
-// [.., d_head]: (-x2, x1), pairing channel j with j + d_head/2 (not interleaved).
-at::Tensor rotate_half(const at::Tensor& x) {
-  const std::int64_t half = x.size(-1) / 2;
-  return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+at::Tensor affine(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  return bias.defined() ? at::linear(x, weight, bias) : at::linear(x, weight);
 }
 
 at::Tensor gelu_new(const at::Tensor& x) {
@@ -57,7 +46,7 @@ class Hooks {
     bool patched = false;
     for (const auto& patch : options_.patches) {
       if (!(patch.point == point)) continue;
-      if (site == HookSite::kAttnPattern) {
+      if (!is_patchable_site(site)) {
         throw Error("patching " + point.to_string() + " is not supported; patch a residual-stream site");
       }
       if (!patched) {
@@ -139,140 +128,206 @@ KvCache KvCache::gather(const at::Tensor& rows, std::int64_t length, std::int64_
   return out;
 }
 
+namespace {
+
+// What every layer of one call shares.
+struct CallContext {
+  std::int64_t batch = 0, positions = 0, past = 0;
+  at::Tensor allowed;        // [batch, 1, positions, past + positions]: causal, not padding
+  at::Tensor allowed_local;  // the same inside the sliding window (when a layer slides)
+  Rotation rotation, local_rotation;
+  KvCache* cache = nullptr;
+};
+
+// Which keys each query may see: causal and not padding; with `window`, also within it.
+at::Tensor allowed_keys(const at::Tensor& key_mask, std::int64_t past, std::int64_t positions,
+                        std::optional<std::int64_t> window) {
+  const auto long_options = at::TensorOptions().dtype(c10::kLong).device(key_mask.device());
+  const std::int64_t batch = key_mask.size(0);
+  const at::Tensor query_index = at::arange(past, past + positions, long_options).view({1, 1, positions, 1});
+  const at::Tensor key_index = at::arange(0, past + positions, long_options).view({1, 1, 1, past + positions});
+  at::Tensor allowed = (key_index <= query_index).logical_and(key_mask.view({batch, 1, 1, past + positions}));
+  if (window) allowed = allowed.logical_and(key_index > query_index - *window);
+  // A padding query may see itself, so no row is fully masked: such a row gives NaN in fused
+  // attention, and NaN values would leak into real rows through 0 * NaN.
+  return allowed.logical_or(key_index == query_index);
+}
+
+// The rope frequencies this call uses: longrope switches to its long set for the whole call once
+// the furthest position passes original_max_position_embeddings, as transformers does (so a
+// cached decode that crosses it rotates earlier and later tokens differently, like transformers).
+const at::Tensor& global_frequencies(const Model::Impl& m, const at::Tensor& position_ids) {
+  const RopeConfig& rope = m.config.rope;
+  if (rope.type != RopeType::kLongRope || position_ids.numel() == 0) return m.inv_freq;
+  const std::int64_t length = position_ids.max().item<std::int64_t>() + 1;
+  return length > rope.original_max_position_embeddings ? m.long_inv_freq : m.inv_freq;
+}
+
+struct Projections {
+  at::Tensor q, k, v;  // [batch, heads, positions, d_head]
+};
+
+Projections project(const Model::Impl& m, const LayerWeights& w, const at::Tensor& x, const CallContext& call) {
+  const ModelConfig& c = m.config;
+  const std::int64_t q_width = c.n_heads * c.d_head;
+  const std::int64_t kv_width = c.n_kv_heads * c.d_head;
+  at::Tensor q, k, v;
+  if (c.is_gpt2()) {
+    // c_attn's output columns: q [0, C), k [C, 2C), v [2C, 3C).
+    const at::Tensor qkv = conv1d(x, w.c_attn_weight, w.c_attn_bias);
+    q = qkv.narrow(-1, 0, c.d_model);
+    k = qkv.narrow(-1, c.d_model, c.d_model);
+    v = qkv.narrow(-1, 2 * c.d_model, c.d_model);
+  } else if (w.qkv_weight.defined()) {
+    const at::Tensor qkv = affine(x, w.qkv_weight, {});
+    q = qkv.narrow(-1, 0, q_width);
+    k = qkv.narrow(-1, q_width, kv_width);
+    v = qkv.narrow(-1, q_width + kv_width, kv_width);
+  } else {
+    q = affine(x, w.q_weight, w.q_bias);
+    k = affine(x, w.k_weight, w.k_bias);
+    v = affine(x, w.v_weight, w.v_bias);
+  }
+  if (c.qk_norm == QkNorm::kFullWidth) {  // OLMo 2: over the whole projection
+    q = rms_norm(q, w.q_norm, c.norm_eps, c.norm_style);
+    k = rms_norm(k, w.k_norm, c.norm_eps, c.norm_style);
+  }
+  q = q.reshape({call.batch, call.positions, c.n_heads, c.d_head});
+  k = k.reshape({call.batch, call.positions, c.n_kv_heads, c.d_head});
+  v = v.reshape({call.batch, call.positions, c.n_kv_heads, c.d_head});
+  if (c.qk_norm == QkNorm::kPerHead) {
+    q = rms_norm(q, w.q_norm, c.norm_eps, c.norm_style);
+    k = rms_norm(k, w.k_norm, c.norm_eps, c.norm_style);
+  }
+  return {q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)};
+}
+
+// Self-attention of layer `l` on the normed input x; returns the output projection's result.
+at::Tensor attend(const Model::Impl& m, std::int64_t l, const at::Tensor& x, const CallContext& call, Hooks& hook) {
+  const ModelConfig& c = m.config;
+  const LayerWeights& w = m.layers[static_cast<std::size_t>(l)];
+  const auto layer = static_cast<std::int32_t>(l);
+  const bool slides = c.layer_slides(l);
+  auto [q, k, v] = project(m, w, x, call);
+  const Rotation& rotation = slides && call.local_rotation.cos.defined() ? call.local_rotation : call.rotation;
+  if (rotation.cos.defined()) {
+    q = apply_rotation(q, rotation);
+    k = apply_rotation(k, rotation);
+  }
+  if (call.cache != nullptr) {
+    k = append_to_cache(call.cache->keys[static_cast<std::size_t>(l)], k, call.past);
+    v = append_to_cache(call.cache->values[static_cast<std::size_t>(l)], v, call.past);
+  }
+  const std::int64_t total = call.past + call.positions;
+  const std::int64_t n_rep = c.n_heads / c.n_kv_heads;
+  double scale = c.attention_scale;
+  if (c.is_gpt2() && c.scale_attn_by_inverse_layer_idx) scale /= static_cast<double>(l + 1);
+  const at::Tensor& allowed = slides ? call.allowed_local : call.allowed;
+  at::Tensor z;  // [batch, heads, positions, d_head]
+  if (hook.touches(HookSite::kAttnPattern, layer) || c.attn_logit_softcap) {
+    // Explicit softmax, so the pattern can be recorded (and scores soft-capped). Query heads are
+    // grouped by their key/value head instead of repeating keys and values (grouped-query attention).
+    const at::Tensor grouped_q = q.reshape({call.batch, c.n_kv_heads, n_rep * call.positions, c.d_head});
+    at::Tensor scores =
+        at::matmul(grouped_q, k.transpose(-1, -2)).view({call.batch, c.n_heads, call.positions, total}) * scale;
+    if (c.attn_logit_softcap) scores = soft_cap(scores, *c.attn_logit_softcap);
+    const double min_value = m.dtype == c10::kFloat ? std::numeric_limits<float>::lowest() : -3.0e38;
+    scores = scores.masked_fill(allowed.logical_not(), min_value);
+    at::Tensor pattern = at::softmax(scores.to(c10::kFloat), -1).to(m.dtype);
+    pattern = hook(HookSite::kAttnPattern, layer, pattern);
+    z = at::matmul(pattern.reshape({call.batch, c.n_kv_heads, n_rep * call.positions, total}), v)
+            .view({call.batch, c.n_heads, call.positions, c.d_head});
+  } else {
+    z = at::scaled_dot_product_attention(q, k, v, allowed, 0.0, false, scale, n_rep > 1);
+  }
+  z = z.transpose(1, 2).reshape({call.batch, call.positions, c.n_heads * c.d_head});
+  return c.is_gpt2() ? conv1d(z, w.attn_proj_weight, w.attn_proj_bias) : affine(z, w.o_weight, w.o_bias);
+}
+
+at::Tensor feed_forward(const Model::Impl& m, std::int64_t l, const at::Tensor& y, Hooks& hook) {
+  const ModelConfig& c = m.config;
+  const LayerWeights& w = m.layers[static_cast<std::size_t>(l)];
+  if (c.is_gpt2()) return conv1d(gelu_new(conv1d(y, w.c_fc_weight, w.c_fc_bias)), w.mlp_proj_weight, w.mlp_proj_bias);
+  if (!c.layer_is_sparse(l)) return dense_mlp(y, w, c);
+  const auto layer = static_cast<std::int32_t>(l);
+  MixtureResult mixture = mixture_mlp(y, w, c);
+  hook(HookSite::kExpertWeights, layer, mixture.expert_weights);
+  hook(HookSite::kExpertIndices, layer, mixture.expert_indices);
+  return mixture.output;
+}
+
+at::Tensor pre_norm(const ModelConfig& c, const at::Tensor& h, const at::Tensor& weight, const at::Tensor& bias) {
+  if (c.is_gpt2()) return at::layer_norm(h, {c.d_model}, weight, bias, c.norm_eps);
+  return weight.defined() ? rms_norm(h, weight, c.norm_eps, c.norm_style) : h;
+}
+
+at::Tensor post_norm(const ModelConfig& c, const at::Tensor& out, const at::Tensor& weight) {
+  return weight.defined() ? rms_norm(out, weight, c.norm_eps, c.norm_style) : out;
+}
+
+}  // namespace
+
 ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& options) const {
   const Impl& m = *impl_;
   const ModelConfig& c = m.config;
   if (input_ids.dim() != 2) throw Error("forward: input_ids must be [batch, positions]");
   const at::Tensor ids = input_ids.to(m.device, c10::kLong);
-  const std::int64_t batch = ids.size(0);
-  const std::int64_t positions = ids.size(1);
-  KvCache* cache = options.cache;
-  const std::int64_t past = cache != nullptr ? cache->used : 0;
-  const auto bool_options = at::TensorOptions().dtype(c10::kBool).device(m.device);
-  const auto long_options = at::TensorOptions().dtype(c10::kLong).device(m.device);
+  CallContext call;
+  call.batch = ids.size(0);
+  call.positions = ids.size(1);
+  call.cache = options.cache;
+  call.past = call.cache != nullptr ? call.cache->used : 0;
+  const std::int64_t total = call.past + call.positions;
 
   // Which keys each row may see: real tokens only (cached and new).
-  at::Tensor key_mask = options.attention_mask.defined() ? options.attention_mask.to(m.device).to(c10::kBool)
-                                                         : at::ones({batch, past + positions}, bool_options);
-  if (key_mask.size(1) != past + positions) {
+  const at::Tensor key_mask =
+      options.attention_mask.defined()
+          ? options.attention_mask.to(m.device).to(c10::kBool)
+          : at::ones({call.batch, total}, at::TensorOptions().dtype(c10::kBool).device(m.device));
+  if (key_mask.size(1) != total) {
     throw Error("forward: attention_mask covers " + std::to_string(key_mask.size(1)) +
-                " positions, expected cached + new = " + std::to_string(past + positions));
+                " positions, expected cached + new = " + std::to_string(total));
   }
   at::Tensor position_ids = options.position_ids;
   if (!position_ids.defined()) {
     // Padding does not advance positions: left-padded rows start at 0 at their first real token.
-    position_ids = (key_mask.to(c10::kLong).cumsum(1) - 1).clamp_min(0).narrow(1, past, positions);
+    position_ids = (key_mask.to(c10::kLong).cumsum(1) - 1).clamp_min(0).narrow(1, call.past, call.positions);
   }
   position_ids = position_ids.to(m.device, c10::kLong);
-
-  // [batch, 1, positions, past + positions]: causal, not padding, inside the sliding window.
-  const at::Tensor query_index = at::arange(past, past + positions, long_options).view({1, 1, positions, 1});
-  const at::Tensor key_index = at::arange(0, past + positions, long_options).view({1, 1, 1, past + positions});
-  at::Tensor allowed = (key_index <= query_index).logical_and(key_mask.view({batch, 1, 1, past + positions}));
-  if (c.sliding_window) allowed = allowed.logical_and(key_index > query_index - *c.sliding_window);
-  // A padding query may see itself, so no row is fully masked: such a row gives NaN in fused
-  // attention, and NaN values would leak into real rows through 0 * NaN.
-  allowed = allowed.logical_or(key_index == query_index);
+  call.allowed = allowed_keys(key_mask, call.past, call.positions, std::nullopt);
+  if (c.sliding_window) call.allowed_local = allowed_keys(key_mask, call.past, call.positions, c.sliding_window);
+  if (m.inv_freq.defined()) {
+    const double factor = c.rope.type == RopeType::kLongRope ? c.rope.attention_factor : 1.0;
+    call.rotation = rotation(position_ids, global_frequencies(m, position_ids), factor, m.dtype);
+  }
+  if (m.local_inv_freq.defined()) call.local_rotation = rotation(position_ids, m.local_inv_freq, 1.0, m.dtype);
 
   ForwardResult result;
   Hooks hook(options, result);
-  at::Tensor h = hook(HookSite::kEmbed, -1, at::embedding(m.embed, ids));
-  if (c.is_gpt2()) {
-    h = h + hook(HookSite::kPosEmbed, -1, at::embedding(m.pos_embed, position_ids));
-  }
-
-  at::Tensor cos, sin;
-  if (m.inv_freq.defined()) {
-    const at::Tensor freqs = position_ids.to(c10::kFloat).unsqueeze(-1) * m.inv_freq.view({1, 1, -1});
-    const at::Tensor angles = at::cat({freqs, freqs}, -1);  // [batch, positions, d_head]
-    cos = angles.cos().to(m.dtype).unsqueeze(1);            // [batch, 1, positions, d_head]
-    sin = angles.sin().to(m.dtype).unsqueeze(1);
-  }
-  const double min_value = m.dtype == c10::kFloat ? std::numeric_limits<float>::lowest() : -3.0e38;
-  const std::int64_t n_rep = c.n_heads / c.n_kv_heads;
+  at::Tensor embedded = at::embedding(m.embed, ids);
+  // Gemma scales by sqrt(d_model) rounded to the compute dtype, as its embedding module does.
+  if (c.embed_scale != 1.0)
+    embedded = embedded * at::scalar_tensor(c.embed_scale, c10::kFloat).to(embedded.scalar_type());
+  at::Tensor h = hook(HookSite::kEmbed, -1, embedded);
+  if (c.is_gpt2()) h = h + hook(HookSite::kPosEmbed, -1, at::embedding(m.pos_embed, position_ids));
 
   for (std::int64_t l = 0; l < c.n_layers; ++l) {
     const LayerWeights& w = m.layers[static_cast<std::size_t>(l)];
     const auto layer = static_cast<std::int32_t>(l);
     h = hook(HookSite::kResidPre, layer, h);
-
-    const at::Tensor x = c.is_gpt2() ? at::layer_norm(h, {c.d_model}, w.ln1_weight, w.ln1_bias, c.norm_eps)
-                                     : rms_norm(h, w.ln1_weight, c.norm_eps);
-    at::Tensor q, k, v;
-    if (c.is_gpt2()) {
-      // c_attn's output columns: q [0, C), k [C, 2C), v [2C, 3C).
-      const at::Tensor qkv = conv1d(x, w.c_attn_weight, w.c_attn_bias);
-      q = qkv.narrow(-1, 0, c.d_model).reshape({batch, positions, c.n_heads, c.d_head});
-      k = qkv.narrow(-1, c.d_model, c.d_model).reshape({batch, positions, c.n_kv_heads, c.d_head});
-      v = qkv.narrow(-1, 2 * c.d_model, c.d_model).reshape({batch, positions, c.n_kv_heads, c.d_head});
-    } else {
-      q = linear(x, w.q_weight, w.q_bias).view({batch, positions, c.n_heads, c.d_head});
-      k = linear(x, w.k_weight, w.k_bias).view({batch, positions, c.n_kv_heads, c.d_head});
-      v = linear(x, w.v_weight, w.v_bias).view({batch, positions, c.n_kv_heads, c.d_head});
-    }
-    if (c.qk_norm) {
-      q = rms_norm(q, w.q_norm, c.norm_eps);
-      k = rms_norm(k, w.k_norm, c.norm_eps);
-    }
-    q = q.transpose(1, 2);  // [batch, heads, positions, d_head]
-    k = k.transpose(1, 2);
-    v = v.transpose(1, 2);
-    if (cos.defined()) {
-      q = q * cos + rotate_half(q) * sin;
-      k = k * cos + rotate_half(k) * sin;
-    }
-    if (cache != nullptr) {
-      k = append_to_cache(cache->keys[static_cast<std::size_t>(l)], k, past);
-      v = append_to_cache(cache->values[static_cast<std::size_t>(l)], v, past);
-    }
-    const std::int64_t total = past + positions;
-
-    double scale = 1.0 / std::sqrt(static_cast<double>(c.d_head));
-    if (c.is_gpt2()) {
-      if (!c.scale_attn_weights) scale = 1.0;
-      if (c.scale_attn_by_inverse_layer_idx) scale /= static_cast<double>(l + 1);
-    }
-    at::Tensor z;  // [batch, heads, positions, d_head]
-    if (hook.touches(HookSite::kAttnPattern, layer)) {
-      // Explicit softmax, so the pattern can be recorded or patched. Query heads are grouped by
-      // their key/value head instead of repeating keys and values (grouped-query attention).
-      const at::Tensor grouped_q = q.reshape({batch, c.n_kv_heads, n_rep * positions, c.d_head});
-      at::Tensor scores = at::matmul(grouped_q, k.transpose(-1, -2)).view({batch, c.n_heads, positions, total}) * scale;
-      scores = scores.masked_fill(allowed.logical_not(), min_value);
-      at::Tensor pattern = at::softmax(scores.to(c10::kFloat), -1).to(m.dtype);
-      pattern = hook(HookSite::kAttnPattern, layer, pattern);
-      z = at::matmul(pattern.reshape({batch, c.n_kv_heads, n_rep * positions, total}), v)
-              .view({batch, c.n_heads, positions, c.d_head});
-    } else {
-      z = at::scaled_dot_product_attention(q, k, v, allowed, 0.0, false, scale, n_rep > 1);
-    }
-    z = z.transpose(1, 2).reshape({batch, positions, c.n_heads * c.d_head});
-    const at::Tensor attn_out =
-        hook(HookSite::kAttnOut, layer,
-             c.is_gpt2() ? conv1d(z, w.attn_proj_weight, w.attn_proj_bias) : linear(z, w.o_weight, w.o_bias));
-    h = hook(HookSite::kResidMid, layer, h + attn_out);
-
-    at::Tensor mlp_out;
-    if (c.is_gpt2()) {
-      const at::Tensor y = at::layer_norm(h, {c.d_model}, w.ln2_weight, w.ln2_bias, c.norm_eps);
-      mlp_out = conv1d(gelu_new(conv1d(y, w.c_fc_weight, w.c_fc_bias)), w.mlp_proj_weight, w.mlp_proj_bias);
-    } else {
-      const at::Tensor y = rms_norm(h, w.ln2_weight, c.norm_eps);
-      const at::Tensor gated = at::silu(linear(y, w.gate_weight, w.gate_bias)) * linear(y, w.up_weight, w.up_bias);
-      mlp_out = linear(gated, w.down_weight, w.down_bias);
-    }
-    mlp_out = hook(HookSite::kMlpOut, layer, mlp_out);
-    h = hook(HookSite::kResidPost, layer, h + mlp_out);
+    const at::Tensor attn = attend(m, l, pre_norm(c, h, w.ln1_weight, w.ln1_bias), call, hook);
+    h = hook(HookSite::kResidMid, layer, h + hook(HookSite::kAttnOut, layer, post_norm(c, attn, w.attn_out_norm)));
+    const at::Tensor mlp = feed_forward(m, l, pre_norm(c, h, w.ln2_weight, w.ln2_bias), hook);
+    h = hook(HookSite::kResidPost, layer, h + hook(HookSite::kMlpOut, layer, post_norm(c, mlp, w.mlp_out_norm)));
   }
-  if (cache != nullptr) {
-    cache->attention_mask = key_mask;
-    cache->used = past + positions;
+  if (call.cache != nullptr) {
+    call.cache->attention_mask = key_mask;
+    call.cache->used = total;
   }
-  const at::Tensor normed = c.is_gpt2()
-                                ? at::layer_norm(h, {c.d_model}, m.final_norm_weight, m.final_norm_bias, c.norm_eps)
-                                : rms_norm(h, m.final_norm_weight, c.norm_eps);
-  const at::Tensor final = hook(HookSite::kLnFinal, -1, normed);
-  result.logits = at::linear(final, m.unembed).to(c10::kFloat);
+  const at::Tensor final = hook(HookSite::kLnFinal, -1, pre_norm(c, h, m.final_norm_weight, m.final_norm_bias));
+  at::Tensor logits = at::linear(final, m.unembed);
+  if (c.final_logit_softcap) logits = soft_cap(logits, *c.final_logit_softcap);
+  result.logits = logits.to(c10::kFloat);
   return result;
 }
 

@@ -10,12 +10,21 @@
 
 namespace forensics::runtime {
 
+struct ExpertWeights {
+  at::Tensor gate, up, down;
+};
+
 struct LayerWeights {
   at::Tensor ln1_weight, ln1_bias, ln2_weight, ln2_bias;  // biases: GPT-2 LayerNorm only
+  at::Tensor attn_out_norm, mlp_out_norm;                 // Gemma 2/3, OLMo 2
   at::Tensor q_weight, q_bias, k_weight, k_bias, v_weight, v_bias, o_weight, o_bias;
-  at::Tensor q_norm, k_norm;                              // Qwen3
+  at::Tensor qkv_weight;                                  // Phi-3: q, k, v stacked by rows
+  at::Tensor q_norm, k_norm;                              // Qwen3, Gemma 3, OLMo 2
   at::Tensor gate_weight, gate_bias;                      // gated MLP (Llama family)
   at::Tensor up_weight, up_bias, down_weight, down_bias;  // Llama family MLP
+  at::Tensor gate_up_weight;                              // Phi-3: gate rows, then up rows
+  at::Tensor router;                                      // mixture layers: [n_experts, d_model]
+  std::vector<ExpertWeights> experts;
   // GPT-2 Conv1D layers, [in, out]: y = x @ W + b.
   at::Tensor c_attn_weight, c_attn_bias, attn_proj_weight, attn_proj_bias;
   at::Tensor c_fc_weight, c_fc_bias, mlp_proj_weight, mlp_proj_bias;
@@ -30,11 +39,14 @@ struct Model::Impl {
   at::Tensor pos_embed;                          // [n_ctx, d_model], GPT-2
   std::vector<LayerWeights> layers;
   at::Tensor final_norm_weight, final_norm_bias;
-  at::Tensor unembed;   // [d_vocab, d_model]; the embedding when tied
-  at::Tensor inv_freq;  // [d_head / 2] float32, RoPE
+  at::Tensor unembed;         // [d_vocab, d_model]; the embedding when tied
+  at::Tensor inv_freq;        // [rotary_dim / 2] float32, RoPE (longrope: the short factors)
+  at::Tensor long_inv_freq;   // longrope: past original_max_position_embeddings
+  at::Tensor local_inv_freq;  // Gemma 3's sliding-window layers
 };
 
-/// Inverse RoPE frequencies for the config, as transformers computes them (float32).
-at::Tensor rope_inverse_frequencies(const ModelConfig& config);
+/// Inverse RoPE frequencies over `rotary_dim` channels, as transformers computes them (float32);
+/// `long_factors` picks longrope's long set.
+at::Tensor rope_inverse_frequencies(const RopeConfig& rope, std::int64_t rotary_dim, bool long_factors = false);
 
 }  // namespace forensics::runtime

@@ -59,35 +59,36 @@ class TensorLoader {
 
 void load_llama_family(Model::Impl& model, TensorLoader& load) {
   const ModelConfig& c = model.config;
+  const auto get = [&](const std::string& name) { return name.empty() ? at::Tensor() : load.get(name); };
   model.embed = load.get("model.embed_tokens.weight");
   for (std::int64_t l = 0; l < c.n_layers; ++l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".";
+    const LayerTensorNames n = layer_tensor_names(c, l);
     LayerWeights w;
-    w.ln1_weight = load.get(p + "input_layernorm.weight");
-    w.ln2_weight = load.get(p + "post_attention_layernorm.weight");
-    w.q_weight = load.get(p + "self_attn.q_proj.weight");
-    w.k_weight = load.get(p + "self_attn.k_proj.weight");
-    w.v_weight = load.get(p + "self_attn.v_proj.weight");
-    w.o_weight = load.get(p + "self_attn.o_proj.weight");
-    if (c.attention_bias) {
-      w.q_bias = load.get(p + "self_attn.q_proj.bias");
-      w.k_bias = load.get(p + "self_attn.k_proj.bias");
-      w.v_bias = load.get(p + "self_attn.v_proj.bias");
-    }
-    if (c.o_proj_bias) w.o_bias = load.get(p + "self_attn.o_proj.bias");
-    if (c.qk_norm) {
-      w.q_norm = load.get(p + "self_attn.q_norm.weight");
-      w.k_norm = load.get(p + "self_attn.k_norm.weight");
-    }
-    w.gate_weight = load.get(p + "mlp.gate_proj.weight");
-    w.up_weight = load.get(p + "mlp.up_proj.weight");
-    w.down_weight = load.get(p + "mlp.down_proj.weight");
-    if (c.mlp_bias) {
-      w.gate_bias = load.get(p + "mlp.gate_proj.bias");
-      w.up_bias = load.get(p + "mlp.up_proj.bias");
-      w.down_bias = load.get(p + "mlp.down_proj.bias");
-    }
-    model.layers.push_back(w);
+    w.ln1_weight = get(n.ln1);
+    w.ln2_weight = get(n.ln2);
+    w.attn_out_norm = get(n.attn_out_norm);
+    w.mlp_out_norm = get(n.mlp_out_norm);
+    w.q_weight = get(n.q);
+    w.k_weight = get(n.k);
+    w.v_weight = get(n.v);
+    w.qkv_weight = get(n.qkv);
+    w.o_weight = get(n.o);
+    w.q_bias = get(n.q_bias);
+    w.k_bias = get(n.k_bias);
+    w.v_bias = get(n.v_bias);
+    w.o_bias = get(n.o_bias);
+    w.q_norm = get(n.q_norm);
+    w.k_norm = get(n.k_norm);
+    w.gate_weight = get(n.gate);
+    w.up_weight = get(n.up);
+    w.gate_up_weight = get(n.gate_up);
+    w.down_weight = get(n.down);
+    w.gate_bias = get(n.gate_bias);
+    w.up_bias = get(n.up_bias);
+    w.down_bias = get(n.down_bias);
+    w.router = get(n.router);
+    for (const auto& expert : n.experts) w.experts.push_back({get(expert.gate), get(expert.up), get(expert.down)});
+    model.layers.push_back(std::move(w));
   }
   model.final_norm_weight = load.get("model.norm.weight");
   // A checkpoint may carry lm_head.weight even when tied; it must then equal the embedding.
@@ -124,15 +125,19 @@ void load_gpt2(Model::Impl& model, TensorLoader& load) {
 
 }  // namespace
 
-at::Tensor rope_inverse_frequencies(const ModelConfig& config) {
-  const std::int64_t half = config.d_head / 2;
+at::Tensor rope_inverse_frequencies(const RopeConfig& rope, std::int64_t rotary_dim, bool long_factors) {
+  const std::int64_t half = rotary_dim / 2;
   std::vector<float> frequencies(static_cast<std::size_t>(half));
   for (std::int64_t i = 0; i < half; ++i) {
-    // transformers: 1 / base ** (arange(0, dim, 2).float() / dim), in float32.
-    const float exponent = static_cast<float>(2 * i) / static_cast<float>(config.d_head);
-    frequencies[i] = 1.0f / std::pow(static_cast<float>(config.rope.theta), exponent);
+    // transformers: 1 / base ** (arange(0, dim, 2).float() / dim), in float32; longrope divides
+    // by ext_factor * base ** (...), the factors a float32 tensor.
+    const float exponent = static_cast<float>(2 * i) / static_cast<float>(rotary_dim);
+    const float power = std::pow(static_cast<float>(rope.theta), exponent);
+    const auto& factors = long_factors ? rope.long_factor : rope.short_factor;
+    frequencies[i] = rope.type == RopeType::kLongRope
+                         ? 1.0f / (static_cast<float>(factors[static_cast<std::size_t>(i)]) * power)
+                         : 1.0f / power;
   }
-  const RopeConfig& rope = config.rope;
   if (rope.type == RopeType::kLinear) {
     for (auto& f : frequencies) f = f / static_cast<float>(rope.factor);
   } else if (rope.type == RopeType::kLlama3) {
@@ -175,9 +180,14 @@ Model Model::load(const std::filesystem::path& directory, const LoadOptions& opt
   } else {
     load_llama_family(*impl, loader);
   }
-  if (impl->config.rope.type != RopeType::kNone) {
-    impl->inv_freq = rope_inverse_frequencies(impl->config).to(impl->device);
+  const ModelConfig& c = impl->config;
+  if (c.rope.type != RopeType::kNone) {
+    impl->inv_freq = rope_inverse_frequencies(c.rope, c.rotary_dim()).to(impl->device);
   }
+  if (c.rope.type == RopeType::kLongRope) {
+    impl->long_inv_freq = rope_inverse_frequencies(c.rope, c.rotary_dim(), true).to(impl->device);
+  }
+  if (c.local_rope) impl->local_inv_freq = rope_inverse_frequencies(*c.local_rope, c.rotary_dim()).to(impl->device);
   Model model;
   model.impl_ = std::move(impl);
   return model;

@@ -3,36 +3,43 @@
 namespace forensics::runtime {
 namespace {
 
+void add(std::vector<ExpectedTensor>& out, const std::string& name, std::vector<std::int64_t> shape) {
+  if (!name.empty()) out.push_back({name, std::move(shape)});
+}
+
 void llama_family_tensors(const ModelConfig& c, const std::function<bool(std::string_view)>& has,
                           std::vector<ExpectedTensor>& out) {
   const std::int64_t q_width = c.n_heads * c.d_head;
   const std::int64_t kv_width = c.n_kv_heads * c.d_head;
+  const std::int64_t qk_norm_width = c.qk_norm == QkNorm::kPerHead ? c.d_head : q_width;
+  const std::int64_t k_norm_width = c.qk_norm == QkNorm::kPerHead ? c.d_head : kv_width;
   out.push_back({"model.embed_tokens.weight", {c.d_vocab, c.d_model}});
   for (std::int64_t l = 0; l < c.n_layers; ++l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".";
-    out.push_back({p + "input_layernorm.weight", {c.d_model}});
-    out.push_back({p + "post_attention_layernorm.weight", {c.d_model}});
-    out.push_back({p + "self_attn.q_proj.weight", {q_width, c.d_model}});
-    out.push_back({p + "self_attn.k_proj.weight", {kv_width, c.d_model}});
-    out.push_back({p + "self_attn.v_proj.weight", {kv_width, c.d_model}});
-    out.push_back({p + "self_attn.o_proj.weight", {c.d_model, q_width}});
-    if (c.attention_bias) {
-      out.push_back({p + "self_attn.q_proj.bias", {q_width}});
-      out.push_back({p + "self_attn.k_proj.bias", {kv_width}});
-      out.push_back({p + "self_attn.v_proj.bias", {kv_width}});
-    }
-    if (c.o_proj_bias) out.push_back({p + "self_attn.o_proj.bias", {c.d_model}});
-    if (c.qk_norm) {
-      out.push_back({p + "self_attn.q_norm.weight", {c.d_head}});
-      out.push_back({p + "self_attn.k_norm.weight", {c.d_head}});
-    }
-    out.push_back({p + "mlp.gate_proj.weight", {c.d_mlp, c.d_model}});
-    out.push_back({p + "mlp.up_proj.weight", {c.d_mlp, c.d_model}});
-    out.push_back({p + "mlp.down_proj.weight", {c.d_model, c.d_mlp}});
-    if (c.mlp_bias) {
-      out.push_back({p + "mlp.gate_proj.bias", {c.d_mlp}});
-      out.push_back({p + "mlp.up_proj.bias", {c.d_mlp}});
-      out.push_back({p + "mlp.down_proj.bias", {c.d_model}});
+    const LayerTensorNames n = layer_tensor_names(c, l);
+    for (const auto* norm : {&n.ln1, &n.ln2, &n.attn_out_norm, &n.mlp_out_norm}) add(out, *norm, {c.d_model});
+    add(out, n.q, {q_width, c.d_model});
+    add(out, n.k, {kv_width, c.d_model});
+    add(out, n.v, {kv_width, c.d_model});
+    add(out, n.qkv, {q_width + 2 * kv_width, c.d_model});
+    add(out, n.o, {c.d_model, q_width});
+    add(out, n.q_bias, {q_width});
+    add(out, n.k_bias, {kv_width});
+    add(out, n.v_bias, {kv_width});
+    add(out, n.o_bias, {c.d_model});
+    add(out, n.q_norm, {qk_norm_width});
+    add(out, n.k_norm, {k_norm_width});
+    add(out, n.gate, {c.d_mlp, c.d_model});
+    add(out, n.up, {c.d_mlp, c.d_model});
+    add(out, n.gate_up, {2 * c.d_mlp, c.d_model});
+    add(out, n.down, {c.d_model, c.d_mlp});
+    add(out, n.gate_bias, {c.d_mlp});
+    add(out, n.up_bias, {c.d_mlp});
+    add(out, n.down_bias, {c.d_model});
+    add(out, n.router, {c.moe.n_experts, c.d_model});
+    for (const auto& expert : n.experts) {
+      add(out, expert.gate, {c.moe.d_expert, c.d_model});
+      add(out, expert.up, {c.moe.d_expert, c.d_model});
+      add(out, expert.down, {c.d_model, c.moe.d_expert});
     }
   }
   out.push_back({"model.norm.weight", {c.d_model}});
@@ -67,7 +74,69 @@ void gpt2_tensors(const ModelConfig& c, const std::function<bool(std::string_vie
   if (has("lm_head.weight")) out.push_back({"lm_head.weight", {c.d_vocab, c.d_model}});
 }
 
+void mlp_names(const ModelConfig& c, std::int64_t layer, const std::string& p, LayerTensorNames& n) {
+  if (c.layer_is_sparse(layer)) {
+    const bool mixtral = c.architecture == Architecture::kMixtral;
+    const std::string block = p + (mixtral ? "block_sparse_moe." : "mlp.");
+    n.router = block + "gate.weight";
+    for (std::int64_t e = 0; e < c.moe.n_experts; ++e) {
+      const std::string expert = block + "experts." + std::to_string(e) + ".";
+      n.experts.push_back(mixtral ? ExpertTensorNames{expert + "w1.weight", expert + "w3.weight", expert + "w2.weight"}
+                                  : ExpertTensorNames{expert + "gate_proj.weight", expert + "up_proj.weight",
+                                                      expert + "down_proj.weight"});
+    }
+    return;
+  }
+  if (c.fused_projections) {
+    n.gate_up = p + "mlp.gate_up_proj.weight";
+  } else {
+    n.gate = p + "mlp.gate_proj.weight";
+    n.up = p + "mlp.up_proj.weight";
+  }
+  n.down = p + "mlp.down_proj.weight";
+  if (c.mlp_bias) {
+    n.gate_bias = p + "mlp.gate_proj.bias";
+    n.up_bias = p + "mlp.up_proj.bias";
+    n.down_bias = p + "mlp.down_proj.bias";
+  }
+}
+
 }  // namespace
+
+LayerTensorNames layer_tensor_names(const ModelConfig& c, std::int64_t layer) {
+  const std::string p = "model.layers." + std::to_string(layer) + ".";
+  LayerTensorNames n;
+  if (c.input_norms) {
+    n.ln1 = p + "input_layernorm.weight";
+    // With norms on both sides (Gemma), post_attention_layernorm is the attention output's.
+    n.ln2 = p + (c.output_norms ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight");
+  }
+  if (c.output_norms) {
+    n.attn_out_norm = p + "post_attention_layernorm.weight";
+    n.mlp_out_norm = p + "post_feedforward_layernorm.weight";
+  }
+  const std::string attn = p + "self_attn.";
+  if (c.fused_projections) {
+    n.qkv = attn + "qkv_proj.weight";
+  } else {
+    n.q = attn + "q_proj.weight";
+    n.k = attn + "k_proj.weight";
+    n.v = attn + "v_proj.weight";
+  }
+  n.o = attn + "o_proj.weight";
+  if (c.attention_bias) {
+    n.q_bias = attn + "q_proj.bias";
+    n.k_bias = attn + "k_proj.bias";
+    n.v_bias = attn + "v_proj.bias";
+  }
+  if (c.o_proj_bias) n.o_bias = attn + "o_proj.bias";
+  if (c.qk_norm != QkNorm::kNone) {
+    n.q_norm = attn + "q_norm.weight";
+    n.k_norm = attn + "k_norm.weight";
+  }
+  mlp_names(c, layer, p, n);
+  return n;
+}
 
 std::string shape_text(const std::vector<std::int64_t>& shape) {
   std::string out = "[";

@@ -17,9 +17,12 @@ import sys
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import torch  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
-from transformers import (GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM,  # noqa: E402
-                          MistralConfig, MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM,
-                          Qwen3Config, Qwen3ForCausalLM)
+from transformers import (Gemma2Config, Gemma2ForCausalLM, Gemma3ForCausalLM,  # noqa: E402
+                          Gemma3TextConfig, GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM,
+                          MistralConfig, MistralForCausalLM, MixtralConfig, MixtralForCausalLM,
+                          Olmo2Config, Olmo2ForCausalLM, Phi3Config, Phi3ForCausalLM, Qwen2Config,
+                          Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM, Qwen3MoeConfig,
+                          Qwen3MoeForCausalLM)
 
 VOCAB = 2000  # the gpt2-bpe fixture tokenizer's size, so the gpt2 model can take text
 TOKENIZER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "tokenizers", "gpt2-bpe")
@@ -39,9 +42,51 @@ MODELS = {
     "mistral-sliding": (MistralForCausalLM, MistralConfig(**COMMON, sliding_window=6, tie_word_embeddings=False)),
     "qwen2-bias": (Qwen2ForCausalLM, Qwen2Config(**COMMON, tie_word_embeddings=True, use_sliding_window=False)),
     "qwen3-head-dim": (Qwen3ForCausalLM, Qwen3Config(**COMMON, head_dim=32, tie_word_embeddings=False)),
+    # Gemma 2: soft-capped scores and logits, a window (5) shorter than the prompt on alternate
+    # layers, query_pre_attn_scalar unlike head_dim, GeGLU, (1 + w) norms on both sides.
+    "gemma2-softcap-window": (Gemma2ForCausalLM, Gemma2Config(
+        **COMMON, head_dim=16, query_pre_attn_scalar=24, sliding_window=5, attn_logit_softcapping=20.0,
+        final_logit_softcapping=15.0, tie_word_embeddings=True)),
+    # Gemma 3: per-head q/k norms, local layers with their own rope base, linear rope scaling on the
+    # global layer only, a 2:1 local/global pattern, no soft-capping.
+    "gemma3-local-rope": (Gemma3ForCausalLM, Gemma3TextConfig(
+        **COMMON, head_dim=16, query_pre_attn_scalar=16, sliding_window=4, sliding_window_pattern=3,
+        rope_parameters={"full_attention": {"rope_type": "linear", "factor": 4.0, "rope_theta": 1e6},
+                         "sliding_attention": {"rope_type": "default", "rope_theta": 1e4}},
+        tie_word_embeddings=False)),
+    "olmo2-post-norm": (Olmo2ForCausalLM, Olmo2Config(**COMMON, tie_word_embeddings=False)),
+    # Phi-3: fused projections, partial rotary, longrope with the short factors (prompt within the
+    # original context) and with the long ones (every call past it).
+    "phi3-longrope-short": (Phi3ForCausalLM, Phi3Config(
+        **{**COMMON, "max_position_embeddings": 256}, original_max_position_embeddings=64, pad_token_id=0,
+        rope_parameters={"rope_type": "longrope", "partial_rotary_factor": 0.75, "rope_theta": 10000.0,
+                         "short_factor": [1.0, 1.3, 1.7, 2.2, 2.9, 3.5], "long_factor": [1.1, 2.0, 3.0, 5.0, 8.0, 13.0]})),
+    "phi3-longrope-long": (Phi3ForCausalLM, Phi3Config(
+        **{**COMMON, "max_position_embeddings": 256}, original_max_position_embeddings=4, pad_token_id=0,
+        rope_parameters={"rope_type": "longrope", "partial_rotary_factor": 0.75, "rope_theta": 10000.0,
+                         "short_factor": [1.0, 1.3, 1.7, 2.2, 2.9, 3.5], "long_factor": [1.1, 2.0, 3.0, 5.0, 8.0, 13.0]})),
+    # Mixtral: top-2 of 32 narrow experts, renormalised; the 24 prompt tokens leave some expert of
+    # every layer without a token (checked below).
+    "mixtral-top2": (MixtralForCausalLM, MixtralConfig(
+        **{**COMMON, "intermediate_size": 32}, num_local_experts=32, num_experts_per_tok=2,
+        tie_word_embeddings=False)),
+    # Qwen3-MoE: top-3 of 6 unnormalised, a dense layer (mlp_only_layers), experts narrower than it.
+    "qwen3moe-mixed": (Qwen3MoeForCausalLM, Qwen3MoeConfig(
+        **COMMON, num_experts=6, num_experts_per_tok=3, moe_intermediate_size=48, norm_topk_prob=False,
+        mlp_only_layers=[1], head_dim=16, tie_word_embeddings=False)),
     "gpt2": (GPT2LMHeadModel, GPT2Config(vocab_size=VOCAB, n_embd=64, n_layer=3, n_head=4, n_positions=128,
                                          scale_attn_by_inverse_layer_idx=True, initializer_range=0.15)),
 }
+
+
+def save_router(records, prefix):
+    """The router's softmax over all experts and its chosen experts, per token ([batch * pos, ...]:
+    the router sees the tokens flattened; record() restores [batch, pos, ...])."""
+    def hook(module, args, output):
+        logits, _, indices = output
+        records[prefix + "mlp.hook_expert_weights"] = logits.float().softmax(-1)
+        records[prefix + "mlp.hook_expert_indices"] = indices
+    return hook
 
 
 def capture(model, is_gpt2):
@@ -69,8 +114,15 @@ def capture(model, is_gpt2):
     for layer, block in enumerate(blocks):
         prefix = f"blocks.{layer}."
         hooks.append(block.register_forward_hook(save(prefix + "hook_resid_post")))
-        hooks.append(getattr(block, attn_name).register_forward_hook(save(prefix + "hook_attn_out")))
-        hooks.append(block.mlp.register_forward_hook(save(prefix + "hook_mlp_out")))
+        # Families with norms on the sublayer outputs (Gemma 2/3, OLMo 2): what is added to the
+        # residual stream is the norm's output, as TransformerLens' hook_attn_out/hook_mlp_out.
+        attn_out = getattr(block, "post_feedforward_layernorm", None) and block.post_attention_layernorm
+        mlp_out = getattr(block, "post_feedforward_layernorm", None)
+        hooks.append((attn_out or getattr(block, attn_name)).register_forward_hook(save(prefix + "hook_attn_out")))
+        hooks.append((mlp_out or block.mlp).register_forward_hook(save(prefix + "hook_mlp_out")))
+        router = getattr(block.mlp, "gate", None)
+        if router is not None and not isinstance(router, torch.nn.Linear):
+            hooks.append(router.register_forward_hook(save_router(records, prefix)))
     hooks.append(final.register_forward_hook(save("ln_final.hook_normalized")))
     return records, hooks
 
@@ -84,6 +136,9 @@ def record(model, config, input_ids, folder, is_gpt2):
         hook.remove()
     tensors = {"input_ids": input_ids.contiguous(), "logits": outputs.logits.float().contiguous()}
     tensors.update(records)
+    for name in tensors:
+        if ".mlp.hook_expert_" in name:
+            tensors[name] = tensors[name].reshape(*input_ids.shape, -1).contiguous()
     # hidden_states[l] is the input of layer l, i.e. hook_resid_pre.
     for layer in range(config.num_hidden_layers):
         tensors[f"blocks.{layer}.hook_resid_pre"] = outputs.hidden_states[layer].contiguous()
@@ -98,6 +153,10 @@ def record(model, config, input_ids, folder, is_gpt2):
     greedy = model.generate(input_ids[:1], max_new_tokens=32, do_sample=False, pad_token_id=0,
                             eos_token_id=None)
     tensors["greedy_ids"] = greedy.contiguous()
+    for name, indices in tensors.items():
+        if name.endswith("hook_expert_indices") and "mixtral" in folder:
+            unused = set(range(config.num_local_experts)) - set(indices.flatten().tolist())
+            assert unused, f"{name}: every expert received a token; the edge case is not exercised"
     save_file(tensors, os.path.join(folder, "reference.safetensors"))
 
 

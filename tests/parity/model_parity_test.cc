@@ -87,6 +87,10 @@ std::vector<HookPoint> all_hook_points(const ModelConfig& config) {
          {HookSite::kResidPre, HookSite::kAttnPattern, HookSite::kAttnOut, HookSite::kMlpOut, HookSite::kResidPost}) {
       points.push_back({site, l});
     }
+    if (config.layer_is_sparse(l)) {
+      points.push_back({HookSite::kExpertWeights, l});
+      points.push_back({HookSite::kExpertIndices, l});
+    }
   }
   return points;
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "forensics/runtime/model_config.h"
 #include "forensics/util/error.h"
 
@@ -56,7 +58,7 @@ TEST_CASE("an explicit head_dim is authoritative (Qwen3)", "[config]") {
   qwen3["head_dim"] = 32;
   const ModelConfig c = parse_model_config(qwen3, "config.json");
   CHECK(c.d_head == 32);
-  CHECK(c.qk_norm);
+  CHECK(c.qk_norm == QkNorm::kPerHead);
 }
 
 TEST_CASE("Qwen2 always has q/k/v biases and no o_proj bias", "[config]") {
@@ -90,4 +92,113 @@ TEST_CASE("bad sizes and unsupported architectures are named", "[config]") {
   config = llama();
   config.erase("vocab_size");
   CHECK_THROWS_AS(parse_model_config(config, "c.json"), ModelError);
+}
+
+namespace {
+
+// Gemma 3 1B's config.json as the released checkpoint spells it (transformers 4 field names).
+Json gemma3_released() {
+  return Json::parse(R"({"architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text",
+    "attn_logit_softcapping": null, "final_logit_softcapping": null, "head_dim": 256,
+    "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 1152, "intermediate_size": 6912,
+    "max_position_embeddings": 32768, "num_attention_heads": 4, "num_hidden_layers": 26,
+    "num_key_value_heads": 1, "query_pre_attn_scalar": 256, "rms_norm_eps": 1e-06,
+    "rope_local_base_freq": 10000, "rope_scaling": null, "rope_theta": 1000000, "sliding_window": 512,
+    "sliding_window_pattern": 6, "vocab_size": 262144})");
+}
+
+Json qwen3_moe() {
+  Json c = llama();
+  c["architectures"] = {"Qwen3MoeForCausalLM"};
+  c["num_hidden_layers"] = 4;
+  c["num_experts"] = 8;
+  c["num_experts_per_tok"] = 2;
+  c["moe_intermediate_size"] = 32;
+  c["norm_topk_prob"] = true;
+  c["mlp_only_layers"] = {0};
+  c["decoder_sparse_step"] = 1;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a released Gemma 3 config: every sixth layer global, local layers on their own rope base", "[config]") {
+  const ModelConfig c = parse_model_config(gemma3_released(), "config.json");
+  CHECK(c.architecture == Architecture::kGemma3);
+  CHECK(c.sliding_window == 512);
+  for (std::int64_t l = 0; l < c.n_layers; ++l) CHECK(c.layer_slides(l) == ((l + 1) % 6 != 0));
+  CHECK(c.rope.theta == 1e6);
+  REQUIRE(c.local_rope);
+  CHECK(c.local_rope->theta == 1e4);
+  CHECK(c.qk_norm == QkNorm::kPerHead);
+  CHECK(c.norm_style == NormStyle::kOnePlusScaleInFloat32);
+  CHECK(c.activation == Activation::kGeluTanh);
+  CHECK(c.tie_word_embeddings);  // transformers' default for Gemma
+  CHECK_FALSE(c.final_logit_softcap);
+  CHECK(c.attention_scale == Approx(1 / 16.0));
+  CHECK(c.embed_scale == Approx(std::sqrt(1152.0)));
+  Json bidirectional = gemma3_released();
+  bidirectional["use_bidirectional_attention"] = true;
+  CHECK_THROWS_WITH(parse_model_config(bidirectional, "config.json"), Contains("use_bidirectional_attention"));
+}
+
+TEST_CASE("Gemma 2 soft-capping: transformers' defaults when absent, off when null", "[config]") {
+  Json gemma2 = gemma3_released();
+  gemma2["architectures"] = {"Gemma2ForCausalLM"};
+  gemma2.erase("attn_logit_softcapping");
+  gemma2.erase("final_logit_softcapping");
+  ModelConfig c = parse_model_config(gemma2, "config.json");
+  CHECK(c.attn_logit_softcap == 50.0);
+  CHECK(c.final_logit_softcap == 30.0);
+  CHECK(c.layer_slides(0));
+  CHECK_FALSE(c.layer_slides(1));
+  CHECK_FALSE(c.local_rope);
+  gemma2["attn_logit_softcapping"] = nullptr;
+  c = parse_model_config(gemma2, "config.json");
+  CHECK_FALSE(c.attn_logit_softcap);
+  gemma2["layer_types"] = {"full_attention"};
+  CHECK_THROWS_WITH(parse_model_config(gemma2, "config.json"),
+                    Contains("layer_types must list one type per layer (26)"));
+}
+
+TEST_CASE("Qwen3-MoE: experts, top-k, and the dense layers mlp_only_layers names", "[config]") {
+  const ModelConfig c = parse_model_config(qwen3_moe(), "config.json");
+  CHECK(c.moe.n_experts == 8);
+  CHECK(c.moe.top_k == 2);
+  CHECK(c.moe.d_expert == 32);
+  CHECK(c.moe.normalize_top_k);
+  CHECK_FALSE(c.moe.weights_in_float32);
+  CHECK_FALSE(c.layer_is_sparse(0));
+  CHECK(c.layer_is_sparse(3));
+  Json too_many = qwen3_moe();
+  too_many["num_experts_per_tok"] = 9;
+  CHECK_THROWS_WITH(parse_model_config(too_many, "config.json"), Contains("num_experts_per_tok (9) exceeds"));
+  Json outside = qwen3_moe();
+  outside["mlp_only_layers"] = {7};
+  CHECK_THROWS_WITH(parse_model_config(outside, "config.json"), Contains("mlp_only_layers names layer 7"));
+}
+
+TEST_CASE("Phi-3 longrope: factor lists sized to the rotary width, attention factor from the context ratio",
+          "[config]") {
+  Json phi3 = llama();
+  phi3["architectures"] = {"Phi3ForCausalLM"};
+  phi3["max_position_embeddings"] = 131072;
+  phi3["original_max_position_embeddings"] = 4096;
+  phi3["partial_rotary_factor"] = 0.5;  // head_dim 8 -> 4 rotary channels -> 2 factors
+  phi3["rope_scaling"] = {{"type", "longrope"}, {"short_factor", {1.0, 1.5}}, {"long_factor", {2.0, 3.0}}};
+  const ModelConfig c = parse_model_config(phi3, "config.json");
+  CHECK(c.fused_projections);
+  CHECK(c.rotary_dim() == 4);
+  CHECK(c.rope.type == RopeType::kLongRope);
+  CHECK(c.rope.attention_factor == Approx(std::sqrt(1 + std::log(32.0) / std::log(4096.0))));
+  phi3["rope_scaling"]["long_factor"] = {2.0};
+  CHECK_THROWS_WITH(parse_model_config(phi3, "config.json"),
+                    Contains("must each have rotary width / 2 = 2 entries, got 2 and 1"));
+}
+
+TEST_CASE("a Qwen sliding window is refused rather than ignored", "[config]") {
+  Json qwen2 = llama();
+  qwen2["architectures"] = {"Qwen2ForCausalLM"};
+  qwen2["use_sliding_window"] = true;
+  CHECK_THROWS_WITH(parse_model_config(qwen2, "config.json"), Contains("use_sliding_window true is not supported"));
 }

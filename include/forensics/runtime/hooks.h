@@ -13,15 +13,17 @@
 namespace forensics::runtime {
 
 enum class HookSite {
-  kEmbed,        // hook_embed
-  kPosEmbed,     // hook_pos_embed (GPT-2 only)
-  kResidPre,     // blocks.{l}.hook_resid_pre
-  kAttnPattern,  // blocks.{l}.attn.hook_pattern
-  kAttnOut,      // blocks.{l}.hook_attn_out
-  kResidMid,     // blocks.{l}.hook_resid_mid
-  kMlpOut,       // blocks.{l}.hook_mlp_out
-  kResidPost,    // blocks.{l}.hook_resid_post
-  kLnFinal,      // ln_final.hook_normalized
+  kEmbed,          // hook_embed
+  kPosEmbed,       // hook_pos_embed (GPT-2 only)
+  kResidPre,       // blocks.{l}.hook_resid_pre
+  kAttnPattern,    // blocks.{l}.attn.hook_pattern
+  kAttnOut,        // blocks.{l}.hook_attn_out
+  kResidMid,       // blocks.{l}.hook_resid_mid
+  kMlpOut,         // blocks.{l}.hook_mlp_out
+  kExpertWeights,  // blocks.{l}.mlp.hook_expert_weights (mixture layers)
+  kExpertIndices,  // blocks.{l}.mlp.hook_expert_indices (mixture layers)
+  kResidPost,      // blocks.{l}.hook_resid_post
+  kLnFinal,        // ln_final.hook_normalized
 };
 
 /// Name suffixes; block sites are prefixed with `blocks.{l}.`.
@@ -33,12 +35,18 @@ inline constexpr util::NameTable kHookSiteNames{std::array{
     util::NameEntry<HookSite>{HookSite::kAttnOut, "hook_attn_out"},
     util::NameEntry<HookSite>{HookSite::kResidMid, "hook_resid_mid"},
     util::NameEntry<HookSite>{HookSite::kMlpOut, "hook_mlp_out"},
+    util::NameEntry<HookSite>{HookSite::kExpertWeights, "mlp.hook_expert_weights"},
+    util::NameEntry<HookSite>{HookSite::kExpertIndices, "mlp.hook_expert_indices"},
     util::NameEntry<HookSite>{HookSite::kResidPost, "hook_resid_post"},
     util::NameEntry<HookSite>{HookSite::kLnFinal, "ln_final.hook_normalized"},
 }};
 
 /// Whether a site belongs to a block (and so needs a layer).
 bool is_block_site(HookSite site);
+
+/// Whether values may be written at a site: not the attention pattern or the router's choices
+/// (recorded only).
+bool is_patchable_site(HookSite site);
 
 struct HookPoint {
   HookSite site = HookSite::kEmbed;

@@ -21,6 +21,26 @@ struct ExpectedTensor {
   std::vector<std::int64_t> shape;
 };
 
+/// One expert's checkpoint names: Mixtral's w1/w3/w2, Qwen3-MoE's gate/up/down_proj.
+struct ExpertTensorNames {
+  std::string gate, up, down;
+};
+
+/// The checkpoint names of one decoder layer of a Llama-shaped family; a name is empty where the
+/// family has no such tensor. The loader and the layout both take names from here.
+struct LayerTensorNames {
+  std::string ln1, ln2;                     // norms before attention and MLP
+  std::string attn_out_norm, mlp_out_norm;  // norms on their outputs (Gemma 2/3, OLMo 2)
+  std::string q, k, v, qkv, o;              // qkv: Phi-3's fused projection
+  std::string q_bias, k_bias, v_bias, o_bias;
+  std::string q_norm, k_norm;
+  std::string gate, up, gate_up, down;  // dense MLP; gate_up: Phi-3's fused projection
+  std::string gate_bias, up_bias, down_bias;
+  std::string router;  // mixture layers: the router, and each expert's projections
+  std::vector<ExpertTensorNames> experts;
+};
+LayerTensorNames layer_tensor_names(const ModelConfig& config, std::int64_t layer);
+
 /// The tensors a model of `config` loads, in load order. `has` says which names the checkpoint
 /// holds, for the choices a checkpoint may make: GPT-2's "transformer." prefix, and an
 /// lm_head.weight saved beside tied embeddings.
