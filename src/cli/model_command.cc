@@ -7,6 +7,7 @@
 #include "forensics/runtime/model_directory.h"
 #include "forensics/runtime/model_service.h"
 #include "forensics/util/json.h"
+#include "memory_fit.h"
 #include "model_summary.h"
 
 namespace forensics::cli {
@@ -24,7 +25,8 @@ struct DeviceOptions {
 void add_device_options(CLI::App& app, DeviceOptions& options) {
   app.add_option("--device", options.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   app.add_option("--dtype", options.dtype,
-                 "Compute dtype: auto (float32 on CPU, bfloat16 on CUDA), "
+                 "Compute dtype: auto (bfloat16 on CUDA; on the CPU a bfloat16 or float16 checkpoint's own "
+                 "dtype, else float32), "
                  "float32, bfloat16, float16")
       ->capture_default_str();
 }
@@ -50,6 +52,11 @@ Json model_summary_json(const runtime::ModelSummary& summary) {
               {"weights_sha256", summary.weights_sha256},
               {"tokenizer_fingerprint", summary.tokenizer_fingerprint}};
   if (summary.weights_sha256.empty()) out.erase("weights_sha256");
+  if (c.sliding_window) out["sliding_window"] = *c.sliding_window;
+  if (c.moe.n_experts > 0) {
+    out["n_experts"] = c.moe.n_experts;
+    out["experts_per_token"] = c.moe.top_k;
+  }
   return out;
 }
 
@@ -65,8 +72,15 @@ std::string model_summary_text(const Json& summary) {
 namespace {
 
 int run_info(const std::string& directory, bool json) {
-  const Json out = model_summary_json(runtime::inspect_model(directory));
-  std::cout << (json ? dump(out) + "\n" : model_summary_text(out));
+  const runtime::ModelSummary summary = runtime::inspect_model(directory);
+  Json out = model_summary_json(summary);
+  const Json memory = memory_fit_json(summary.parameter_count);
+  if (json) {
+    out["memory"] = memory;
+    std::cout << dump(out) << "\n";
+  } else {
+    std::cout << model_summary_text(out) << memory_fit_text(memory);
+  }
   return kExitOk;
 }
 

@@ -9,6 +9,7 @@
 #include "forensics/incident/reader.h"
 #include "forensics/runtime/model_directory.h"
 #include "forensics/util/error.h"
+#include "forensics/util/host_memory.h"
 #include "forensics/util/json_document.h"
 #include "forensics/util/logging.h"
 
@@ -43,28 +44,6 @@ PromptTokens prompt_tokens(const incident::Transcript& transcript, std::size_t a
   return out;
 }
 
-/// Bytes of memory this machine can still give (MemAvailable), or nothing when unknown.
-std::optional<double> available_host_memory() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  double kib = 0;
-  std::string unit;
-  while (meminfo >> key >> kib >> unit) {
-    if (key == "MemAvailable:") return kib * 1024;
-  }
-  return std::nullopt;
-}
-
-std::string memory_text(double bytes) {
-  char text[32];
-  if (bytes < 1024.0 * 1024 * 1024) {
-    std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1024.0 * 1024));
-  } else {
-    std::snprintf(text, sizeof text, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
-  }
-  return text;
-}
-
 /// A CPU run holds the weights in the compute dtype and, while sampling, one key/value cache
 /// row per sample of a condition (every sample of a condition decodes in one batch). Refused
 /// before loading when that is more than the machine has: an out-of-memory kill mid-run loses the
@@ -72,7 +51,7 @@ std::string memory_text(double bytes) {
 void check_host_memory(const incident::Incident& incident, const ProbePlan& plan, const InvestigateOptions& options,
                        const runtime::ModelDirectoryCheck& model, std::size_t longest_prompt, const fs::path& path) {
   if (options.device.device != "cpu" || !model.config) return;  // GPU memory is the runtime's to check
-  const auto available = available_host_memory();
+  const auto available = util::available_host_memory();
   if (!available) return;
   std::int64_t samples = 1;
   for (const auto& planned : plan.probes) {
@@ -80,7 +59,11 @@ void check_host_memory(const incident::Incident& incident, const ProbePlan& plan
       samples = std::max(samples, budget_samples(*planned.standard_samples, options.budget, options.samples));
     }
   }
-  const runtime::Dtype dtype = options.device.dtype.value_or(incident.model.dtype.value_or(runtime::Dtype::kFloat32));
+  // No dtype asked for: the runtime computes a half-precision checkpoint as stored (Model::load).
+  const bool stored_half =
+      model.parameter_count > 0 && model.weight_bytes < 4 * static_cast<std::size_t>(model.parameter_count);
+  const runtime::Dtype dtype = options.device.dtype.value_or(
+      incident.model.dtype.value_or(stored_half ? runtime::Dtype::kBFloat16 : runtime::Dtype::kFloat32));
   const double element = dtype == runtime::Dtype::kFloat32 ? 4 : 2;
   const auto& config = *model.config;
   const double weights = static_cast<double>(model.parameter_count) * element;
@@ -88,12 +71,12 @@ void check_host_memory(const incident::Incident& incident, const ProbePlan& plan
   const double cache = static_cast<double>(samples) * tokens * static_cast<double>(config.n_layers) * 2 *
                        static_cast<double>(config.n_kv_heads * config.d_head) * element;
   if (weights + cache <= *available) return;
-  throw InputError(path.string() + ": this run needs about " + memory_text(weights + cache) + " of memory (weights " +
-                   memory_text(weights) + " in " + std::string(runtime::kDtypeNames.name(dtype)) +
-                   ", key/value cache " + memory_text(cache) + " for " + std::to_string(samples) +
-                   " samples of up to " + std::to_string(static_cast<std::int64_t>(tokens)) +
-                   " tokens decoded together), but this machine has " + memory_text(*available) +
-                   " available: lower --samples or --max-new-tokens, or run on a GPU");
+  throw InputError(
+      path.string() + ": this run needs about " + util::memory_text(weights + cache) + " of memory (weights " +
+      util::memory_text(weights) + " in " + std::string(runtime::kDtypeNames.name(dtype)) + ", key/value cache " +
+      util::memory_text(cache) + " for " + std::to_string(samples) + " samples of up to " +
+      std::to_string(static_cast<std::int64_t>(tokens)) + " tokens decoded together), but this machine has " +
+      util::memory_text(*available) + " available: lower --samples or --max-new-tokens, or run on a GPU");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "forward_ops.h"
 
+#include <tuple>
+
 #include "forensics/util/error.h"
 #include "model_impl.h"
 
@@ -77,13 +79,39 @@ at::Tensor dense_mlp(const at::Tensor& y, const LayerWeights& w, const ModelConf
                 w.down_weight, w.down_bias);
 }
 
+// gpt-oss's expert e on its tokens x: x @ W + b with gate and up interleaved in the output
+// columns, then (clamp(up, ±limit) + 1) * g * sigmoid(alpha * g), g = min(gate, limit).
+at::Tensor gpt_oss_expert(const at::Tensor& x, const LayerWeights& w, std::int64_t e, const MoeConfig& moe) {
+  const at::Tensor gate_up = at::matmul(x, w.experts_gate_up[e]) + w.experts_gate_up_bias[e];
+  using at::indexing::Slice;
+  const at::Tensor gate = gate_up.index({"...", Slice(0, at::indexing::None, 2)}).clamp_max(moe.swiglu_limit);
+  const at::Tensor up =
+      gate_up.index({"...", Slice(1, at::indexing::None, 2)}).clamp(-moe.swiglu_limit, moe.swiglu_limit);
+  const at::Tensor glu = gate * at::sigmoid(gate * moe.swiglu_alpha);
+  return at::matmul((up + 1) * glu, w.experts_down[e]) + w.experts_down_bias[e];
+}
+
+at::Tensor expert_output(const at::Tensor& x, const LayerWeights& w, std::int64_t e, const ModelConfig& config) {
+  if (config.moe.gpt_oss) return gpt_oss_expert(x, w, e, config.moe);
+  const ExpertWeights& expert = w.experts[static_cast<std::size_t>(e)];
+  return affine(gated(affine(x, expert.gate), affine(x, expert.up), config.activation), expert.down);
+}
+
 MixtureResult mixture_mlp(const at::Tensor& y, const LayerWeights& w, const ModelConfig& config) {
   const MoeConfig& moe = config.moe;
   const at::Tensor flat = y.reshape({-1, y.size(-1)});
-  const at::Tensor probabilities = at::softmax(affine(flat, w.router).to(c10::kFloat), -1);
-  auto [top_weights, top_indices] = at::topk(probabilities, moe.top_k, -1);
-  if (moe.normalize_top_k) top_weights = top_weights / top_weights.sum(-1, true);
-  if (!moe.weights_in_float32) top_weights = top_weights.to(y.scalar_type());
+  const at::Tensor logits = affine(flat, w.router, w.router_bias);
+  const at::Tensor probabilities = at::softmax(logits.to(c10::kFloat), -1);
+  at::Tensor top_weights, top_indices;
+  if (moe.gpt_oss) {
+    // The top-k logits first, then a softmax over those k only, in the compute dtype.
+    std::tie(top_weights, top_indices) = at::topk(logits, moe.top_k, -1);
+    top_weights = at::softmax(top_weights, -1);
+  } else {
+    std::tie(top_weights, top_indices) = at::topk(probabilities, moe.top_k, -1);
+    if (moe.normalize_top_k) top_weights = top_weights / top_weights.sum(-1, true);
+    if (!moe.weights_in_float32) top_weights = top_weights.to(y.scalar_type());
+  }
   at::Tensor output = at::zeros_like(flat);
   // Experts in index order, each over the tokens routed to it, added as transformers adds them.
   const at::Tensor chosen = top_indices.to(c10::kCPU);
@@ -91,12 +119,11 @@ MixtureResult mixture_mlp(const at::Tensor& y, const LayerWeights& w, const Mode
   const auto* experts = hit.data_ptr<std::int64_t>();
   for (std::int64_t i = 0; i < hit.numel(); ++i) {
     const std::int64_t e = experts[i];
-    const ExpertWeights& expert = w.experts[static_cast<std::size_t>(e)];
     const auto where = at::nonzero(top_indices == e);  // [n, 2]: token, slot
     const at::Tensor tokens = where.select(1, 0);
     const at::Tensor slots = where.select(1, 1);
     const at::Tensor x = flat.index_select(0, tokens);
-    at::Tensor out = affine(gated(affine(x, expert.gate), affine(x, expert.up), config.activation), expert.down);
+    at::Tensor out = expert_output(x, w, e, config);
     out = out * top_weights.index({tokens, slots}).unsqueeze(-1);
     output = output.index_add(0, tokens, out.to(output.scalar_type()));
   }

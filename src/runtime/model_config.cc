@@ -135,7 +135,10 @@ ModelConfig parse_model_config(const Json& config, const std::string& source) {
       read_gemma3_ropes(fields, out);
       check_rope(*out.local_rope, out, fields);
     } else {
-      out.rope = read_rope(fields, out.architecture == Architecture::kMixtral ? 1'000'000.0 : 10'000.0);
+      const double default_theta = out.architecture == Architecture::kMixtral  ? 1'000'000.0
+                                   : out.architecture == Architecture::kGptOss ? 150'000.0
+                                                                               : 10'000.0;
+      out.rope = read_rope(fields, default_theta);
     }
     check_rope(out.rope, out, fields);
     read_family(fields, out);

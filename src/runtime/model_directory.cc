@@ -96,6 +96,7 @@ ModelDirectoryCheck check_model_directory(const fs::path& directory, const Model
         std::int64_t count = 1;
         for (const auto size : view.shape) count *= size;
         check.parameter_count += count;
+        check.weight_bytes += view.size;
       }
       const auto mismatches = config ? checkpoint_mismatches(checkpoint, *config) : std::vector<std::string>();
       for (const auto& problem : mismatches) {

@@ -85,27 +85,72 @@ void read_gemma(const ConfigFields& fields, ModelConfig& out) {
   }
 }
 
+/// quantization_config: gpt-oss's MXFP4 experts are dequantised on load; nothing else is read.
+void read_quantization(const ConfigFields& fields, ModelConfig& out) {
+  if (!fields.has("quantization_config")) return;
+  const Json& quantization = fields.json().at("quantization_config");
+  const std::string method = quantization.is_object() && quantization.contains("quant_method")
+                                 ? ConfigFields(quantization, "quantization_config").text_or("quant_method", "")
+                                 : quantization.dump();
+  if (method == "mxfp4" && out.architecture == Architecture::kGptOss) {
+    out.moe.mxfp4 = true;
+    if (out.d_model % 32 != 0 || out.moe.d_expert % 32 != 0) {
+      fields.fail("MXFP4 experts need hidden_size and intermediate_size divisible by 32 (its block size)");
+    }
+    return;
+  }
+  fields.fail("quantization_config quant_method \"" + method +
+              "\" is not supported (only gpt-oss's mxfp4 experts, dequantised on load); use an unquantised checkpoint");
+}
+
+void read_gpt_oss(const ConfigFields& fields, ModelConfig& out) {
+  out.attention_bias = fields.flag_or("attention_bias", true);
+  out.o_proj_bias = out.attention_bias;
+  out.attention_sinks = true;
+  out.norm_style = NormStyle::kScaleInFloat32;
+  out.sliding_window = fields.positive_or("sliding_window", 128);
+  read_sliding_layers(fields, out, 2);
+  out.moe.gpt_oss = true;
+  out.moe.swiglu_alpha = fields.number_or("swiglu_alpha", 1.702);
+  out.moe.swiglu_limit = fields.number_or("swiglu_limit", 7.0);
+  if (!(out.moe.swiglu_limit > 0) || !std::isfinite(out.moe.swiglu_alpha)) {
+    fields.fail("swiglu_limit must be positive and swiglu_alpha a number");
+  }
+}
+
+/// Transformers' default experts per token when the config does not say.
+std::int64_t default_top_k(Architecture architecture) {
+  switch (architecture) {
+    case Architecture::kMixtral: return 2;
+    case Architecture::kGptOss: return 4;
+    default: return 8;  // Qwen3-MoE
+  }
+}
+
 void read_experts(const ConfigFields& fields, ModelConfig& out) {
   MoeConfig& moe = out.moe;
-  const bool mixtral = out.architecture == Architecture::kMixtral;
+  // Mixtral and gpt-oss: every layer a mixture of experts of intermediate_size; Qwen3-MoE has its
+  // own expert width and may keep some layers dense.
+  const bool qwen = out.architecture == Architecture::kQwen3Moe;
   moe.n_experts =
       fields.has("num_local_experts") ? fields.positive("num_local_experts") : fields.positive("num_experts");
-  moe.top_k = fields.positive_or("num_experts_per_tok", mixtral ? 2 : 8);
+  moe.top_k = fields.positive_or("num_experts_per_tok", default_top_k(out.architecture));
   if (moe.top_k > moe.n_experts) {
     fields.fail("num_experts_per_tok (" + std::to_string(moe.top_k) + ") exceeds the number of experts (" +
                 std::to_string(moe.n_experts) + ")");
   }
-  moe.d_expert = mixtral ? out.d_mlp : fields.positive("moe_intermediate_size");
-  moe.normalize_top_k = mixtral || fields.flag_or("norm_topk_prob", false);
-  moe.weights_in_float32 = mixtral;
+  moe.d_expert = qwen ? fields.positive("moe_intermediate_size") : out.d_mlp;
+  moe.normalize_top_k = !qwen || fields.flag_or("norm_topk_prob", false);
+  moe.weights_in_float32 = out.architecture == Architecture::kMixtral;
   moe.sparse_layers.assign(static_cast<std::size_t>(out.n_layers), true);
-  if (mixtral) return;
-  // Qwen3-MoE: a layer is sparse unless listed in mlp_only_layers, every decoder_sparse_step-th.
+  if (!qwen) return;
+  // A layer is sparse unless listed in mlp_only_layers, every decoder_sparse_step-th.
   const std::int64_t step = fields.positive_or("decoder_sparse_step", 1);
   for (std::int64_t l = 0; l < out.n_layers; ++l) moe.sparse_layers[static_cast<std::size_t>(l)] = (l + 1) % step == 0;
   for (const std::int64_t l : fields.ids("mlp_only_layers")) {
-    if (l < 0 || l >= out.n_layers)
+    if (l < 0 || l >= out.n_layers) {
       fields.fail("mlp_only_layers names layer " + std::to_string(l) + ", not in the model");
+    }
     moe.sparse_layers[static_cast<std::size_t>(l)] = false;
   }
 }
@@ -113,7 +158,9 @@ void read_experts(const ConfigFields& fields, ModelConfig& out) {
 }  // namespace
 
 void read_family(const ConfigFields& fields, ModelConfig& out) {
-  out.activation = read_activation(fields, "hidden_act", "silu");
+  // gpt-oss's experts use their own clamped SwiGLU; its hidden_act is not read by transformers.
+  out.activation =
+      out.architecture == Architecture::kGptOss ? Activation::kSilu : read_activation(fields, "hidden_act", "silu");
   out.attention_scale = 1.0 / std::sqrt(static_cast<double>(out.d_head));
   switch (out.architecture) {
     case Architecture::kQwen2:
@@ -146,6 +193,10 @@ void read_family(const ConfigFields& fields, ModelConfig& out) {
       read_experts(fields, out);
       read_optional_window(fields, out);
       break;
+    case Architecture::kGptOss:
+      read_experts(fields, out);
+      read_gpt_oss(fields, out);
+      break;
     default:  // Llama, Mistral
       out.attention_bias = fields.flag_or("attention_bias", false);
       out.o_proj_bias = out.attention_bias;
@@ -153,6 +204,7 @@ void read_family(const ConfigFields& fields, ModelConfig& out) {
       if (out.architecture == Architecture::kMistral) read_optional_window(fields, out);
       break;
   }
+  read_quantization(fields, out);
 }
 
 }  // namespace forensics::runtime

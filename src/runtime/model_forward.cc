@@ -163,6 +163,17 @@ const at::Tensor& global_frequencies(const Model::Impl& m, const at::Tensor& pos
   return length > rope.original_max_position_embeddings ? m.long_inv_freq : m.inv_freq;
 }
 
+// gpt-oss: each head's sink logit joins every query's scores as one more column, the row's
+// maximum is subtracted, and the softmax (in the compute dtype, as transformers does) is taken
+// over all; the sink's share is dropped, so a query may attend to less than 1 in total.
+at::Tensor softmax_with_sinks(const at::Tensor& scores, const at::Tensor& sinks) {
+  const at::Tensor column =
+      sinks.view({1, -1, 1, 1}).expand({scores.size(0), -1, scores.size(2), 1}).to(scores.dtype());
+  at::Tensor combined = at::cat({scores, column}, -1);
+  combined = combined - std::get<0>(combined.max(-1, true));
+  return at::softmax(combined, -1).narrow(-1, 0, scores.size(-1));
+}
+
 struct Projections {
   at::Tensor q, k, v;  // [batch, heads, positions, d_head]
 };
@@ -224,7 +235,7 @@ at::Tensor attend(const Model::Impl& m, std::int64_t l, const at::Tensor& x, con
   if (c.is_gpt2() && c.scale_attn_by_inverse_layer_idx) scale /= static_cast<double>(l + 1);
   const at::Tensor& allowed = slides ? call.allowed_local : call.allowed;
   at::Tensor z;  // [batch, heads, positions, d_head]
-  if (hook.touches(HookSite::kAttnPattern, layer) || c.attn_logit_softcap) {
+  if (hook.touches(HookSite::kAttnPattern, layer) || c.attn_logit_softcap || c.attention_sinks) {
     // Explicit softmax, so the pattern can be recorded (and scores soft-capped). Query heads are
     // grouped by their key/value head instead of repeating keys and values (grouped-query attention).
     const at::Tensor grouped_q = q.reshape({call.batch, c.n_kv_heads, n_rep * call.positions, c.d_head});
@@ -233,7 +244,8 @@ at::Tensor attend(const Model::Impl& m, std::int64_t l, const at::Tensor& x, con
     if (c.attn_logit_softcap) scores = soft_cap(scores, *c.attn_logit_softcap);
     const double min_value = m.dtype == c10::kFloat ? std::numeric_limits<float>::lowest() : -3.0e38;
     scores = scores.masked_fill(allowed.logical_not(), min_value);
-    at::Tensor pattern = at::softmax(scores.to(c10::kFloat), -1).to(m.dtype);
+    at::Tensor pattern =
+        w.sinks.defined() ? softmax_with_sinks(scores, w.sinks) : at::softmax(scores.to(c10::kFloat), -1).to(m.dtype);
     pattern = hook(HookSite::kAttnPattern, layer, pattern);
     z = at::matmul(pattern.reshape({call.batch, c.n_kv_heads, n_rep * call.positions, total}), v)
             .view({call.batch, c.n_heads, call.positions, c.d_head});
@@ -297,8 +309,7 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
   call.allowed = allowed_keys(key_mask, call.past, call.positions, std::nullopt);
   if (c.sliding_window) call.allowed_local = allowed_keys(key_mask, call.past, call.positions, c.sliding_window);
   if (m.inv_freq.defined()) {
-    const double factor = c.rope.type == RopeType::kLongRope ? c.rope.attention_factor : 1.0;
-    call.rotation = rotation(position_ids, global_frequencies(m, position_ids), factor, m.dtype);
+    call.rotation = rotation(position_ids, global_frequencies(m, position_ids), c.rope.attention_factor, m.dtype);
   }
   if (m.local_inv_freq.defined()) call.local_rotation = rotation(position_ids, m.local_inv_freq, 1.0, m.dtype);
 

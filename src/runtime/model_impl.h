@@ -23,8 +23,11 @@ struct LayerWeights {
   at::Tensor gate_weight, gate_bias;                      // gated MLP (Llama family)
   at::Tensor up_weight, up_bias, down_weight, down_bias;  // Llama family MLP
   at::Tensor gate_up_weight;                              // Phi-3: gate rows, then up rows
-  at::Tensor router;                                      // mixture layers: [n_experts, d_model]
+  at::Tensor router, router_bias;                         // mixture layers: [n_experts, d_model]
   std::vector<ExpertWeights> experts;
+  at::Tensor sinks;                                  // gpt-oss: [n_heads]
+  at::Tensor experts_gate_up, experts_gate_up_bias;  // gpt-oss: [E, d_model, 2 d_expert], [E, 2 d_expert]
+  at::Tensor experts_down, experts_down_bias;        // gpt-oss: [E, d_expert, d_model], [E, d_model]
   // GPT-2 Conv1D layers, [in, out]: y = x @ W + b.
   at::Tensor c_attn_weight, c_attn_bias, attn_proj_weight, attn_proj_bias;
   at::Tensor c_fc_weight, c_fc_bias, mlp_proj_weight, mlp_proj_bias;

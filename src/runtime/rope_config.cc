@@ -25,6 +25,29 @@ double longrope_attention_factor(const ConfigFields& sub, const ConfigFields& to
   return std::sqrt(1 + std::log(factor) / std::log(static_cast<double>(rope.original_max_position_embeddings)));
 }
 
+// yarn's attention factor when the config gives none: 0.1 ln(factor) + 1, or the ratio of two
+// such terms when mscale and mscale_all_dim are both given (transformers' get_mscale).
+double yarn_attention_factor(const ConfigFields& sub, double factor) {
+  const auto mscale = [&](double m) { return factor <= 1 ? 1.0 : 0.1 * m * std::log(factor) + 1.0; };
+  const double m = sub.number_or("mscale", 0), all = sub.number_or("mscale_all_dim", 0);
+  return m != 0 && all != 0 ? mscale(m) / mscale(all) : mscale(1);
+}
+
+void read_yarn(const ConfigFields& sub, const ConfigFields& top, RopeConfig& rope) {
+  rope.type = RopeType::kYarn;
+  rope.original_max_position_embeddings =
+      sub.positive_or("original_max_position_embeddings", top.positive_or("original_max_position_embeddings", 4096));
+  rope.factor = sub.number_or("factor", static_cast<double>(top.positive_or("max_position_embeddings", 2048)) /
+                                            static_cast<double>(rope.original_max_position_embeddings));
+  rope.attention_factor = sub.number_or("attention_factor", yarn_attention_factor(sub, rope.factor));
+  // transformers: `beta_fast or 32`, so a 0 means the default too.
+  rope.beta_fast = sub.number_or("beta_fast", 32.0);
+  rope.beta_slow = sub.number_or("beta_slow", 1.0);
+  if (rope.beta_fast == 0) rope.beta_fast = 32.0;
+  if (rope.beta_slow == 0) rope.beta_slow = 1.0;
+  rope.truncate = sub.flag_or("truncate", true);
+}
+
 void read_scaling(const ConfigFields& top, const Json& object, const std::string& where, RopeConfig& rope) {
   if (!object.is_object()) top.fail(where + " must be an object or null");
   const ConfigFields sub(object, "config.json " + where);
@@ -51,8 +74,10 @@ void read_scaling(const ConfigFields& top, const Json& object, const std::string
     rope.short_factor = sub.numbers("short_factor");
     rope.long_factor = sub.numbers("long_factor");
     rope.attention_factor = sub.number_or("attention_factor", longrope_attention_factor(sub, top, rope));
+  } else if (type == "yarn") {
+    read_yarn(sub, top, rope);
   } else {
-    top.fail("rope type \"" + type + "\" is not supported; supported: default, linear, llama3, longrope");
+    top.fail("rope type \"" + type + "\" is not supported; supported: default, linear, llama3, longrope, yarn");
   }
   if (!std::isfinite(rope.factor) || rope.factor <= 0) top.fail(where + ".factor must be a positive number");
 }

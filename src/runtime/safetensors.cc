@@ -292,6 +292,23 @@ const TensorView* Checkpoint::find(std::string_view name) const {
   return it == tensors_.end() ? nullptr : &it->second;
 }
 
+bool SafetensorsFile::release_pages(const std::byte* data, std::size_t size) const {
+  const auto* begin = static_cast<const std::byte*>(mapping_);
+  if (mapping_ == nullptr || data < begin || data + size > begin + mapping_size_) return false;
+  // Whole pages inside the range only: a page shared with a neighbouring tensor stays mapped.
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto first = (reinterpret_cast<std::uintptr_t>(data) + page - 1) / page * page;
+  const auto last = (reinterpret_cast<std::uintptr_t>(data) + size) / page * page;
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+  return true;
+}
+
+void Checkpoint::release_pages(const std::byte* data, std::size_t size) const {
+  for (const auto& file : files_) {
+    if (file->release_pages(data, size)) return;
+  }
+}
+
 std::size_t Checkpoint::total_bytes() const {
   std::size_t total = 0;
   for (const auto& [name, view] : tensors_) total += view.size;
@@ -328,6 +345,7 @@ std::vector<std::string> non_finite_tensors(const Checkpoint& checkpoint, std::s
   std::vector<std::string> out;
   for (const auto& [name, view] : checkpoint.tensors()) {
     const std::size_t found = count_non_finite(view);
+    checkpoint.release_pages(view.data, view.size);
     if (found == 0) continue;
     const std::size_t values = view.size / std::max<std::size_t>(1, dtype_size(view.dtype));
     out.push_back(name + " (" + std::to_string(found) + " of " + std::to_string(values) + " values)");

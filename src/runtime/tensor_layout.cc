@@ -7,6 +7,25 @@ void add(std::vector<ExpectedTensor>& out, const std::string& name, std::vector<
   if (!name.empty()) out.push_back({name, std::move(shape)});
 }
 
+// gpt-oss's stacked experts, x @ W layout ([E, in, out]); an MXFP4 checkpoint stores each weight
+// transposed as 32-value blocks of 4-bit codes (16 bytes) with one power-of-two scale byte each.
+void add_stacked_experts(const ModelConfig& c, const LayerTensorNames& n, std::vector<ExpectedTensor>& out) {
+  if (n.experts_gate_up.empty()) return;
+  const std::int64_t e = c.moe.n_experts, d = c.d_model, i = c.moe.d_expert;
+  const auto weight = [&](const std::string& name, std::int64_t in, std::int64_t out_features) {
+    if (!c.moe.mxfp4) {
+      out.push_back({name, {e, in, out_features}});
+      return;
+    }
+    out.push_back({name + "_blocks", {e, out_features, in / 32, 16}, true});
+    out.push_back({name + "_scales", {e, out_features, in / 32}, true});
+  };
+  weight(n.experts_gate_up, d, 2 * i);
+  add(out, n.experts_gate_up_bias, {e, 2 * i});
+  weight(n.experts_down, i, d);
+  add(out, n.experts_down_bias, {e, d});
+}
+
 void llama_family_tensors(const ModelConfig& c, const std::function<bool(std::string_view)>& has,
                           std::vector<ExpectedTensor>& out) {
   const std::int64_t q_width = c.n_heads * c.d_head;
@@ -41,6 +60,9 @@ void llama_family_tensors(const ModelConfig& c, const std::function<bool(std::st
       add(out, expert.up, {c.moe.d_expert, c.d_model});
       add(out, expert.down, {c.d_model, c.moe.d_expert});
     }
+    add(out, n.sinks, {c.n_heads});
+    add(out, n.router_bias, {c.moe.n_experts});
+    add_stacked_experts(c, n, out);
   }
   out.push_back({"model.norm.weight", {c.d_model}});
   // A checkpoint may carry lm_head.weight even when tied; the model then uses it.
@@ -75,6 +97,15 @@ void gpt2_tensors(const ModelConfig& c, const std::function<bool(std::string_vie
 }
 
 void mlp_names(const ModelConfig& c, std::int64_t layer, const std::string& p, LayerTensorNames& n) {
+  if (c.layer_is_sparse(layer) && c.moe.gpt_oss) {
+    n.router = p + "mlp.router.weight";
+    n.router_bias = p + "mlp.router.bias";
+    n.experts_gate_up = p + "mlp.experts.gate_up_proj";
+    n.experts_gate_up_bias = p + "mlp.experts.gate_up_proj_bias";
+    n.experts_down = p + "mlp.experts.down_proj";
+    n.experts_down_bias = p + "mlp.experts.down_proj_bias";
+    return;
+  }
   if (c.layer_is_sparse(layer)) {
     const bool mixtral = c.architecture == Architecture::kMixtral;
     const std::string block = p + (mixtral ? "block_sparse_moe." : "mlp.");
@@ -134,6 +165,7 @@ LayerTensorNames layer_tensor_names(const ModelConfig& c, std::int64_t layer) {
     n.q_norm = attn + "q_norm.weight";
     n.k_norm = attn + "k_norm.weight";
   }
+  if (c.attention_sinks) n.sinks = attn + "sinks";
   mlp_names(c, layer, p, n);
   return n;
 }
@@ -166,7 +198,11 @@ std::vector<std::string> checkpoint_mismatches(const Checkpoint& checkpoint, con
     } else if (view->shape != expected.shape) {
       problems.push_back("tensor " + expected.name + " has shape " + shape_text(view->shape) + ", expected " +
                          shape_text(expected.shape));
-    } else if (view->dtype != DType::kF32 && view->dtype != DType::kF16 && view->dtype != DType::kBF16) {
+    } else if (expected.packed && view->dtype != DType::kU8) {
+      problems.push_back("tensor " + expected.name + " has dtype " + std::string(kDTypeNames.name(view->dtype)) +
+                         "; MXFP4 blocks and scales must be U8");
+    } else if (!expected.packed && view->dtype != DType::kF32 && view->dtype != DType::kF16 &&
+               view->dtype != DType::kBF16) {
       problems.push_back("tensor " + expected.name + " has dtype " + std::string(kDTypeNames.name(view->dtype)) +
                          "; weights must be F32, F16 or BF16");
     }

@@ -67,7 +67,7 @@ def token_past_vocabulary(folder):
 models = [
     ("rope_theta 0", edit_config(rope_theta=0), "rope_theta must be a positive number, got 0"),
     ("rope_theta -1", edit_config(rope_theta=-1), "rope_theta must be a positive number, got -1"),
-    ("hidden_act gelu", edit_config(hidden_act="gelu"), 'hidden_act "gelu" is not supported'),
+    ("hidden_act relu", edit_config(hidden_act="relu"), 'hidden_act "relu" is not supported'),
     ("a billion layers", edit_config(num_hidden_layers=1000000000), "num_hidden_layers 1000000000 is beyond any real model"),
     ("a NaN in a norm", nan_in_a_norm, "input_layernorm.weight (1 of 128 values) holds NaN or infinite weights"),
 ]

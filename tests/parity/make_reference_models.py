@@ -18,7 +18,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import torch  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 from transformers import (Gemma2Config, Gemma2ForCausalLM, Gemma3ForCausalLM,  # noqa: E402
-                          Gemma3TextConfig, GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM,
+                          Gemma3TextConfig, GptOssConfig, GptOssForCausalLM, GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM,
                           MistralConfig, MistralForCausalLM, MixtralConfig, MixtralForCausalLM,
                           Olmo2Config, Olmo2ForCausalLM, Phi3Config, Phi3ForCausalLM, Qwen2Config,
                           Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM, Qwen3MoeConfig,
@@ -74,6 +74,15 @@ MODELS = {
     "qwen3moe-mixed": (Qwen3MoeForCausalLM, Qwen3MoeConfig(
         **COMMON, num_experts=6, num_experts_per_tok=3, moe_intermediate_size=48, norm_topk_prob=False,
         mlp_only_layers=[1], head_dim=16, tie_word_embeddings=False)),
+    # gpt-oss: attention sinks with a sliding window (4) on alternate layers, YaRN rope (its
+    # released parameters), biased router choosing 2 of 32 clamped-SwiGLU experts.
+    "gptoss-sinks-window": (GptOssForCausalLM, GptOssConfig(
+        **{**COMMON, "intermediate_size": 32}, head_dim=16, num_local_experts=32, num_experts_per_tok=2,
+        sliding_window=4, tie_word_embeddings=False)),
+    # The same, its experts stored as the released checkpoints store them: MXFP4 blocks + scales.
+    "gptoss-mxfp4": (GptOssForCausalLM, GptOssConfig(
+        **{**COMMON, "intermediate_size": 32}, head_dim=16, num_local_experts=8, num_experts_per_tok=4,
+        sliding_window=4, tie_word_embeddings=False)),
     "gpt2": (GPT2LMHeadModel, GPT2Config(vocab_size=VOCAB, n_embd=64, n_layer=3, n_head=4, n_positions=128,
                                          scale_attn_by_inverse_layer_idx=True, initializer_range=0.15)),
 }
@@ -120,7 +129,7 @@ def capture(model, is_gpt2):
         mlp_out = getattr(block, "post_feedforward_layernorm", None)
         hooks.append((attn_out or getattr(block, attn_name)).register_forward_hook(save(prefix + "hook_attn_out")))
         hooks.append((mlp_out or block.mlp).register_forward_hook(save(prefix + "hook_mlp_out")))
-        router = getattr(block.mlp, "gate", None)
+        router = getattr(block.mlp, "gate", None) or getattr(block.mlp, "router", None)
         if router is not None and not isinstance(router, torch.nn.Linear):
             hooks.append(router.register_forward_hook(save_router(records, prefix)))
     hooks.append(final.register_forward_hook(save("ln_final.hook_normalized")))
@@ -154,10 +163,75 @@ def record(model, config, input_ids, folder, is_gpt2):
                             eos_token_id=None)
     tensors["greedy_ids"] = greedy.contiguous()
     for name, indices in tensors.items():
-        if name.endswith("hook_expert_indices") and "mixtral" in folder:
+        if name.endswith("hook_expert_indices") and ("mixtral" in folder or "sinks" in folder):
             unused = set(range(config.num_local_experts)) - set(indices.flatten().tolist())
             assert unused, f"{name}: every expert received a token; the edge case is not exercised"
     save_file(tensors, os.path.join(folder, "reference.safetensors"))
+
+
+# Families whose norms or routing round differently in bfloat16 (Llama's cast-then-scale, OLMo 2's
+# scale-in-float32, Gemma's (1 + w), Mixtral's float32 routing weights, Qwen3-MoE's cast ones),
+# saved in bfloat16 under bfloat16/ with transformers' bfloat16 logits on the CPU.
+BFLOAT16 = ("llama-llama3-rope", "gemma2-softcap-window", "olmo2-post-norm", "mixtral-top2", "qwen3moe-mixed")
+
+
+def save_bfloat16(model, input_ids, folder):
+    shutil.rmtree(folder, ignore_errors=True)
+    model = model.to(torch.bfloat16)
+    model.save_pretrained(folder, safe_serialization=True)
+    with torch.no_grad():
+        logits = model(input_ids).logits
+    save_file({"input_ids": input_ids.contiguous(), "logits": logits.float().contiguous()},
+              os.path.join(folder, "reference.safetensors"))
+
+
+FP4_MAGNITUDES = torch.tensor([0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0])
+
+
+def quantize_mxfp4(weight):
+    """[E, in, out] -> (blocks [E, out, in/32, 16] u8, scales [E, out, in/32] u8): each 32-value
+    block scaled by a power of two so its largest value lands in [4, 8), rounded to the nearest
+    E2M1 code (low nibble first). A test fixture writer, the inverse of the released format."""
+    t = weight.detach().transpose(1, 2).float()
+    e, o, i = t.shape
+    groups = t.reshape(e, o, i // 32, 32)
+    exponent = torch.floor(torch.log2(groups.abs().amax(-1).clamp_min(1e-30))) - 2
+    scaled = groups / torch.exp2(exponent)[..., None]
+    code = (scaled.abs()[..., None] - FP4_MAGNITUDES).abs().argmin(-1) + 8 * (scaled < 0)
+    blocks = (code[..., 0::2] | (code[..., 1::2] << 4)).to(torch.uint8)
+    return blocks.contiguous(), (exponent + 127).to(torch.uint8).contiguous()
+
+
+def save_mxfp4(model, config, input_ids, folder):
+    """Quantises every expert weight, gives the model transformers' own dequantisation of it
+    (convert_moe_packed_tensors) for the reference, and rewrites the checkpoint with the packed
+    tensors and a quantization_config, as openai/gpt-oss-20b ships."""
+    from safetensors.torch import load_file
+    from transformers.integrations.mxfp4 import convert_moe_packed_tensors
+    packed = {}
+    for layer, block in enumerate(model.model.layers):
+        for name in ("gate_up_proj", "down_proj"):
+            parameter = getattr(block.mlp.experts, name)
+            blocks, scales = quantize_mxfp4(parameter)
+            with torch.no_grad():
+                parameter.copy_(convert_moe_packed_tensors(blocks, scales, dtype=torch.float32))
+            prefix = f"model.layers.{layer}.mlp.experts.{name}"
+            packed[prefix + "_blocks"], packed[prefix + "_scales"] = blocks, scales
+    model.save_pretrained(folder, safe_serialization=True)
+    path = os.path.join(folder, "model.safetensors")
+    tensors = load_file(path)
+    for name in list(tensors):
+        if name.endswith(("experts.gate_up_proj", "experts.down_proj")):
+            del tensors[name]
+    tensors.update(packed)
+    save_file(tensors, path, metadata={"format": "pt"})
+    with open(os.path.join(folder, "config.json")) as f:
+        saved = json.load(f)
+    saved["quantization_config"] = {"quant_method": "mxfp4", "modules_to_not_convert": ["model.layers.*.self_attn",
+                                    "model.layers.*.mlp.router", "model.embed_tokens", "lm_head"]}
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(saved, f, indent=2)
+    record(model, config, input_ids, folder, False)
 
 
 def organism_input_ids(folder):
@@ -193,12 +267,17 @@ def main():
         shutil.rmtree(folder, ignore_errors=True)  # no stale files from an earlier run
         # One model is saved in shards, so the sharded loading path (index + shards) is tested.
         shard = {"max_shard_size": "200KB"} if name == "qwen2-bias" else {}
-        model.save_pretrained(folder, safe_serialization=True, **shard)
-        record(model, config, input_ids, folder, name.startswith("gpt2"))
+        if name == "gptoss-mxfp4":
+            save_mxfp4(model, config, input_ids, folder)
+        else:
+            model.save_pretrained(folder, safe_serialization=True, **shard)
+            record(model, config, input_ids, folder, name.startswith("gpt2"))
         if name == "gpt2":
             for file in ("tokenizer.json", "tokenizer_config.json"):
                 shutil.copy(os.path.join(TOKENIZER, file), folder)
         print(f"{name}: {sum(p.numel() for p in model.parameters())} parameters")
+        if name in BFLOAT16:
+            save_bfloat16(model, input_ids, os.path.join(out_dir, "bfloat16", name))
 
     from transformers import AutoModelForCausalLM
     for source in sys.argv[2:]:

@@ -47,9 +47,9 @@ TEST_CASE("rope scaling is read from rope_scaling (transformers 4) or rope_param
     CHECK(c.rope.factor == 32.0);
     CHECK(c.rope.theta == 500000.0);
   }
-  Json yarn = llama();
-  yarn["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}};
-  CHECK_THROWS_WITH(parse_model_config(yarn, "config.json"), Contains("rope type \"yarn\" is not supported"));
+  Json dynamic = llama();
+  dynamic["rope_scaling"] = {{"rope_type", "dynamic"}, {"factor", 4.0}};
+  CHECK_THROWS_WITH(parse_model_config(dynamic, "config.json"), Contains("rope type \"dynamic\" is not supported"));
 }
 
 TEST_CASE("an explicit head_dim is authoritative (Qwen3)", "[config]") {
@@ -201,4 +201,27 @@ TEST_CASE("a Qwen sliding window is refused rather than ignored", "[config]") {
   qwen2["architectures"] = {"Qwen2ForCausalLM"};
   qwen2["use_sliding_window"] = true;
   CHECK_THROWS_WITH(parse_model_config(qwen2, "config.json"), Contains("use_sliding_window true is not supported"));
+}
+
+TEST_CASE("gpt-oss: YaRN as released, MXFP4 experts read, other quantisations refused", "[config]") {
+  Json gpt_oss = Json::parse(R"({"architectures": ["GptOssForCausalLM"], "vocab_size": 100, "hidden_size": 64,
+    "intermediate_size": 64, "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2,
+    "head_dim": 16, "num_local_experts": 8, "num_experts_per_tok": 4, "sliding_window": 128,
+    "rope_scaling": {"beta_fast": 32.0, "beta_slow": 1.0, "factor": 32.0, "original_max_position_embeddings": 4096,
+                     "rope_type": "yarn", "truncate": false}, "rope_theta": 150000,
+    "quantization_config": {"quant_method": "mxfp4"}})");
+  const ModelConfig c = parse_model_config(gpt_oss, "config.json");
+  CHECK(c.rope.type == RopeType::kYarn);
+  CHECK_FALSE(c.rope.truncate);
+  CHECK(c.rope.attention_factor == Approx(0.1 * std::log(32.0) + 1));
+  CHECK(c.attention_sinks);
+  CHECK(c.moe.gpt_oss);
+  CHECK(c.moe.mxfp4);
+  CHECK(c.layer_slides(0));
+  CHECK_FALSE(c.layer_slides(1));
+  gpt_oss["quantization_config"] = {{"quant_method", "gptq"}};
+  CHECK_THROWS_WITH(parse_model_config(gpt_oss, "config.json"), Contains("quant_method \"gptq\" is not supported"));
+  Json llama_quantised = llama();
+  llama_quantised["quantization_config"] = {{"quant_method", "mxfp4"}};
+  CHECK_THROWS_WITH(parse_model_config(llama_quantised, "config.json"), Contains("quant_method \"mxfp4\""));
 }

@@ -24,7 +24,8 @@ struct DeviceChoice;  // model_service.h
 
 struct LoadOptions {
   c10::Device device = c10::Device(c10::kCPU);
-  /// Compute dtype; default float32 on CPU, bfloat16 on CUDA.
+  /// Compute dtype. Default: bfloat16 on CUDA; on the CPU the checkpoint's own dtype when its
+  /// weights are all bfloat16 or all float16 (no float32 copy of a half-precision model), else float32.
   std::optional<c10::ScalarType> dtype;
 };
 

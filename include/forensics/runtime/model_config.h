@@ -25,6 +25,7 @@ enum class Architecture {
   kPhi3,
   kMixtral,
   kQwen3Moe,
+  kGptOss,
 };
 
 /// The one table of architectures: the config's `architectures[0]` spelling for each.
@@ -40,6 +41,7 @@ inline constexpr util::NameTable kArchitectureNames{std::array{
     util::NameEntry<Architecture>{Architecture::kPhi3, "Phi3ForCausalLM"},
     util::NameEntry<Architecture>{Architecture::kMixtral, "MixtralForCausalLM"},
     util::NameEntry<Architecture>{Architecture::kQwen3Moe, "Qwen3MoeForCausalLM"},
+    util::NameEntry<Architecture>{Architecture::kGptOss, "GptOssForCausalLM"},
 }};
 
 /// config.json's `model_type` for each architecture: the fallback when `architectures` is absent
@@ -56,9 +58,10 @@ inline constexpr util::NameTable kModelTypeNames{std::array{
     util::NameEntry<Architecture>{Architecture::kPhi3, "phi3"},
     util::NameEntry<Architecture>{Architecture::kMixtral, "mixtral"},
     util::NameEntry<Architecture>{Architecture::kQwen3Moe, "qwen3_moe"},
+    util::NameEntry<Architecture>{Architecture::kGptOss, "gpt_oss"},
 }};
 
-enum class RopeType { kNone, kDefault, kLinear, kLlama3, kLongRope };
+enum class RopeType { kNone, kDefault, kLinear, kLlama3, kLongRope, kYarn };
 
 struct RopeConfig {
   RopeType type = RopeType::kDefault;
@@ -70,8 +73,12 @@ struct RopeConfig {
   // longrope (Phi-3): per-frequency divisors below / above original_max_position_embeddings, and
   // the factor cos and sin are multiplied by.
   std::vector<double> short_factor, long_factor;
-  double attention_factor = 1.0;
+  double attention_factor = 1.0;       // longrope, yarn: cos and sin are multiplied by it
   double partial_rotary_factor = 1.0;  // the fraction of d_head that rotates (Phi-3/4)
+  // yarn (gpt-oss): the frequencies ramp from interpolated (/ factor) to extrapolated between the
+  // correction dimensions of beta_fast and beta_slow rotations, rounded outwards when truncate.
+  double beta_fast = 32.0, beta_slow = 1.0;
+  bool truncate = true;
 };
 
 /// The MLP's non-linearity. GPT-2's gelu_new is its own path.
@@ -86,8 +93,15 @@ enum class NormStyle { kScaleAfterCast, kScaleInFloat32, kOnePlusScaleInFloat32 
 /// the whole projection.
 enum class QkNorm { kNone, kPerHead, kFullWidth };
 
-/// Mixture-of-experts MLPs (Mixtral, Qwen3-MoE): a router picks top_k of n_experts per token.
+/// Mixture-of-experts MLPs (Mixtral, Qwen3-MoE, gpt-oss): a router picks top_k of n_experts per token.
 struct MoeConfig {
+  // Mixtral and Qwen3-MoE: softmax over all experts, then top-k. gpt-oss: top-k of the (biased)
+  // logits, then softmax over those k; its experts are stored fused ([E, in, out] with biases,
+  // gate and up interleaved) and use a clamped SwiGLU: (clamp(up) + 1) * g * sigmoid(alpha * g),
+  // g = min(gate, limit).
+  bool gpt_oss = false;
+  double swiglu_alpha = 1.702, swiglu_limit = 7.0;
+  bool mxfp4 = false;          // the checkpoint stores the experts as MXFP4 blocks + scales (dequantised on load)
   std::int64_t n_experts = 0;  // 0: every MLP is dense
   std::int64_t top_k = 0;
   std::int64_t d_expert = 0;  // each expert's intermediate size
@@ -127,6 +141,7 @@ struct ModelConfig {
   std::optional<double> attn_logit_softcap;   // Gemma 2: cap * tanh(scores / cap)
   std::optional<double> final_logit_softcap;  // Gemma 2/3
   bool fused_projections = false;             // Phi-3: qkv_proj and gate_up_proj
+  bool attention_sinks = false;               // gpt-oss: a learned per-head logit every query may attend to
   MoeConfig moe;
   // GPT-2 only.
   bool scale_attn_weights = true;

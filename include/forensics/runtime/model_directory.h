@@ -35,6 +35,7 @@ struct ModelDirectoryCheck {
   std::shared_ptr<const Tokenizer> tokenizer;        // when it loads (e.g. to check a chat format's markers)
   std::optional<ModelConfig> config;                 // when config.json is supported
   std::int64_t parameter_count = 0;                  // values in the checkpoint's tensors, when it opens
+  std::size_t weight_bytes = 0;                      // their bytes as stored
   bool usable() const { return problems.empty(); }
 };
 

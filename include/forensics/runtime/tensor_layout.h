@@ -19,6 +19,7 @@ namespace forensics::runtime {
 struct ExpectedTensor {
   std::string name;
   std::vector<std::int64_t> shape;
+  bool packed = false;  // U8 bytes (MXFP4 blocks and scales), not F32/F16/BF16 weights
 };
 
 /// One expert's checkpoint names: Mixtral's w1/w3/w2, Qwen3-MoE's gate/up/down_proj.
@@ -38,6 +39,12 @@ struct LayerTensorNames {
   std::string gate_bias, up_bias, down_bias;
   std::string router;  // mixture layers: the router, and each expert's projections
   std::vector<ExpertTensorNames> experts;
+  // gpt-oss: a per-head sink logit, the router's bias, and the experts stacked in four tensors
+  // ([E, d_model, 2 d_expert] and [E, d_expert, d_model] with biases), or for an MXFP4 checkpoint
+  // `<name>_blocks` (U8 [E, out, in / 32, 16]) and `<name>_scales` (U8 [E, out, in / 32]) in place
+  // of the two weights.
+  std::string sinks, router_bias;
+  std::string experts_gate_up, experts_gate_up_bias, experts_down, experts_down_bias;
 };
 LayerTensorNames layer_tensor_names(const ModelConfig& config, std::int64_t layer);
 
