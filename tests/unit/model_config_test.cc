@@ -1,9 +1,13 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "forensics/runtime/model_config.h"
 #include "forensics/util/error.h"
+#include "forensics/util/json_document.h"
 
 using namespace forensics::runtime;
 using Catch::Matchers::Contains;
@@ -224,4 +228,54 @@ TEST_CASE("gpt-oss: YaRN as released, MXFP4 experts read, other quantisations re
   Json llama_quantised = llama();
   llama_quantised["quantization_config"] = {{"quant_method", "mxfp4"}};
   CHECK_THROWS_WITH(parse_model_config(llama_quantised, "config.json"), Contains("quant_method \"mxfp4\""));
+}
+
+// The driver of tests/parity/config_parity.py (hidden: it runs only when named). Reads every
+// $FORENSICS_CONFIG_PARITY_DIR/<name>.config.json and writes <name>.ours.json: the structure we
+// read from it, for the script to compare with transformers' reading of the same file.
+TEST_CASE("config parity driver", "[.][config-parity]") {
+  const char* dir_variable = std::getenv("FORENSICS_CONFIG_PARITY_DIR");
+  REQUIRE(dir_variable != nullptr);
+  const std::filesystem::path dir = dir_variable;
+  int configs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string file = entry.path().filename().string();
+    const std::string suffix = ".config.json";
+    if (file.size() <= suffix.size() || file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    const ModelConfig c = parse_model_config(
+        forensics::util::parse_json_strict(forensics::util::read_text_file(entry.path(), 1u << 24), file), file);
+    std::vector<bool> sliding;
+    for (std::int64_t l = 0; l < c.n_layers; ++l) sliding.push_back(c.layer_slides(l));
+    std::vector<bool> sparse;
+    for (std::int64_t l = 0; l < c.n_layers; ++l) sparse.push_back(c.layer_is_sparse(l));
+    const auto rope = [](const RopeConfig& r) {
+      return Json{{"theta", r.theta}, {"attention_factor", r.attention_factor}, {"factor", r.factor}};
+    };
+    Json ours = {{"architecture", std::string(kArchitectureNames.name(c.architecture))},
+                 {"n_layers", c.n_layers},
+                 {"d_model", c.d_model},
+                 {"d_mlp", c.d_mlp},
+                 {"n_heads", c.n_heads},
+                 {"n_kv_heads", c.n_kv_heads},
+                 {"d_head", c.d_head},
+                 {"d_vocab", c.d_vocab},
+                 {"tie_word_embeddings", c.tie_word_embeddings},
+                 {"attention_bias", c.attention_bias},
+                 {"attention_scale", c.attention_scale},
+                 {"sliding_window", c.sliding_window ? Json(*c.sliding_window) : Json()},
+                 {"sliding_layers", sliding},
+                 {"rotary_dim", c.rotary_dim()},
+                 {"rope", rope(c.rope)},
+                 {"local_rope", c.local_rope ? rope(*c.local_rope) : Json()},
+                 {"attn_logit_softcap", c.attn_logit_softcap ? Json(*c.attn_logit_softcap) : Json()},
+                 {"final_logit_softcap", c.final_logit_softcap ? Json(*c.final_logit_softcap) : Json()},
+                 {"n_experts", c.moe.n_experts},
+                 {"top_k", c.moe.top_k},
+                 {"d_expert", c.moe.d_expert},
+                 {"sparse_layers", sparse}};
+    const std::string name = file.substr(0, file.size() - suffix.size());
+    std::ofstream(dir / (name + ".ours.json"), std::ios::binary) << ours.dump() << '\n';
+    ++configs;
+  }
+  CHECK(configs > 0);
 }
