@@ -97,7 +97,7 @@ at::Tensor expert_output(const at::Tensor& x, const LayerWeights& w, std::int64_
   return affine(gated(affine(x, expert.gate), affine(x, expert.up), config.activation), expert.down);
 }
 
-MixtureResult mixture_mlp(const at::Tensor& y, const LayerWeights& w, const ModelConfig& config) {
+MixtureResult mixture_mlp(const at::Tensor& y, const LayerWeights& w, const ModelConfig& config, bool keep_outputs) {
   const MoeConfig& moe = config.moe;
   const at::Tensor flat = y.reshape({-1, y.size(-1)});
   const at::Tensor logits = affine(flat, w.router, w.router_bias);
@@ -113,6 +113,8 @@ MixtureResult mixture_mlp(const at::Tensor& y, const LayerWeights& w, const Mode
     if (!moe.weights_in_float32) top_weights = top_weights.to(y.scalar_type());
   }
   at::Tensor output = at::zeros_like(flat);
+  at::Tensor per_slot =
+      keep_outputs ? at::zeros({flat.size(0), moe.top_k, flat.size(1)}, flat.options()) : at::Tensor();
   // Experts in index order, each over the tokens routed to it, added as transformers adds them.
   const at::Tensor chosen = top_indices.to(c10::kCPU);
   const at::Tensor hit = std::get<0>(at::_unique(chosen.flatten(), true));
@@ -124,6 +126,7 @@ MixtureResult mixture_mlp(const at::Tensor& y, const LayerWeights& w, const Mode
     const at::Tensor slots = where.select(1, 1);
     const at::Tensor x = flat.index_select(0, tokens);
     at::Tensor out = expert_output(x, w, e, config);
+    if (keep_outputs) per_slot.index_put_({tokens, slots}, out.to(per_slot.scalar_type()));
     out = out * top_weights.index({tokens, slots}).unsqueeze(-1);
     output = output.index_add(0, tokens, out.to(output.scalar_type()));
   }
@@ -132,7 +135,10 @@ MixtureResult mixture_mlp(const at::Tensor& y, const LayerWeights& w, const Mode
   router_shape.back() = moe.n_experts;
   auto index_shape = shape;
   index_shape.back() = moe.top_k;
-  return {output.view(shape), probabilities.view(router_shape), top_indices.view(index_shape)};
+  auto slot_shape = index_shape;
+  slot_shape.push_back(flat.size(1));
+  return {output.view(shape), probabilities.view(router_shape), top_indices.view(index_shape),
+          keep_outputs ? per_slot.view(slot_shape) : at::Tensor()};
 }
 
 }  // namespace forensics::runtime

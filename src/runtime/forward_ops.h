@@ -34,10 +34,12 @@ at::Tensor apply_rotation(const at::Tensor& x, const Rotation& rotation);
 at::Tensor dense_mlp(const at::Tensor& y, const LayerWeights& w, const ModelConfig& config);
 
 /// A mixture-of-experts MLP: the output, the router's softmax over all experts [batch, positions,
-/// n_experts] (float32) and the chosen experts [batch, positions, top_k].
+/// n_experts] (float32), the chosen experts [batch, positions, top_k] and, when `keep_outputs`,
+/// each chosen expert's output before weighting [batch, positions, top_k, d_model].
 struct MixtureResult {
-  at::Tensor output, expert_weights, expert_indices;
+  at::Tensor output, expert_weights, expert_indices, expert_outputs;
 };
-MixtureResult mixture_mlp(const at::Tensor& y, const LayerWeights& w, const ModelConfig& config);
+MixtureResult mixture_mlp(const at::Tensor& y, const LayerWeights& w, const ModelConfig& config,
+                          bool keep_outputs = false);
 
 }  // namespace forensics::runtime

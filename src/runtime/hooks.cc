@@ -9,7 +9,8 @@ bool is_block_site(HookSite site) {
 }
 
 bool is_patchable_site(HookSite site) {
-  return site != HookSite::kAttnPattern && site != HookSite::kExpertWeights && site != HookSite::kExpertIndices;
+  return site != HookSite::kAttnPattern && site != HookSite::kExpertWeights && site != HookSite::kExpertIndices &&
+         site != HookSite::kExpertOutputs;
 }
 
 std::string HookPoint::to_string() const {

@@ -262,9 +262,10 @@ at::Tensor feed_forward(const Model::Impl& m, std::int64_t l, const at::Tensor& 
   if (c.is_gpt2()) return conv1d(gelu_new(conv1d(y, w.c_fc_weight, w.c_fc_bias)), w.mlp_proj_weight, w.mlp_proj_bias);
   if (!c.layer_is_sparse(l)) return dense_mlp(y, w, c);
   const auto layer = static_cast<std::int32_t>(l);
-  MixtureResult mixture = mixture_mlp(y, w, c);
+  MixtureResult mixture = mixture_mlp(y, w, c, hook.touches(HookSite::kExpertOutputs, layer));
   hook(HookSite::kExpertWeights, layer, mixture.expert_weights);
   hook(HookSite::kExpertIndices, layer, mixture.expert_indices);
+  if (mixture.expert_outputs.defined()) hook(HookSite::kExpertOutputs, layer, mixture.expert_outputs);
   return mixture.output;
 }
 

@@ -148,6 +148,42 @@ TEST_CASE("a bfloat16 checkpoint runs as stored, as close to float32 as transfor
   CHECK(models == 5);
 }
 
+// TransformerLens names one hook per expert; ours keeps each token's chosen experts' outputs in one
+// tensor. They must be what the mixture adds up: the routing-weighted sum of the chosen experts'
+// outputs (weights: the router's softmax at the chosen experts, renormalised where the family
+// does) is hook_mlp_out, which the first test holds to transformers.
+TEST_CASE("each chosen expert's output, weighted by the router, sums to the MLP output", "[parity][moe]") {
+  int mixtures = 0;
+  for (const auto& name : model_names()) {
+    const Model model = load_model(models_dir() / name);
+    const ModelConfig& c = model.config();
+    if (c.moe.n_experts == 0) continue;
+    INFO("model " << name);
+    ForwardOptions options;
+    for (int l = 0; l < c.n_layers; ++l) {
+      if (!c.layer_is_sparse(l)) continue;
+      for (auto site :
+           {HookSite::kExpertWeights, HookSite::kExpertIndices, HookSite::kExpertOutputs, HookSite::kMlpOut}) {
+        options.record.push_back({site, l});
+      }
+    }
+    const ForwardResult result = model.forward(reference(name).at("input_ids"), options);
+    for (int l = 0; l < c.n_layers; ++l) {
+      if (!c.layer_is_sparse(l)) continue;
+      const auto& a = result.activations;
+      const at::Tensor outputs = a.at({HookSite::kExpertOutputs, l});
+      at::Tensor weights = a.at({HookSite::kExpertWeights, l}).gather(-1, a.at({HookSite::kExpertIndices, l}));
+      if (c.moe.normalize_top_k) weights = weights / weights.sum(-1, true);
+      const at::Tensor summed = (outputs * weights.unsqueeze(-1).to(outputs.scalar_type())).sum(2);
+      const at::Tensor mlp_out = a.at({HookSite::kMlpOut, l});
+      CHECK(outputs.size(2) == c.moe.top_k);
+      CHECK(max_diff(summed, mlp_out) <= 1e-5 * std::max(1.0, mlp_out.abs().max().item<double>()));
+    }
+    ++mixtures;
+  }
+  CHECK(mixtures == 4);  // Mixtral, Qwen3-MoE, gpt-oss twice
+}
+
 TEST_CASE("decoding with the KV cache equals a full forward pass", "[parity]") {
   for (const auto& name : model_names()) {
     INFO("model " << name);

@@ -22,6 +22,7 @@ enum class HookSite {
   kMlpOut,         // blocks.{l}.hook_mlp_out
   kExpertWeights,  // blocks.{l}.mlp.hook_expert_weights (mixture layers)
   kExpertIndices,  // blocks.{l}.mlp.hook_expert_indices (mixture layers)
+  kExpertOutputs,  // blocks.{l}.mlp.hook_expert_outputs (mixture layers)
   kResidPost,      // blocks.{l}.hook_resid_post
   kLnFinal,        // ln_final.hook_normalized
 };
@@ -37,6 +38,7 @@ inline constexpr util::NameTable kHookSiteNames{std::array{
     util::NameEntry<HookSite>{HookSite::kMlpOut, "hook_mlp_out"},
     util::NameEntry<HookSite>{HookSite::kExpertWeights, "mlp.hook_expert_weights"},
     util::NameEntry<HookSite>{HookSite::kExpertIndices, "mlp.hook_expert_indices"},
+    util::NameEntry<HookSite>{HookSite::kExpertOutputs, "mlp.hook_expert_outputs"},
     util::NameEntry<HookSite>{HookSite::kResidPost, "hook_resid_post"},
     util::NameEntry<HookSite>{HookSite::kLnFinal, "ln_final.hook_normalized"},
 }};
@@ -44,8 +46,8 @@ inline constexpr util::NameTable kHookSiteNames{std::array{
 /// Whether a site belongs to a block (and so needs a layer).
 bool is_block_site(HookSite site);
 
-/// Whether values may be written at a site: not the attention pattern or the router's choices
-/// (recorded only).
+/// Whether values may be written at a site: not the attention pattern or the router's choices and
+/// experts' outputs (recorded only).
 bool is_patchable_site(HookSite site);
 
 struct HookPoint {
