@@ -16,30 +16,6 @@ struct DtypeSize {
 };
 constexpr DtypeSize kDtypes[] = {{"float32", 4}, {"bfloat16", 2}, {"float16", 2}};
 
-struct Gpu {
-  int index = 0;
-  double free_bytes = 0;
-};
-
-/// GPUs with their free memory, from nvidia-smi (the light binary has no CUDA runtime to ask).
-/// Nothing when nvidia-smi is absent or says something else.
-std::vector<Gpu> visible_gpus() {
-  std::vector<Gpu> out;
-  FILE* pipe = popen("nvidia-smi --query-gpu=index,memory.free --format=csv,noheader,nounits 2>&1", "r");
-  if (pipe == nullptr) return out;
-  char line[256];
-  while (std::fgets(line, sizeof line, pipe) != nullptr) {
-    Gpu gpu;
-    double mib = 0;
-    if (std::sscanf(line, "%d, %lf", &gpu.index, &mib) == 2) {
-      gpu.free_bytes = mib * 1024 * 1024;
-      out.push_back(gpu);
-    }
-  }
-  pclose(pipe);
-  return out;
-}
-
 Json fitting(double available, const Json& weights) {
   Json fits = Json::array();
   for (const auto& dtype : kDtypes) {
@@ -66,7 +42,7 @@ Json memory_fit_json(std::int64_t parameters) {
     out["fits_host"] = fitting(*available, weights);
   }
   Json gpus = Json::array();
-  for (const auto& gpu : visible_gpus()) {
+  for (const auto& gpu : util::visible_gpus()) {
     gpus.push_back({{"index", gpu.index}, {"free", gpu.free_bytes}, {"fits", fitting(gpu.free_bytes, weights)}});
   }
   out["gpus"] = gpus;

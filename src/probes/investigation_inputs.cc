@@ -2,6 +2,7 @@
 #include "investigation_inputs.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "forensics/incident/chat_format.h"
@@ -44,39 +45,63 @@ PromptTokens prompt_tokens(const incident::Transcript& transcript, std::size_t a
   return out;
 }
 
-/// A CPU run holds the weights in the compute dtype and, while sampling, one key/value cache
-/// row per sample of a condition (every sample of a condition decodes in one batch). Refused
-/// before loading when that is more than the machine has: an out-of-memory kill mid-run loses the
-/// run, and swapping makes it crawl.
-void check_host_memory(const incident::Incident& incident, const ProbePlan& plan, const InvestigateOptions& options,
-                       const runtime::ModelDirectoryCheck& model, std::size_t longest_prompt, const fs::path& path) {
-  if (options.device.device != "cpu" || !model.config) return;  // GPU memory is the runtime's to check
-  const auto available = util::available_host_memory();
-  if (!available) return;
+/// Where a run's memory comes from: this machine's, or the GPU's the device names (nvidia-smi's
+/// free memory); nothing when unknown (no nvidia-smi: the runtime says whether CUDA is there).
+struct MemoryPool {
+  std::string name;  // "this machine", "cuda:1"
+  double available = 0;
+  bool gpu = false;
+};
+
+std::optional<MemoryPool> memory_pool(const std::string& device) {
+  if (device == "cpu") {
+    const auto available = util::available_host_memory();
+    if (!available) return std::nullopt;
+    return MemoryPool{"this machine", *available, false};
+  }
+  const auto gpus = util::visible_gpus();
+  if (device == "auto" && gpus.empty()) return memory_pool("cpu");
+  const int index = device.rfind("cuda:", 0) == 0 ? std::atoi(device.c_str() + 5) : 0;
+  for (const auto& gpu : gpus) {
+    if (gpu.index == index) return MemoryPool{"cuda:" + std::to_string(index), gpu.free_bytes, true};
+  }
+  return std::nullopt;
+}
+
+/// A run holds the weights in the compute dtype and, while sampling, one key/value cache row per
+/// sample of a condition (every sample of a condition decodes in one batch). Refused before loading
+/// when that is more than the device has: an out-of-memory kill mid-run loses the run, swapping
+/// makes it crawl, and a CUDA out-of-memory error comes only after the weights have loaded.
+void check_memory(const incident::Incident& incident, const ProbePlan& plan, const InvestigateOptions& options,
+                  const runtime::ModelDirectoryCheck& model, std::size_t longest_prompt, const fs::path& path) {
+  if (!model.config) return;
+  const auto pool = memory_pool(options.device.device);
+  if (!pool) return;
   std::int64_t samples = 1;
   for (const auto& planned : plan.probes) {
     if (planned.runs() && planned.standard_samples) {
       samples = std::max(samples, budget_samples(*planned.standard_samples, options.budget, options.samples));
     }
   }
-  // No dtype asked for: the runtime computes a half-precision checkpoint as stored (Model::load).
+  // No dtype asked for: bfloat16 on CUDA; on the CPU a half-precision checkpoint as stored (Model::load).
   const bool stored_half =
       model.parameter_count > 0 && model.weight_bytes < 4 * static_cast<std::size_t>(model.parameter_count);
   const runtime::Dtype dtype = options.device.dtype.value_or(
-      incident.model.dtype.value_or(stored_half ? runtime::Dtype::kBFloat16 : runtime::Dtype::kFloat32));
+      incident.model.dtype.value_or(pool->gpu || stored_half ? runtime::Dtype::kBFloat16 : runtime::Dtype::kFloat32));
   const double element = dtype == runtime::Dtype::kFloat32 ? 4 : 2;
   const auto& config = *model.config;
   const double weights = static_cast<double>(model.parameter_count) * element;
   const double tokens = static_cast<double>(longest_prompt + static_cast<std::size_t>(plan.sampling.max_new_tokens));
   const double cache = static_cast<double>(samples) * tokens * static_cast<double>(config.n_layers) * 2 *
                        static_cast<double>(config.n_kv_heads * config.d_head) * element;
-  if (weights + cache <= *available) return;
-  throw InputError(
-      path.string() + ": this run needs about " + util::memory_text(weights + cache) + " of memory (weights " +
-      util::memory_text(weights) + " in " + std::string(runtime::kDtypeNames.name(dtype)) + ", key/value cache " +
-      util::memory_text(cache) + " for " + std::to_string(samples) + " samples of up to " +
-      std::to_string(static_cast<std::int64_t>(tokens)) + " tokens decoded together), but this machine has " +
-      util::memory_text(*available) + " available: lower --samples or --max-new-tokens, or run on a GPU");
+  if (weights + cache <= pool->available) return;
+  throw InputError(path.string() + ": this run needs about " + util::memory_text(weights + cache) +
+                   " of memory (weights " + util::memory_text(weights) + " in " +
+                   std::string(runtime::kDtypeNames.name(dtype)) + ", key/value cache " + util::memory_text(cache) +
+                   " for " + std::to_string(samples) + " samples of up to " +
+                   std::to_string(static_cast<std::int64_t>(tokens)) + " tokens decoded together), but " + pool->name +
+                   " has " + util::memory_text(pool->available) + (pool->gpu ? " free (nvidia-smi)" : " available") +
+                   ": lower --samples or --max-new-tokens, or run on " + (pool->gpu ? "a larger GPU" : "a GPU"));
 }
 
 }  // namespace
@@ -153,7 +178,7 @@ Inputs read_inputs(const fs::path& path, const InvestigateOptions& options) {
           unrunnable_prompt(*check.incident, *check.model, plan->sampling.max_new_tokens, &longest_prompt)) {
     throw InputError(path.string() + ": " + *problem);
   }
-  check_host_memory(*check.incident, *plan, options, *check.model, longest_prompt, path);
+  check_memory(*check.incident, *plan, options, *check.model, longest_prompt, path);
   return {std::move(*check.incident), std::move(*plan), check.model->weights_sha256.value_or("")};
 }
 

@@ -16,6 +16,23 @@ std::optional<double> available_host_memory() {
   return std::nullopt;
 }
 
+std::vector<GpuMemory> visible_gpus() {
+  std::vector<GpuMemory> out;
+  FILE* pipe = popen("nvidia-smi --query-gpu=index,memory.free --format=csv,noheader,nounits 2>&1", "r");
+  if (pipe == nullptr) return out;
+  char line[256];
+  while (std::fgets(line, sizeof line, pipe) != nullptr) {
+    GpuMemory gpu;
+    double mib = 0;
+    if (std::sscanf(line, "%d, %lf", &gpu.index, &mib) == 2) {
+      gpu.free_bytes = mib * 1024 * 1024;
+      out.push_back(gpu);
+    }
+  }
+  pclose(pipe);
+  return out;
+}
+
 std::string memory_text(double bytes) {
   char text[32];
   if (bytes < 1024.0 * 1024 * 1024) {

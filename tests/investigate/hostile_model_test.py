@@ -168,6 +168,25 @@ result, seconds = run("investigate", case, "--samples", "100000", "--out", os.pa
 check(result.returncode == 3 and "this run needs about" in result.stderr and "lower --samples" in result.stderr
       and seconds < 10, f"--samples 100000: exit {result.returncode} after {seconds:.1f} s: {result.stderr[-400:]}")
 
+# On a GPU the same estimate is held against the GPU's free memory as nvidia-smi reports it: a
+# stand-in nvidia-smi saying cuda:1 has 64 MiB free gets the run refused before anything loads
+# (and before the runtime would find that this machine has no CUDA at all).
+fake_bin = os.path.join(work, "fake-nvidia-smi")
+os.makedirs(fake_bin, exist_ok=True)
+with open(os.path.join(fake_bin, "nvidia-smi"), "w") as f:
+    f.write("#!/bin/sh\necho '0, 81000'\necho '1, 64'\n")
+os.chmod(os.path.join(fake_bin, "nvidia-smi"), 0o755)
+gpu_env = dict(os.environ, PATH=fake_bin + os.pathsep + os.environ["PATH"])
+result = subprocess.run([forensics, "investigate", case, "--device", "cuda:1", "--out", os.path.join(work, "never.json")],
+                        capture_output=True, text=True, timeout=60, env=gpu_env)
+check(result.returncode == 3 and "but cuda:1 has 64.0 MiB free (nvidia-smi)" in result.stderr
+      and "weights 3.6 MiB in float32" in result.stderr,
+      f"a run larger than the GPU's free memory: exit {result.returncode}: {result.stderr[-400:]}")
+result = subprocess.run([forensics, "model", "info", model], capture_output=True, text=True, timeout=60, env=gpu_env)
+check(result.returncode == 0 and "cuda:0                79.1 GiB free; the weights fit in: float32" in result.stdout
+      and "cuda:1                64.0 MiB free" in result.stdout,
+      f"model info with two GPUs: exit {result.returncode}: {result.stdout[-600:]} {result.stderr[-300:]}")
+
 # A recipe that is not there is an input problem, like every other missing input file.
 for args in (["organism", "data", os.path.join(work, "no-recipe.json"), "--seed", "1", "--count", "1"],
              ["organism", "data", work, "--seed", "1", "--count", "1"]):
