@@ -71,8 +71,8 @@ std::string model_summary_text(const Json& summary) {
 
 namespace {
 
-int run_info(const std::string& directory, bool json) {
-  const runtime::ModelSummary summary = runtime::inspect_model(directory);
+int run_info(const std::string& directory, bool json, bool scan_weights) {
+  const runtime::ModelSummary summary = runtime::inspect_model(directory, /*hash_weights=*/true, scan_weights);
   Json out = model_summary_json(summary);
   const Json memory = memory_fit_json(summary.parameter_count);
   if (json) {
@@ -92,13 +92,17 @@ void define_model(CLI::App& app, Action& action) {
   struct InfoOptions {
     std::string directory;
     bool json = false;
+    bool skip_weight_scan = false;
   };
   auto info = std::make_shared<InfoOptions>();
   CLI::App* info_app =
       app.add_subcommand("info", "Architecture, sizes, parameter count, weight and tokenizer fingerprints");
   info_app->add_option("model", info->directory, "Model directory")->required();
   info_app->add_flag("--json", info->json, "Machine output");
-  info_app->callback([info, &action] { action = [info] { return run_info(info->directory, info->json); }; });
+  info_app->add_flag("--skip-weight-scan", info->skip_weight_scan,
+                     "Do not read every weight for NaN or infinity (a checkpoint too large to read twice)");
+  info_app->callback(
+      [info, &action] { action = [info] { return run_info(info->directory, info->json, !info->skip_weight_scan); }; });
 
   struct ScoreOptions {
     std::string directory, context, continuation;

@@ -92,11 +92,16 @@ ModelDirectoryCheck check_model_directory(const fs::path& directory, const Model
   if (has("model.safetensors") || has("model.safetensors.index.json"))
     attempt([&] {
       const Checkpoint checkpoint = Checkpoint::open(directory);  // validates every header, reads no weight
-      for (const auto& [name, view] : checkpoint.tensors()) {
-        std::int64_t count = 1;
-        for (const auto size : view.shape) count *= size;
-        check.parameter_count += count;
-        check.weight_bytes += view.size;
+      for (const auto& [name, view] : checkpoint.tensors()) check.weight_bytes += view.size;
+      if (config) {
+        const auto has_tensor = [&](std::string_view name) { return checkpoint.find(name) != nullptr; };
+        check.parameter_count = parameter_count(expected_tensors(*config, has_tensor));
+      } else {
+        for (const auto& [name, view] : checkpoint.tensors()) {
+          std::int64_t count = 1;
+          for (const auto size : view.shape) count *= size;
+          check.parameter_count += count;
+        }
       }
       const auto mismatches = config ? checkpoint_mismatches(checkpoint, *config) : std::vector<std::string>();
       for (const auto& problem : mismatches) {
@@ -125,7 +130,7 @@ ModelDirectoryCheck check_model_directory(const fs::path& directory, const Model
   return check;
 }
 
-ModelSummary inspect_model(const fs::path& directory, bool hash_weights) {
+ModelSummary inspect_model(const fs::path& directory, bool hash_weights, bool scan_weights) {
   ModelSummary summary;
   summary.directory = directory;
   summary.config = load_model_config(directory);
@@ -138,10 +143,14 @@ ModelSummary inspect_model(const fs::path& directory, bool hash_weights) {
     throw ModelError(message);
   }
   const auto has = [&](std::string_view name) { return checkpoint.find(name) != nullptr; };
-  for (const auto& tensor : expected_tensors(summary.config, has)) {
-    std::int64_t count = 1;
-    for (const auto size : tensor.shape) count *= size;
-    summary.parameter_count += count;
+  summary.parameter_count = parameter_count(expected_tensors(summary.config, has));
+  if (scan_weights) {
+    const auto non_finite = non_finite_tensors(checkpoint);
+    if (!non_finite.empty()) {
+      std::string message = directory.string() + ": NaN or infinite weights (a model that samples junk):";
+      for (const auto& tensor : non_finite) message += "\n  " + tensor;
+      throw ModelError(message + "\n(--skip-weight-scan to look at it anyway)");
+    }
   }
   if (hash_weights) {
     summary.weights_sha256 = hash_checkpoint(directory, &summary.weight_bytes);

@@ -187,6 +187,18 @@ std::vector<ExpectedTensor> expected_tensors(const ModelConfig& config,
   return out;
 }
 
+std::int64_t parameter_count(const std::vector<ExpectedTensor>& layout) {
+  std::int64_t total = 0;
+  for (const auto& tensor : layout) {
+    std::int64_t count = 1;
+    for (const auto size : tensor.shape) count *= size;
+    const bool scales =
+        tensor.packed && tensor.name.size() > 7 && tensor.name.substr(tensor.name.size() - 7) == "_scales";
+    total += tensor.packed ? (scales ? 0 : 2 * count) : count;
+  }
+  return total;
+}
+
 std::vector<std::string> checkpoint_mismatches(const Checkpoint& checkpoint, const ModelConfig& config,
                                                std::size_t max_listed) {
   std::vector<std::string> problems;

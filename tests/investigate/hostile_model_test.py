@@ -101,6 +101,12 @@ check(result.returncode == 3 and 'the prompt holds token id 768 ("zzzzqq")' in r
 nan_model = os.path.join(work, "model-4")
 result, _ = run("validate", nan_model, "--skip-weight-scan")
 check(result.returncode == 0, f"--skip-weight-scan still refused the NaN model: {result.stderr[-400:]}")
+# model info too: a model error (4) naming the tensor, unless told to skip the scan.
+result, _ = run("model", "info", nan_model)
+check(result.returncode == 4 and "input_layernorm.weight (1 of 128 values)" in result.stderr,
+      f"model info on NaN weights: exit {result.returncode}: {result.stderr[-400:]}")
+result, _ = run("model", "info", nan_model, "--skip-weight-scan")
+check(result.returncode == 0, f"model info --skip-weight-scan on NaN weights: exit {result.returncode}")
 
 # An incident on the NaN model: refused before the run (exit 3); with the scan skipped, the probes
 # stop on the non-finite logits and say so (exit 5, inconclusive), instead of sampling junk.

@@ -63,9 +63,10 @@ struct ModelSummary {
 };
 
 /// Reads config, checks every tensor of the checkpoint against it, hashes the weights (unless
-/// told not to: that reads every byte); builds no model. Throws ModelError naming what does not
-/// fit (at most 20 tensors, then a count).
-ModelSummary inspect_model(const std::filesystem::path& directory, bool hash_weights = true);
+/// told not to: that reads every byte) and, when asked, refuses NaN or infinite weights (another
+/// read); builds no model. Throws ModelError naming what does not fit (at most 20 tensors, then a
+/// count) or the tensors holding NaN.
+ModelSummary inspect_model(const std::filesystem::path& directory, bool hash_weights = true, bool scan_weights = false);
 
 /// SHA-256 over the checkpoint's own safetensors files (model.safetensors, or the shards of the
 /// index), in name order; `bytes`, when not null, receives their total size. Throws ModelError for a bad checkpoint.

@@ -54,6 +54,9 @@ LayerTensorNames layer_tensor_names(const ModelConfig& config, std::int64_t laye
 std::vector<ExpectedTensor> expected_tensors(const ModelConfig& config,
                                              const std::function<bool(std::string_view)>& has);
 
+/// The model's parameters in `layout`: an MXFP4 block byte holds two, its scales none.
+std::int64_t parameter_count(const std::vector<ExpectedTensor>& layout);
+
 /// What keeps `checkpoint` from loading as `config` says: tensors missing, of another shape, or not
 /// F32/F16/BF16, one line each; past `max_listed`, one last line "... and N more". Empty: it fits.
 std::vector<std::string> checkpoint_mismatches(const Checkpoint& checkpoint, const ModelConfig& config,
