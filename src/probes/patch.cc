@@ -18,23 +18,6 @@
 namespace forensics::probes {
 namespace {
 
-/// Sites patched, named after their TransformerLens hooks (`blocks.{l}.hook_<site>`).
-enum class Site { kResidPre, kAttnOut, kMlpOut };
-inline constexpr util::NameTable kSiteNames{std::array{
-    util::NameEntry<Site>{Site::kResidPre, "resid_pre"},
-    util::NameEntry<Site>{Site::kAttnOut, "attn_out"},
-    util::NameEntry<Site>{Site::kMlpOut, "mlp_out"},
-}};
-
-runtime::HookSite hook_site(Site site) {
-  switch (site) {
-    case Site::kResidPre: return runtime::HookSite::kResidPre;
-    case Site::kAttnOut: return runtime::HookSite::kAttnOut;
-    case Site::kMlpOut: return runtime::HookSite::kMlpOut;
-  }
-  return runtime::HookSite::kResidPre;
-}
-
 /// Denoising patches clean activations into the corrupted run (sufficiency); noising the
 /// reverse (necessity).
 enum class Direction { kDenoising, kNoising, kBoth };
@@ -82,22 +65,22 @@ struct PatchOptions {
   // Absent: logprob-difference when the action has an alternative, else action-logprob.
   std::optional<Metric> metric;
   Method method = Method::kAuto;
-  std::vector<Site> sites{Site::kResidPre, Site::kAttnOut, Site::kMlpOut};
+  std::vector<PatchSite> sites{PatchSite::kResidPre, PatchSite::kAttnOut, PatchSite::kMlpOut};
   Direction direction = Direction::kBoth;
 };
 
 // ---- Reading the options ----
 
-std::vector<Site> read_sites(util::ObjectReader& reader) {
+std::vector<PatchSite> read_sites(util::ObjectReader& reader) {
   const Json* sites = reader.array("sites", util::Need::kOptional);
   if (sites == nullptr) return PatchOptions{}.sites;
-  std::vector<Site> out;
+  std::vector<PatchSite> out;
   for (std::size_t i = 0; i < sites->size(); ++i) {
     const Json& item = (*sites)[i];
-    const auto site = item.is_string() ? kSiteNames.parse(item.get<std::string>()) : std::nullopt;
+    const auto site = item.is_string() ? kPatchSiteNames.parse(item.get<std::string>()) : std::nullopt;
     if (!site) {
       reader.diagnostics().error(reader.path() / "sites" / i,
-                                 "expected " + kSiteNames.choices() + ", got " + item.dump());
+                                 "expected " + kPatchSiteNames.choices() + ", got " + item.dump());
     } else if (std::find(out.begin(), out.end(), *site) != out.end()) {
       reader.diagnostics().error(reader.path() / "sites" / i, "site listed twice");
     } else {
@@ -181,7 +164,7 @@ PatchSetup setup(const ProbeContext& context, const PatchOptions& options) {
     input.weights.push_back(-1.0);
   }
   if (input.continuations[0].empty()) throw InputError("the action's turn tokenizes to nothing");
-  for (const Site site : options.sites) input.sites.push_back(hook_site(site));
+  for (const PatchSite site : options.sites) input.sites.push_back(hook_site(site));
   input.prompt_positions = out.alignment.pairs;
   input.denoising = options.direction != Direction::kNoising;
   input.noising = options.direction != Direction::kDenoising;
@@ -286,7 +269,7 @@ struct PatchResult final : ProbeResult {
   std::int64_t clean_tokens = 0;
   std::int64_t corrupted_tokens = 0;
   std::int64_t turn_tokens = 0;
-  std::vector<Site> sites;
+  std::vector<PatchSite> sites;
   std::int64_t layers = 0;
   std::int64_t early_layers = 0;
   PositionMap map;
@@ -294,7 +277,7 @@ struct PatchResult final : ProbeResult {
   std::vector<DirectionEffects> directions;  // empty when not localizable
   runtime::PatchingInput input;
 
-  std::string site_name(std::size_t s) const { return std::string(kSiteNames.name(sites[s])); }
+  std::string site_name(std::size_t s) const { return std::string(kPatchSiteNames.name(sites[s])); }
 
   /// Per site, the early cell of largest size across directions (the first direction on ties).
   std::vector<std::pair<EffectCell, const char*>> largest_early() const {
@@ -483,7 +466,7 @@ struct PatchResult final : ProbeResult {
                     "from the end can hold different text; with logprob-difference, both turns move). Read the "
                     "maps as relative sizes, not as fractions of the counterfactual's effect");
     }
-    const auto site = std::find(sites.begin(), sites.end(), Site::kResidPre);
+    const auto site = std::find(sites.begin(), sites.end(), PatchSite::kResidPre);
     if (site != sites.end()) {
       const double early = largest_early()[static_cast<std::size_t>(site - sites.begin())].first.effect;
       if (std::abs(early) < kSmallestLocatedEffect) {
@@ -504,7 +487,7 @@ struct PatchResult final : ProbeResult {
   }
 
   std::vector<std::string> summary_lines() const override {
-    const auto site = std::find(sites.begin(), sites.end(), Site::kResidPre);
+    const auto site = std::find(sites.begin(), sites.end(), PatchSite::kResidPre);
     if (!measurement.localizable() || site == sites.end()) {
       return {measurement.localizable() ? "no residual-stream site patched" : not_localizable_reason()};
     }

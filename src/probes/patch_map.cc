@@ -11,6 +11,15 @@
 
 namespace forensics::probes {
 
+runtime::HookSite hook_site(PatchSite site) {
+  switch (site) {
+    case PatchSite::kResidPre: return runtime::HookSite::kResidPre;
+    case PatchSite::kAttnOut: return runtime::HookSite::kAttnOut;
+    case PatchSite::kMlpOut: return runtime::HookSite::kMlpOut;
+  }
+  return runtime::HookSite::kResidPre;
+}
+
 Alignment align(const std::vector<std::int64_t>& clean, const std::vector<std::int64_t>& corrupted) {
   Alignment out;
   const auto clean_size = static_cast<std::int64_t>(clean.size());
@@ -111,7 +120,8 @@ double exact_cost_flops(std::int64_t parameter_count, std::int64_t n_layers, con
     tokens += prompt - static_cast<double>(pair.first) + rows * static_cast<double>(width);
   }
   for (std::int64_t j = 0; j + 1 < width; ++j) tokens += rows * static_cast<double>(width - j);
-  const double cells_per_position = static_cast<double>(input.sites.size() * static_cast<std::size_t>(n_layers));
+  // Layer l's cell runs n_layers - l of the n_layers layers: summed over l, (n_layers + 1) / 2 passes.
+  const double cells_per_position = static_cast<double>(input.sites.size()) * static_cast<double>(n_layers + 1) / 2.0;
   const double directions = (input.denoising ? 1.0 : 0.0) + (input.noising ? 1.0 : 0.0);
   return 2.0 * static_cast<double>(parameter_count) * tokens * cells_per_position * directions;
 }

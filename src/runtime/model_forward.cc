@@ -280,6 +280,34 @@ at::Tensor post_norm(const ModelConfig& c, const at::Tensor& out, const at::Tens
 
 }  // namespace
 
+namespace {
+
+at::Tensor embed(const Model::Impl& m, const at::Tensor& ids, const at::Tensor& position_ids, Hooks& hook) {
+  at::Tensor embedded = at::embedding(m.embed, ids);
+  // Gemma scales by sqrt(d_model) rounded to the compute dtype, as its embedding module does.
+  if (m.config.embed_scale != 1.0)
+    embedded = embedded * at::scalar_tensor(m.config.embed_scale, c10::kFloat).to(embedded.scalar_type());
+  at::Tensor h = hook(HookSite::kEmbed, -1, embedded);
+  if (m.config.is_gpt2()) h = h + hook(HookSite::kPosEmbed, -1, at::embedding(m.pos_embed, position_ids));
+  return h;
+}
+
+// ForwardOptions::resid_pre, checked, as the first resumed layer's input.
+at::Tensor resumed_residual(const Model::Impl& m, const ForwardOptions& options, const CallContext& call) {
+  if (options.first_layer < 0 || options.first_layer >= m.config.n_layers) {
+    throw Error("forward: first_layer must be a layer of the model");
+  }
+  const at::Tensor& h = options.resid_pre;
+  if (!h.defined() || h.dim() != 3 || h.size(0) != call.batch || h.size(1) != call.positions ||
+      h.size(2) != m.config.d_model) {
+    throw Error("forward: resuming at a layer needs resid_pre shaped [batch, new positions, d_model]");
+  }
+  if (call.cache == nullptr) throw Error("forward: resuming at a layer needs a cache holding the layers below");
+  return h.to(m.device, m.dtype);
+}
+
+}  // namespace
+
 ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& options) const {
   const Impl& m = *impl_;
   const ModelConfig& c = m.config;
@@ -316,14 +344,8 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
 
   ForwardResult result;
   Hooks hook(options, result);
-  at::Tensor embedded = at::embedding(m.embed, ids);
-  // Gemma scales by sqrt(d_model) rounded to the compute dtype, as its embedding module does.
-  if (c.embed_scale != 1.0)
-    embedded = embedded * at::scalar_tensor(c.embed_scale, c10::kFloat).to(embedded.scalar_type());
-  at::Tensor h = hook(HookSite::kEmbed, -1, embedded);
-  if (c.is_gpt2()) h = h + hook(HookSite::kPosEmbed, -1, at::embedding(m.pos_embed, position_ids));
-
-  for (std::int64_t l = 0; l < c.n_layers; ++l) {
+  at::Tensor h = options.first_layer > 0 ? resumed_residual(m, options, call) : embed(m, ids, position_ids, hook);
+  for (std::int64_t l = options.first_layer; l < c.n_layers; ++l) {
     const LayerWeights& w = m.layers[static_cast<std::size_t>(l)];
     const auto layer = static_cast<std::int32_t>(l);
     h = hook(HookSite::kResidPre, layer, h);
@@ -335,6 +357,9 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
   if (call.cache != nullptr) {
     call.cache->attention_mask = key_mask;
     call.cache->used = total;
+  }
+  if (options.logit_positions > 0 && options.logit_positions < call.positions) {
+    h = h.narrow(1, call.positions - options.logit_positions, options.logit_positions);
   }
   const at::Tensor final = hook(HookSite::kLnFinal, -1, pre_norm(c, h, m.final_norm_weight, m.final_norm_bias));
   at::Tensor logits = at::linear(final, m.unembed);

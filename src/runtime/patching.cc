@@ -118,10 +118,48 @@ BaseRun run_unpatched(const Model& model, const std::vector<std::int64_t>& promp
   return run;
 }
 
-// One cell of a batch: which activation is replaced.
+// A cache for a run resumed at `layer`: rows `rows` of `from` for the layers from `layer` up, cut
+// to `length` positions with room for `capacity` in all; the layers below are never run, so they
+// stay empty (undefined) and nothing is copied for them.
+KvCache resumed_cache(const KvCache& from, const at::Tensor& rows, std::int64_t layer, std::int64_t length,
+                      std::int64_t capacity) {
+  KvCache out;
+  out.used = length;
+  const auto copy = [&](const at::Tensor& buffer) {
+    if (!buffer.defined()) return at::Tensor();
+    const at::Tensor index = rows.to(buffer.device(), c10::kLong);
+    at::Tensor grown = at::empty({index.size(0), buffer.size(1), capacity, buffer.size(3)}, buffer.options());
+    grown.narrow(2, 0, length).copy_(buffer.narrow(2, 0, length).index_select(0, index));
+    return grown;
+  };
+  for (std::size_t l = 0; l < from.keys.size(); ++l) {
+    const bool runs = static_cast<std::int64_t>(l) >= layer;
+    out.keys.push_back(runs ? copy(from.keys[l]) : at::Tensor());
+    out.values.push_back(runs ? copy(from.values[l]) : at::Tensor());
+  }
+  if (from.attention_mask.defined()) {
+    out.attention_mask =
+        from.attention_mask.narrow(1, 0, length).index_select(0, rows.to(from.attention_mask.device()));
+  }
+  return out;
+}
+
+// One patched cell: a site at a layer, at one map position.
 struct Cell {
-  std::int64_t site = 0;  // index into PatchingInput::sites
+  std::int64_t site = 0;      // index into PatchingInput::sites
+  std::int64_t position = 0;  // map position (PatchingGrid)
+  std::int64_t target = 0;    // the patched run's position: in the prompt, or continuation token
+  std::int64_t source = 0;    // where the written activation comes from in the other run
+};
+
+// Cells of one layer patched in one batch, one row each (times the continuations). Every row runs
+// the same tokens, from the lowest patched position on, and resumes at the layer: a row patched
+// further on recomputes a few unpatched positions, which the larger matrix products repay.
+struct Batch {
   std::int64_t layer = 0;
+  bool in_prompt = true;
+  std::vector<Cell> cells;
+  std::int64_t start() const { return cells.front().target; }
 };
 
 class Patcher {
@@ -130,63 +168,60 @@ class Patcher {
           const BaseRun& source, PatchingResult& result)
       : model_(model), input_(input), turns_(turns), target_(target), source_(source), result_(result) {}
 
-  // Fills `grid` for the direction whose patched run is `target`. `to_target` / `to_source` map a
-  // prompt pair (clean, corrupted) to the target's and the source's position.
+  // Fills `grid` for the direction whose patched run is `target`.
   void run(PatchingGrid& grid, bool target_is_clean) {
-    const std::int64_t layers = model_.config().n_layers;
-    const auto prompt_count = static_cast<std::int64_t>(input_.prompt_positions.size());
     const std::set<PatchingCell> only(input_.only.begin(), input_.only.end());
-    const auto wanted = [&](std::int64_t site, std::int64_t layer, std::int64_t position) {
-      return only.empty() || only.count({site, layer, position}) > 0;
-    };
-    for (std::int64_t i = 0; i < grid.positions; ++i) {
-      std::vector<Cell> cells;
-      std::int64_t target_position = 0;
-      std::int64_t source_position = 0;
-      const bool in_prompt = i < prompt_count;
-      if (in_prompt) {
-        const auto& [clean, corrupted] = input_.prompt_positions[static_cast<std::size_t>(i)];
-        target_position = target_is_clean ? clean : corrupted;
-        source_position = target_is_clean ? corrupted : clean;
-      } else {
-        target_position = source_position = i - prompt_count;  // continuation token
-      }
-      for (std::int64_t s = 0; s < grid.sites; ++s) {
-        for (std::int64_t l = 0; l < layers; ++l) {
-          if (!wanted(s, l, i)) continue;
-          const HookPoint point{input_.sites[static_cast<std::size_t>(s)], static_cast<std::int32_t>(l)};
+    const auto prompt_count = static_cast<std::int64_t>(input_.prompt_positions.size());
+    for (std::int64_t l = 0; l < grid.layers; ++l) {
+      std::vector<Cell> prompt_cells, turn_cells;
+      for (std::int64_t i = 0; i < grid.positions; ++i) {
+        Cell cell{0, i, i - prompt_count, i - prompt_count};  // a continuation token
+        const bool in_prompt = i < prompt_count;
+        if (in_prompt) {
+          const auto& [clean, corrupted] = input_.prompt_positions[static_cast<std::size_t>(i)];
+          cell.target = target_is_clean ? clean : corrupted;
+          cell.source = target_is_clean ? corrupted : clean;
+        }
+        for (std::int64_t s = 0; s < grid.sites; ++s) {
+          if (!only.empty() && only.count({s, l, i}) == 0) continue;
+          cell.site = s;
           const std::size_t at = grid.index(s, l, i);
-          if (same_values(point, in_prompt, target_position, source_position)) {
+          if (same_values(point_of(s, l), in_prompt, cell.target, cell.source)) {
             grid.metric[at] = target_.metric;
             grid.identical[at] = 1;
           } else {
-            cells.push_back({s, l});
+            (in_prompt ? prompt_cells : turn_cells).push_back(cell);
           }
         }
       }
-      for (std::size_t begin = 0; begin < cells.size(); begin += static_cast<std::size_t>(input_.cells_per_batch)) {
-        const std::vector<Cell> batch(
-            cells.begin() + static_cast<std::ptrdiff_t>(begin),
-            cells.begin() + static_cast<std::ptrdiff_t>(
-                                std::min(cells.size(), begin + static_cast<std::size_t>(input_.cells_per_batch))));
-        const auto metrics = in_prompt ? patch_prompt(batch, target_position, source_position)
-                                       : patch_continuation(batch, target_position);
-        for (std::size_t c = 0; c < batch.size(); ++c)
-          grid.metric[grid.index(batch[c].site, batch[c].layer, i)] = metrics[c];
-        result_.cells_run += static_cast<std::int64_t>(batch.size());
-        if (input_.on_cells_run) input_.on_cells_run(result_.cells_run);
-      }
+      for (const auto& batch : batches(prompt_cells, l, true)) record(grid, batch, patch_prompt(batch));
+      for (const auto& batch : batches(turn_cells, l, false)) record(grid, batch, patch_continuation(batch));
     }
   }
 
  private:
-  HookPoint point_of(const Cell& cell) const {
-    return {input_.sites[static_cast<std::size_t>(cell.site)], static_cast<std::int32_t>(cell.layer)};
+  // Cells in map order (their patched positions ascending) cut into batches of cells_per_batch.
+  std::vector<Batch> batches(const std::vector<Cell>& cells, std::int64_t layer, bool in_prompt) const {
+    std::vector<Batch> out;
+    for (const Cell& cell : cells) {
+      if (out.empty() || static_cast<std::int64_t>(out.back().cells.size()) >= input_.cells_per_batch) {
+        out.push_back({layer, in_prompt, {}});
+      }
+      out.back().cells.push_back(cell);
+    }
+    return out;
   }
 
-  // The source's activation to write at a prompt position (the same for every row).
-  at::Tensor source_prompt_value(const HookPoint& point, std::int64_t position) const {
-    return source_.prompt_values.at(point)[0][position];
+  void record(PatchingGrid& grid, const Batch& batch, const std::vector<double>& metrics) {
+    for (std::size_t c = 0; c < batch.cells.size(); ++c) {
+      grid.metric[grid.index(batch.cells[c].site, batch.layer, batch.cells[c].position)] = metrics[c];
+    }
+    result_.cells_run += static_cast<std::int64_t>(batch.cells.size());
+    if (input_.on_cells_run) input_.on_cells_run(result_.cells_run);
+  }
+
+  HookPoint point_of(std::int64_t site, std::int64_t layer) const {
+    return {input_.sites[static_cast<std::size_t>(site)], static_cast<std::int32_t>(layer)};
   }
 
   bool same_values(const HookPoint& point, bool in_prompt, std::int64_t target_position,
@@ -205,47 +240,67 @@ class Patcher {
     return true;
   }
 
-  // Patches (grouped by hook point) that write `values` at relative position 0 of `rows`.
+  // The unpatched target's residual stream entering `layer`, from position `begin` on.
+  at::Tensor resume_prompt(std::int64_t layer, std::int64_t begin, std::int64_t count) const {
+    const at::Tensor& values = target_.prompt_values.at({HookSite::kResidPre, static_cast<std::int32_t>(layer)});
+    return values.narrow(1, begin, values.size(1) - begin).expand({count, -1, -1});
+  }
+  at::Tensor resume_turns(std::int64_t layer, std::int64_t begin, std::int64_t count) const {
+    const at::Tensor& values = target_.turn_values.at({HookSite::kResidPre, static_cast<std::int32_t>(layer)});
+    return values.narrow(1, begin, values.size(1) - begin).repeat({count, 1, 1});
+  }
+
+  // Patches (grouped by hook point) writing `value` at `position` of this call in `row`.
   static void add_patch(std::vector<ActivationPatch>& patches, const HookPoint& point, std::int64_t row,
-                        const at::Tensor& value) {
+                        std::int64_t position, const at::Tensor& value) {
     for (auto& patch : patches) {
       if (patch.point == point) {
         patch.rows = at::cat({patch.rows, at::tensor({row}, at::kLong)});
-        patch.positions = at::cat({patch.positions, at::zeros({1}, at::kLong)});
+        patch.positions = at::cat({patch.positions, at::tensor({position}, at::kLong)});
         patch.values = at::cat({patch.values, value.unsqueeze(0)});
         return;
       }
     }
-    patches.push_back({point, at::tensor({row}, at::kLong), at::zeros({1}, at::kLong), value.unsqueeze(0)});
+    patches.push_back({point, at::tensor({row}, at::kLong), at::tensor({position}, at::kLong), value.unsqueeze(0)});
   }
 
-  // Cells patched at prompt position `position` of the target: the prompt's tail [position, end)
-  // runs once per cell, then every continuation runs from that cell's cache.
-  std::vector<double> patch_prompt(const std::vector<Cell>& cells, std::int64_t position,
-                                   std::int64_t source_position) {
-    const auto count = static_cast<std::int64_t>(cells.size());
+  // Cells at prompt positions: the prompt's tail from the batch's start runs once per cell, then
+  // every continuation runs from that cell's cache.
+  std::vector<double> patch_prompt(const Batch& batch) {
+    const auto count = static_cast<std::int64_t>(batch.cells.size());
     const std::int64_t length = target_.prompt_length();
     const std::int64_t rows = turns_.rows();
     const std::int64_t device_rows = count * rows;
+    const std::int64_t start = batch.start();
 
-    KvCache cache = target_.prompt_cache.gather(at::zeros({count}, at::kLong), position, length - position);
+    // The prompt's cache from the patched layer up, its tail overwritten from `start` on, with
+    // room for the continuations: with one continuation they run on in the same cache.
+    KvCache cache =
+        resumed_cache(target_.prompt_cache, at::zeros({count}, at::kLong), batch.layer, start, length + turns_.width);
     ForwardOptions tail_options;
     tail_options.cache = &cache;
+    tail_options.first_layer = batch.layer;
+    tail_options.resid_pre = resume_prompt(batch.layer, start, count);
+    tail_options.logit_positions = 1;
     for (std::int64_t c = 0; c < count; ++c) {
-      const HookPoint point = point_of(cells[static_cast<std::size_t>(c)]);
-      add_patch(tail_options.patches, point, c, source_prompt_value(point, source_position));
+      const Cell& cell = batch.cells[static_cast<std::size_t>(c)];
+      const HookPoint point = point_of(cell.site, batch.layer);
+      add_patch(tail_options.patches, point, c, cell.target - start, source_.prompt_values.at(point)[0][cell.source]);
     }
-    const std::vector<std::int64_t> tail(target_.prompt.begin() + position, target_.prompt.end());
+    const std::vector<std::int64_t> tail(target_.prompt.begin() + start, target_.prompt.end());
     const auto tail_pass = model_.forward(at::tensor(tail, at::kLong).unsqueeze(0).expand({count, -1}), tail_options);
     // The tail's last logits predict every continuation's first token.
     const at::Tensor first =
-        target_logprobs(tail_pass.logits.narrow(1, length - position - 1, 1)
-                            .index_select(0, repeat_each(count, rows).to(tail_pass.logits.device())),
+        target_logprobs(tail_pass.logits.index_select(0, repeat_each(count, rows).to(tail_pass.logits.device())),
                         turns_.ids.narrow(1, 0, 1).repeat({count, 1}));
 
-    KvCache turn_cache = cache.gather(repeat_each(count, rows), length, turns_.width);
+    KvCache turn_cache =
+        rows == 1 ? std::move(cache)
+                  : resumed_cache(cache, repeat_each(count, rows), batch.layer, length, length + turns_.width);
     ForwardOptions turn_options;
     turn_options.cache = &turn_cache;
+    turn_options.first_layer = batch.layer;
+    turn_options.resid_pre = resume_turns(batch.layer, 0, count);
     turn_options.attention_mask =
         at::cat({at::ones({device_rows, length}, at::kLong), turns_.mask.repeat({count, 1})}, 1);
     const at::Tensor ids = turns_.ids.repeat({count, 1});
@@ -265,28 +320,34 @@ class Patcher {
     return metrics;
   }
 
-  // Cells patched at continuation token `token`: each continuation row re-runs from that token,
+  // Cells at continuation tokens: each continuation row re-runs from the batch's first token,
   // after the target's cache of everything before it.
-  std::vector<double> patch_continuation(const std::vector<Cell>& cells, std::int64_t token) {
-    const auto count = static_cast<std::int64_t>(cells.size());
+  std::vector<double> patch_continuation(const Batch& batch) {
+    const auto count = static_cast<std::int64_t>(batch.cells.size());
     const std::int64_t rows = turns_.rows();
     const std::int64_t device_rows = count * rows;
-    const std::int64_t cached = target_.prompt_length() + token;
-    const std::int64_t fresh = turns_.width - token;
+    const std::int64_t start = batch.start();
+    const std::int64_t cached = target_.prompt_length() + start;
+    const std::int64_t fresh = turns_.width - start;
 
-    KvCache cache = target_.full_cache.gather(tile(rows, count), cached, fresh);
+    KvCache cache = resumed_cache(target_.full_cache, tile(rows, count), batch.layer, cached, cached + fresh);
     ForwardOptions options;
     options.cache = &cache;
-    options.attention_mask =
-        at::cat({cache.attention_mask.to(at::kCPU), turns_.mask.narrow(1, token, fresh).repeat({count, 1})}, 1);
+    options.first_layer = batch.layer;
+    options.resid_pre = resume_turns(batch.layer, start, count);
+    options.attention_mask = at::cat({cache.attention_mask.narrow(1, 0, cached).to(at::kCPU),
+                                      turns_.mask.narrow(1, start, fresh).repeat({count, 1})},
+                                     1);
     for (std::int64_t c = 0; c < count; ++c) {
-      const HookPoint point = point_of(cells[static_cast<std::size_t>(c)]);
+      const Cell& cell = batch.cells[static_cast<std::size_t>(c)];
+      const HookPoint point = point_of(cell.site, batch.layer);
       for (std::int64_t r = 0; r < rows; ++r) {
-        if (token >= turns_.lengths[r]) continue;  // padding: nothing to patch
-        add_patch(options.patches, point, c * rows + r, source_.turn_values.at(point)[r][token]);
+        if (cell.target >= turns_.lengths[r]) continue;  // padding: nothing to patch
+        add_patch(options.patches, point, c * rows + r, cell.target - start,
+                  source_.turn_values.at(point)[r][cell.target]);
       }
     }
-    const at::Tensor ids = turns_.ids.narrow(1, token, fresh).repeat({count, 1});
+    const at::Tensor ids = turns_.ids.narrow(1, start, fresh).repeat({count, 1});
     const auto pass = model_.forward(ids, options);
     result_.forward_passes += 1;
     const at::Tensor later = fresh > 1
@@ -295,13 +356,14 @@ class Patcher {
     const auto later_values = later.accessor<double, 2>();
     std::vector<double> metrics;
     for (std::int64_t c = 0; c < count; ++c) {
+      const std::int64_t token = batch.cells[static_cast<std::size_t>(c)].target;
       std::vector<std::vector<double>> logprobs;
       for (std::int64_t r = 0; r < rows; ++r) {
-        // Tokens up to `token` were predicted before the patch: the unpatched values stand.
+        // Tokens up to the patched one were predicted before the patch: the unpatched values stand.
         const auto& base = target_.logprobs[static_cast<std::size_t>(r)];
         std::vector<double> values(base.begin(), base.begin() + std::min<std::int64_t>(token + 1, turns_.lengths[r]));
         for (std::int64_t j = token + 1; j < turns_.lengths[r]; ++j)
-          values.push_back(later_values[c * rows + r][j - token - 1]);
+          values.push_back(later_values[c * rows + r][j - start - 1]);
         logprobs.push_back(std::move(values));
       }
       metrics.push_back(weighted_metric(logprobs, input_.weights));
@@ -432,6 +494,12 @@ PatchingResult patch_activations(const Model& model, const PatchingInput& input)
   for (const auto site : input.sites) {
     for (std::int64_t l = 0; l < layers; ++l) points.push_back({site, static_cast<std::int32_t>(l)});
   }
+  // Exact patched runs resume at the patched layer from the unpatched run's residual stream.
+  std::vector<HookPoint> recorded = points;
+  for (std::int64_t l = 0; l < layers; ++l) {
+    const HookPoint resume{HookSite::kResidPre, static_cast<std::int32_t>(l)};
+    if (std::find(recorded.begin(), recorded.end(), resume) == recorded.end()) recorded.push_back(resume);
+  }
   const Continuations turns = pad_continuations(input.continuations);
   PatchingResult result;
   // Token j's activations move only the logits of tokens after j: the last token of the longest
@@ -468,8 +536,8 @@ PatchingResult patch_activations(const Model& model, const PatchingInput& input)
   }
 
   at::InferenceMode inference;
-  const BaseRun clean = run_unpatched(model, input.clean_prompt, turns, points, input.weights);
-  const BaseRun corrupted = run_unpatched(model, input.corrupted_prompt, turns, points, input.weights);
+  const BaseRun clean = run_unpatched(model, input.clean_prompt, turns, recorded, input.weights);
+  const BaseRun corrupted = run_unpatched(model, input.corrupted_prompt, turns, recorded, input.weights);
   result.clean_metric = clean.metric;
   result.corrupted_metric = corrupted.metric;
   result.forward_passes = 4;

@@ -202,6 +202,37 @@ TEST_CASE("decoding with the KV cache equals a full forward pass", "[parity]") {
   }
 }
 
+TEST_CASE("a run resumed at a layer from its residual stream equals the whole run", "[parity]") {
+  for (const auto& name : model_names()) {
+    INFO("model " << name);
+    const Model model = load_model(models_dir() / name);
+    const at::Tensor ids = reference(name).at("input_ids");
+    const std::int64_t split = 5;  // the first positions run whole, the rest resume at `layer`
+    const auto layer = static_cast<std::int32_t>(model.config().n_layers - 1);
+    ForwardOptions whole_options;
+    whole_options.record = {{HookSite::kResidPre, layer}};
+    const auto whole = model.forward(ids, whole_options);
+
+    KvCache cache = model.new_cache();
+    ForwardOptions head;
+    head.cache = &cache;
+    model.forward(ids.narrow(1, 0, split), head);
+    ForwardOptions resumed;
+    resumed.cache = &cache;
+    resumed.first_layer = layer;
+    resumed.resid_pre = whole.activations.at({HookSite::kResidPre, layer}).narrow(1, split, ids.size(1) - split);
+    resumed.logit_positions = 2;
+    const at::Tensor tail = model.forward(ids.narrow(1, split, ids.size(1) - split), resumed).logits;
+    REQUIRE(tail.size(1) == 2);
+    CHECK(max_diff(tail, whole.logits.narrow(1, ids.size(1) - 2, 2)) <= 1e-5 * logit_scale(whole.logits));
+
+    ForwardOptions wrong = resumed;
+    wrong.resid_pre = resumed.resid_pre.narrow(1, 0, 1);
+    CHECK_THROWS_WITH(model.forward(ids.narrow(1, split, ids.size(1) - split), wrong),
+                      Catch::Matchers::Contains("resid_pre shaped"));
+  }
+}
+
 TEST_CASE("a left-padded batch equals its rows run one by one", "[parity]") {
   for (const auto& name : model_names()) {
     INFO("model " << name);

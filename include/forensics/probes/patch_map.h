@@ -18,6 +18,16 @@
 
 namespace forensics::probes {
 
+/// The block sites activation patching patches, named after their TransformerLens hooks
+/// (`blocks.{l}.hook_<name>`): the `patch` probe's `sites` and `model patch --site`.
+enum class PatchSite { kResidPre, kAttnOut, kMlpOut };
+inline constexpr util::NameTable kPatchSiteNames{std::array{
+    util::NameEntry<PatchSite>{PatchSite::kResidPre, "resid_pre"},
+    util::NameEntry<PatchSite>{PatchSite::kAttnOut, "attn_out"},
+    util::NameEntry<PatchSite>{PatchSite::kMlpOut, "mlp_out"},
+}};
+runtime::HookSite hook_site(PatchSite site);
+
 /// How the two prompts' token positions correspond.
 struct Alignment {
   bool equal_length = false;
@@ -83,8 +93,10 @@ void add_turn_positions(PositionMap& map, const std::string& turn_text,
 
 /// Floating-point operations exact patching would take: 2 x parameters per token recomputed,
 /// over every cell. A cell at prompt position p recomputes the prompt from p once and every
-/// continuation; a cell at continuation token j recomputes every continuation from j. Positions
-/// in the shared prefix are identical in both runs and never run.
+/// continuation; a cell at continuation token j recomputes every continuation from j; a cell at
+/// layer l runs only layers l.. (the run resumes there), so a position's cells cost (n_layers + 1)
+/// / 2 full passes per site. Positions in the shared prefix are identical in both runs and never
+/// run.
 double exact_cost_flops(std::int64_t parameter_count, std::int64_t n_layers, const runtime::PatchingInput& input,
                         const Alignment& alignment);
 

@@ -74,6 +74,15 @@ struct ForwardOptions {
   /// With grad mode on: the recorded activations keep their gradient after a backward pass
   /// (`activations.at(point).grad()`), the total derivative through every later layer.
   bool retain_grad = false;
+  /// Resume a run at layer `first_layer` (0: a whole run): `resid_pre` [batch, new positions,
+  /// d_model] is that layer's input; the embedding and the layers below are not run, and the
+  /// cache must already hold their keys and values for the new positions (they are not written).
+  /// Activation patching uses it: a patch at layer l changes nothing below l.
+  std::int64_t first_layer = 0;
+  at::Tensor resid_pre;
+  /// Logits (and ln_final) for the last this-many new positions only; 0: every position. A
+  /// caller that reads one position's logits skips the unembedding of the others.
+  std::int64_t logit_positions = 0;
 };
 
 struct ForwardResult {
