@@ -56,9 +56,9 @@ const std::vector<Command>& command_table() {
       {"import", "Write an incident skeleton from an Inspect, OpenAI or Anthropic log", define_import},
       {"validate", "Check an incident file and print its summary", define_validate},
       {"tokenize", "Encode text or decode ids with a model's tokenizer", define_tokenize},
-      {"model", "Inspect a model, score a continuation, or sample from it", define_model,
+      {"model", "Inspect a model, score a continuation, sample from it, or patch activations", define_model,
        [](const CLI::App& app) {
-         return subcommand_in(app, {"score", "sample"});
+         return subcommand_in(app, {"score", "sample", "patch"});
        }},
       {"organism", "Make, train, evaluate and capture model organisms with a planted motive", define_organism,
        [](const CLI::App& app) {

@@ -52,6 +52,9 @@ std::vector<SampledText> sample_text(const std::filesystem::path&, const std::st
                                      const DeviceChoice&) {
   unreachable("model sample");
 }
+TimedPatching patch_model(const std::filesystem::path&, const PatchingInput&, const DeviceChoice&) {
+  unreachable("model patch");
+}
 std::shared_ptr<const OpenModel> open_local_model(const std::filesystem::path&, const DeviceChoice&) {
   unreachable("opening a model");
 }

@@ -1,4 +1,5 @@
-// `forensics model info|score|sample`: look at a model, score a continuation, sample from it.
+// `forensics model info|score|sample|patch`: look at a model, score a continuation, sample from it,
+// patch activations between two prompts (model_patch.h).
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include "forensics/runtime/model_service.h"
 #include "forensics/util/json.h"
 #include "memory_fit.h"
+#include "model_patch.h"
 #include "model_summary.h"
 
 namespace forensics::cli {
@@ -82,6 +84,39 @@ int run_info(const std::string& directory, bool json, bool scan_weights) {
     std::cout << model_summary_text(out) << memory_fit_text(memory);
   }
   return kExitOk;
+}
+
+void define_patch(CLI::App& app, Action& action) {
+  struct PatchOptions {
+    ModelPatchOptions patch;
+    DeviceOptions device;
+  };
+  auto options = std::make_shared<PatchOptions>();
+  auto& patch = options->patch;
+  CLI::App* patch_app = app.add_subcommand(
+      "patch", "Activation patching between a clean and a corrupted prompt, each followed by the continuations");
+  patch_app->add_option("model", patch.directory, "Model directory")->required();
+  patch_app->add_option("--clean", patch.clean, "The clean prompt (its activations are patched in by denoising)")
+      ->required();
+  patch_app->add_option("--corrupted", patch.corrupted, "The corrupted prompt")->required();
+  patch_app
+      ->add_option("--continuation", patch.continuations,
+                   "Text teacher-forced after either prompt (repeatable); the metric is the weighted sum of "
+                   "their log-probabilities")
+      ->required();
+  patch_app->add_option("--weight", patch.weights, "Weight of each continuation in the metric (default 1 each)")
+      ->check(finite_number());
+  patch_app->add_option("--site", patch.sites, "resid_pre, attn_out or mlp_out (repeatable)")->capture_default_str();
+  patch_app->add_option("--direction", patch.direction, "denoising, noising or both")->capture_default_str();
+  patch_app->add_option("--method", patch.method, "exact (one patched run per cell) or attribution (gradient estimate)")
+      ->capture_default_str();
+  patch_app->add_option("--cells-per-batch", patch.cells_per_batch, "Patched cells run side by side in one batch")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  patch_app->add_flag("--json", patch.json, "Machine output: every map, the token ids and the seconds spent");
+  add_device_options(*patch_app, options->device);
+  patch_app->callback(
+      [options, &action] { action = [options] { return run_model_patch(options->patch, options->device.choice()); }; });
 }
 
 }  // namespace
@@ -192,6 +227,8 @@ void define_model(CLI::App& app, Action& action) {
       return kExitOk;
     };
   });
+
+  define_patch(app, action);
 }
 
 }  // namespace forensics::cli

@@ -2,9 +2,12 @@
 
 #include <torch/cuda.h>
 
+#include <chrono>
+
 #include "forensics/runtime/generation.h"
 #include "forensics/runtime/model.h"
 #include "forensics/runtime/model_directory.h"
+#include "forensics/runtime/patching.h"
 #include "forensics/runtime/safetensors.h"
 #include "forensics/runtime/tokenizer.h"
 #include "forensics/util/error.h"
@@ -84,6 +87,19 @@ std::vector<SampledText> sample_text(const fs::path& directory, const std::strin
     text.finish = sample.finish;
     out.push_back(std::move(text));
   }
+  return out;
+}
+
+TimedPatching patch_model(const fs::path& directory, const PatchingInput& input, const DeviceChoice& device) {
+  using Clock = std::chrono::steady_clock;
+  const LoadOptions options = load_options(device);
+  const auto start = Clock::now();
+  const Model model = Model::load(directory, options);
+  const auto loaded = Clock::now();
+  TimedPatching out;
+  out.result = patch_activations(model, input);  // metrics come back as host doubles: the device is done
+  out.load_seconds = std::chrono::duration<double>(loaded - start).count();
+  out.patch_seconds = std::chrono::duration<double>(Clock::now() - loaded).count();
   return out;
 }
 

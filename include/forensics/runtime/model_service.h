@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "forensics/runtime/model_config.h"
+#include "forensics/runtime/patching.h"
 #include "forensics/runtime/runner.h"
 #include "forensics/runtime/sampling.h"
 #include "forensics/runtime/tokenizer.h"
@@ -43,6 +44,16 @@ struct TextSampling {
 
 std::vector<SampledText> sample_text(const std::filesystem::path& directory, const std::string& prompt,
                                      const TextSampling& sampling, const DeviceChoice& device);
+
+/// Activation patching (patching.h) on the model in `directory`, with the seconds spent loading
+/// the weights and patching apart, so a benchmark can time the patching alone.
+struct TimedPatching {
+  PatchingResult result;
+  double load_seconds = 0;
+  double patch_seconds = 0;
+};
+TimedPatching patch_model(const std::filesystem::path& directory, const PatchingInput& input,
+                          const DeviceChoice& device);
 
 /// The model in `directory` (tokenizer and weights) loaded on the chosen device for the probes.
 /// Throws ModelError when the model or tokenizer cannot be loaded, InputError for a bad device
