@@ -7,42 +7,20 @@
 
 #include "forensics/util/error.h"
 #include "logprobs.h"
+#include "sampler_parts.h"
 
 namespace forensics::runtime {
-namespace {
+namespace detail {
 
-// SplitMix64 of (seed, index): independent, well-mixed seeds for each sample's generator.
-std::uint64_t mix(std::uint64_t seed, std::uint64_t index) {
+std::uint64_t sample_seed(std::uint64_t seed, std::uint64_t index) {
   std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (index + 1);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
 }
 
-// A uniform double in [0, 1) from 53 random bits: the same on every platform, unlike
-// std::uniform_real_distribution.
-double uniform(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
-
-std::int64_t draw(const at::Tensor& probabilities, std::mt19937_64& rng) {
-  const auto* p = probabilities.data_ptr<float>();
-  const std::int64_t n = probabilities.numel();
-  double total = 0;
-  for (std::int64_t i = 0; i < n; ++i) total += p[i];
-  const double target = uniform(rng) * total;
-  double cumulative = 0;
-  std::int64_t last_nonzero = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    if (p[i] <= 0) continue;
-    cumulative += p[i];
-    last_nonzero = i;
-    if (target < cumulative) return i;
-  }
-  return last_nonzero;
-}
-
-/// Where non-finite values first appear when the model reads `ids`, in the order the forward pass
-/// computes them, for an error message: a reader needs the layer (a diverged norm, an overflowing
-/// MLP) more than the fact.
+// Where non-finite values first appear, in the order the forward pass computes them: a reader
+// needs the layer (a diverged norm, an overflowing MLP) more than the fact.
 std::string first_non_finite(const Model& model, const at::Tensor& ids) {
   std::vector<HookPoint> order{{HookSite::kEmbed, -1}};
   for (std::int32_t layer = 0; layer < static_cast<std::int32_t>(model.config().n_layers); ++layer) {
@@ -62,19 +40,13 @@ std::string first_non_finite(const Model& model, const at::Tensor& ids) {
   return "every activation on the prompt is finite, so they appeared while decoding";
 }
 
-[[noreturn]] void non_finite(const std::string& what, const std::string& where) {
+void non_finite(const std::string& what, const std::string& where) {
   throw ModelError("the model's " + what + " are not finite (NaN or infinity): " + where +
                    "; its weights or activations overflow (try --dtype float32; forensics validate scans the "
                    "weights). Stopped instead of using them");
 }
 
-}  // namespace
-
-at::Tensor next_token_probabilities(const at::Tensor& logits, const SamplingParams& params) {
-  // Row-wise over the last dimension, so one call serves every sample of a step.
-  at::Tensor scores = logits.to(at::kCPU, at::kFloat).contiguous();
-  // Sampling from NaN scores repeats one token and the verdict would read it as behaviour: stop.
-  if (!at::isfinite(scores).all().item<bool>()) non_finite("logits", "while sampling");
+at::Tensor warp(at::Tensor scores, const SamplingParams& params) {
   if (params.temperature <= 0) {
     return at::zeros_like(scores).scatter(-1, scores.argmax(-1, true), 1.0);
   }
@@ -97,10 +69,105 @@ at::Tensor next_token_probabilities(const at::Tensor& logits, const SamplingPara
   return scores.softmax(-1);
 }
 
+SampleBook::SampleBook(std::int64_t count, const SamplingParams& params, const Tokenizer* tokenizer)
+    : params_(params),
+      tokenizer_(tokenizer),
+      samples_(static_cast<std::size_t>(count)),
+      ended_(static_cast<std::size_t>(count), false) {}
+
+void SampleBook::add(std::int64_t i, std::int64_t token) {
+  const auto at = static_cast<std::size_t>(i);
+  if (ended_[at]) return;
+  Sample& sample = samples_[at];
+  sample.tokens.push_back(token);
+  const auto& eos = params_.eos_token_ids;
+  if (std::find(eos.begin(), eos.end(), token) != eos.end()) {
+    sample.finish = FinishReason::kEos;
+  } else if (!params_.stop_strings.empty()) {
+    const std::string text =
+        tokenizer_->decode(std::vector<std::uint32_t>(sample.tokens.begin(), sample.tokens.end()), false);
+    const auto contains = [&](const std::string& stop) { return text.find(stop) != std::string::npos; };
+    if (!std::any_of(params_.stop_strings.begin(), params_.stop_strings.end(), contains)) return;
+    sample.finish = FinishReason::kStopString;
+  } else {
+    return;
+  }
+  ended_[at] = true;
+  ++ended_count_;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::first_non_finite;
+using detail::non_finite;
+
+// A uniform double in [0, 1) from 53 random bits: the same on every platform, unlike
+// std::uniform_real_distribution.
+double uniform(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+std::int64_t draw(const at::Tensor& probabilities, std::mt19937_64& rng) {
+  const auto* p = probabilities.data_ptr<float>();
+  const std::int64_t n = probabilities.numel();
+  double total = 0;
+  for (std::int64_t i = 0; i < n; ++i) total += p[i];
+  const double target = uniform(rng) * total;
+  double cumulative = 0;
+  std::int64_t last_nonzero = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (p[i] <= 0) continue;
+    cumulative += p[i];
+    last_nonzero = i;
+    if (target < cumulative) return i;
+  }
+  return last_nonzero;
+}
+
+// The host sampler: each step's warped probabilities copied to the CPU, each sample drawing from
+// its own mt19937_64.
+std::vector<Sample> sample_on_host(const Model& model, KvCache& cache, at::Tensor last_logits,
+                                   std::int64_t prefix_length, std::uint64_t seed, const SamplingParams& params,
+                                   detail::SampleBook& book, const std::function<void(std::int64_t)>& on_finished) {
+  const std::int64_t count = book.count();
+  std::vector<std::mt19937_64> generators;
+  for (std::int64_t i = 0; i < count; ++i)
+    generators.emplace_back(detail::sample_seed(seed, static_cast<std::uint64_t>(i)));
+  ForwardOptions options;
+  options.cache = &cache;
+  for (std::int64_t step = 0; step < params.max_new_tokens; ++step) {
+    const at::Tensor probabilities = next_token_probabilities(last_logits, params);  // [count, V]
+    std::vector<std::int64_t> next(static_cast<std::size_t>(count), 0);
+    const std::int64_t ended_before = book.ended_count();
+    for (std::int64_t i = 0; i < count; ++i) {
+      if (book.ended(i)) continue;
+      next[static_cast<std::size_t>(i)] = draw(probabilities[i], generators[static_cast<std::size_t>(i)]);
+      book.add(i, next[static_cast<std::size_t>(i)]);
+    }
+    if (on_finished && book.ended_count() != ended_before) on_finished(book.ended_count());
+    if (step + 1 == params.max_new_tokens || book.ended_count() == count) break;
+    // Ended samples keep decoding a placeholder; their outputs are ignored.
+    options.position_ids = at::full({count, 1}, prefix_length + step, at::kLong);
+    last_logits = model.forward(at::tensor(next, at::kLong).unsqueeze(1), options).logits.select(1, -1);
+  }
+  return book.take();
+}
+
+}  // namespace
+
+at::Tensor next_token_probabilities(const at::Tensor& logits, const SamplingParams& params) {
+  // Row-wise over the last dimension, so one call serves every sample of a step.
+  const at::Tensor scores = logits.to(at::kCPU, at::kFloat).contiguous();
+  // Sampling from NaN scores repeats one token and the verdict would read it as behaviour: stop.
+  if (!at::isfinite(scores).all().item<bool>()) non_finite("logits", "while sampling");
+  return detail::warp(scores, params);
+}
+
 std::vector<Sample> sample_continuations(const Model& model, const std::vector<std::int64_t>& prefix,
                                          std::int64_t count, std::uint64_t seed, const SamplingParams& params,
                                          const Tokenizer* tokenizer,
-                                         const std::function<void(std::int64_t)>& on_finished) {
+                                         const std::function<void(std::int64_t)>& on_finished,
+                                         SamplerPlacement placement) {
   if (prefix.empty()) throw Error("sample_continuations: the prefix is empty");
   if (count <= 0) return {};
   if (!params.stop_strings.empty() && tokenizer == nullptr) {
@@ -117,49 +184,14 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
   cache.expand_rows(count, params.max_new_tokens);
   last_logits = last_logits.expand({count, -1});
 
-  std::vector<Sample> samples(static_cast<std::size_t>(count));
-  std::vector<std::mt19937_64> generators;
-  for (std::int64_t i = 0; i < count; ++i) generators.emplace_back(mix(seed, static_cast<std::uint64_t>(i)));
-  std::vector<bool> done(static_cast<std::size_t>(count), false);
-  std::int64_t finished = 0;
-  const std::int64_t prefix_length = static_cast<std::int64_t>(prefix.size());
-
-  for (std::int64_t step = 0; step < params.max_new_tokens; ++step) {
-    const at::Tensor probabilities = next_token_probabilities(last_logits, params);  // [count, V]
-    std::vector<std::int64_t> next(static_cast<std::size_t>(count), 0);
-    bool any_active = false;
-    const std::int64_t finished_before = finished;
-    for (std::int64_t i = 0; i < count; ++i) {
-      if (done[i]) continue;
-      any_active = true;
-      const std::int64_t token = draw(probabilities[i], generators[i]);
-      next[i] = token;
-      Sample& sample = samples[i];
-      sample.tokens.push_back(token);
-      if (std::find(params.eos_token_ids.begin(), params.eos_token_ids.end(), token) != params.eos_token_ids.end()) {
-        sample.finish = FinishReason::kEos;
-        done[i] = true;
-        ++finished;
-      } else if (!params.stop_strings.empty()) {
-        std::vector<std::uint32_t> ids(sample.tokens.begin(), sample.tokens.end());
-        const std::string text = tokenizer->decode(ids, false);
-        for (const auto& stop : params.stop_strings) {
-          if (text.find(stop) != std::string::npos) {
-            sample.finish = FinishReason::kStopString;
-            done[i] = true;
-            ++finished;
-            break;
-          }
-        }
-      }
-    }
-    if (on_finished && finished != finished_before) on_finished(finished);
-    if (!any_active || step + 1 == params.max_new_tokens || finished == count) break;
-    // Finished samples keep decoding a placeholder; their outputs are ignored.
-    options.position_ids = at::full({count, 1}, prefix_length + step, at::kLong);
-    last_logits = model.forward(at::tensor(next, at::kLong).unsqueeze(1), options).logits.select(1, -1);
-  }
-  if (on_finished && finished != count) on_finished(count);  // the rest stopped at the length limit
+  detail::SampleBook book(count, params, tokenizer);
+  const auto prefix_length = static_cast<std::int64_t>(prefix.size());
+  const bool on_device =
+      placement == SamplerPlacement::kDevice || (placement == SamplerPlacement::kAuto && model.device().is_cuda());
+  auto samples =
+      on_device ? detail::sample_on_device(model, cache, last_logits, prefix_length, seed, params, book, on_finished)
+                : sample_on_host(model, cache, last_logits, prefix_length, seed, params, book, on_finished);
+  if (on_finished && book.ended_count() != count) on_finished(count);  // the rest stopped at the length limit
   return samples;
 }
 

@@ -290,6 +290,8 @@ TEST_CASE("temperature, top-k and top-p give transformers' distribution", "[pari
 // 0.999 quantile (Wilson-Hilferty): a correct sampler fails this one time in a thousand, and the
 // seed is fixed, so the outcome is reproducible.
 TEST_CASE("20,000 sampled next tokens follow the warped softmax (chi-square)", "[parity]") {
+  const auto placement = GENERATE(SamplerPlacement::kHost, SamplerPlacement::kDevice);
+  INFO("device sampler " << (placement == SamplerPlacement::kDevice));
   const std::string name = model_names().front();
   const Model model = load_model(models_dir() / name);
   auto ref = reference(name);
@@ -300,7 +302,7 @@ TEST_CASE("20,000 sampled next tokens follow the warped softmax (chi-square)", "
   params.top_p = 0.9;
   params.max_new_tokens = 1;
   const std::int64_t n = 20000;
-  const auto samples = sample_continuations(model, prefix, n, 2026, params);
+  const auto samples = sample_continuations(model, prefix, n, 2026, params, nullptr, {}, placement);
   const at::Tensor logits = model.forward(prompt.unsqueeze(0)).logits[0][-1];
   const at::Tensor probabilities = next_token_probabilities(logits, params);
   std::vector<double> counts(static_cast<std::size_t>(probabilities.numel()), 0);
@@ -419,6 +421,8 @@ TEST_CASE("the forward pass supports autograd", "[autograd]") {
 }
 
 TEST_CASE("a stop string ends a sample as soon as its text contains it; EOS ids end it too", "[generation]") {
+  const auto placement = GENERATE(SamplerPlacement::kHost, SamplerPlacement::kDevice);
+  INFO("device sampler " << (placement == SamplerPlacement::kDevice));
   const fs::path dir = models_dir() / "gpt2";  // the one reference model with a tokenizer
   const Model model = load_model(dir);
   const Tokenizer tokenizer = Tokenizer::from_path(dir);
@@ -426,36 +430,79 @@ TEST_CASE("a stop string ends a sample as soon as its text contains it; EOS ids 
   SamplingParams greedy;
   greedy.temperature = 0;
   greedy.max_new_tokens = 6;
-  const auto free_run = sample_continuations(model, prefix, 1, 0, greedy).at(0);
+  const auto free_run = sample_continuations(model, prefix, 1, 0, greedy, nullptr, {}, placement).at(0);
   REQUIRE(free_run.tokens.size() == 6);
   CHECK(free_run.finish == FinishReason::kLength);
   const std::string third = tokenizer.decode({static_cast<std::uint32_t>(free_run.tokens[2])}, false);
   REQUIRE_FALSE(third.empty());
   SamplingParams stopping = greedy;
   stopping.stop_strings = {third};
-  const auto stopped = sample_continuations(model, prefix, 1, 0, stopping, &tokenizer).at(0);
+  const auto stopped = sample_continuations(model, prefix, 1, 0, stopping, &tokenizer, {}, placement).at(0);
   CHECK(stopped.finish == FinishReason::kStopString);
   CHECK(stopped.tokens.size() <= 3);
   SamplingParams eos = greedy;
   eos.eos_token_ids = {free_run.tokens[1]};
-  const auto ended = sample_continuations(model, prefix, 1, 0, eos).at(0);
+  const auto ended = sample_continuations(model, prefix, 1, 0, eos, nullptr, {}, placement).at(0);
   CHECK(ended.finish == FinishReason::kEos);
   CHECK(ended.tokens.size() == 2);
 }
 
 TEST_CASE("a sample depends on its seed and index, not on how many samples run beside it", "[generation]") {
+  const auto placement = GENERATE(SamplerPlacement::kHost, SamplerPlacement::kDevice);
+  INFO("device sampler " << (placement == SamplerPlacement::kDevice));
   const std::string name = model_names().front();
   const Model model = load_model(models_dir() / name);
   const std::vector<std::int64_t> prefix{5, 6, 7, 8, 9};
   SamplingParams params;
   params.temperature = 1.0;
   params.top_p = 0.95;
-  params.max_new_tokens = 12;
-  const auto four = sample_continuations(model, prefix, 4, 99, params);
-  const auto nine = sample_continuations(model, prefix, 9, 99, params);
+  params.max_new_tokens = 40;  // past the device sampler's first block of kDeviceSyncSteps
+  const auto four = sample_continuations(model, prefix, 4, 99, params, nullptr, {}, placement);
+  const auto nine = sample_continuations(model, prefix, 9, 99, params, nullptr, {}, placement);
   for (int i = 0; i < 4; ++i) CHECK(four[i].tokens == nine[i].tokens);
-  const auto other_seed = sample_continuations(model, prefix, 4, 100, params);
+  CHECK(four[0].tokens.size() == 40);
+  const auto again = sample_continuations(model, prefix, 4, 99, params, nullptr, {}, placement);
+  for (int i = 0; i < 4; ++i) CHECK(again[i].tokens == four[i].tokens);
+  const auto other_seed = sample_continuations(model, prefix, 4, 100, params, nullptr, {}, placement);
   bool any_different = false;
   for (int i = 0; i < 4; ++i) any_different = any_different || other_seed[i].tokens != four[i].tokens;
   CHECK(any_different);
+}
+
+TEST_CASE("the device sampler's greedy samples are the host sampler's", "[generation]") {
+  const std::string name = model_names().front();
+  const Model model = load_model(models_dir() / name);
+  const std::vector<std::int64_t> prefix{3, 1, 4, 1, 5};
+  SamplingParams greedy;
+  greedy.temperature = 0;
+  greedy.max_new_tokens = 20;
+  const auto host = sample_continuations(model, prefix, 3, 1, greedy, nullptr, {}, SamplerPlacement::kHost);
+  const auto device = sample_continuations(model, prefix, 3, 1, greedy, nullptr, {}, SamplerPlacement::kDevice);
+  for (int i = 0; i < 3; ++i) CHECK(host[i].tokens == device[i].tokens);
+}
+
+TEST_CASE("device uniforms are uniform, per sample and step, and the draw inverts the CDF", "[generation]") {
+  const std::int64_t n = 100000;
+  const at::Tensor u = device_uniforms(7, n, 3, at::kCPU);
+  REQUIRE(u.size(0) == n);
+  CHECK(u.min().item<double>() >= 0.0);
+  CHECK(u.max().item<double>() < 1.0);
+  CHECK(std::abs(u.mean().item<double>() - 0.5) < 0.005);  // sd of the mean 0.0009
+  // Every tenth of [0, 1) holds a tenth of them (each count's sd is about 95).
+  const at::Tensor tenths = at::floor(u * 10).to(at::kLong).bincount({}, 10);
+  CHECK((tenths - n / 10).abs().max().item<std::int64_t>() < 500);
+  // Another step, another seed: other numbers, uncorrelated.
+  const at::Tensor next_step = device_uniforms(7, n, 4, at::kCPU);
+  const at::Tensor other_seed = device_uniforms(8, n, 3, at::kCPU);
+  for (const at::Tensor& other : {next_step, other_seed}) {
+    const double correlation = at::corrcoef(at::stack({u, other}))[0][1].item<double>();
+    CHECK(std::abs(correlation) < 0.02);
+  }
+  CHECK(at::equal(device_uniforms(7, 10, 3, at::kCPU), u.narrow(0, 0, 10)));  // a sample's stream ignores the count
+
+  const at::Tensor p = at::tensor({0.0F, 0.5F, 0.0F, 0.5F, 0.0F}).expand({5, -1});
+  const at::Tensor chosen = draw_on_device(p, at::tensor({0.0, 0.49, 0.5, 0.99, 1.0 - 1e-16}, at::kDouble));
+  const at::Tensor as_long = chosen.to(at::kLong).contiguous();
+  const std::vector<std::int64_t> tokens(as_long.data_ptr<std::int64_t>(), as_long.data_ptr<std::int64_t>() + 5);
+  CHECK(tokens == std::vector<std::int64_t>{1, 1, 3, 3, 3});
 }
