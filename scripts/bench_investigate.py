@@ -1,5 +1,6 @@
 """Runs `forensics investigate` on every shipped organism case for several seeds at the standard
-budget and writes the labels, posteriors and wall times into docs/performance.md.
+budget and writes the labels, posteriors, wall times and peak memory (the process's maximum
+resident set) into docs/performance.md.
 
 usage: scripts/bench_investigate.py [--seeds 1 2 3 4 5] [--threads 1]
 """
@@ -34,6 +35,19 @@ def patch_summary(verdict):
     return f"{place}, {early['direction']} {early['effect']:+.2f} ({probe['wall_time_s']:.1f} s)"
 
 
+def run_measured(command, env):
+    """Seconds and peak resident MiB of one command (`forensics` execs forensics-torch in place, so
+    the child's own rusage covers the run)."""
+    start = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {stderr.decode(errors='replace')}")
+    return seconds, usage.ru_maxrss / 1024
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2, 3, 4, 5])
@@ -47,35 +61,35 @@ def main():
             incident = os.path.join(ROOT, "cases", case, "incident.json")
             for seed in args.seeds:
                 out = os.path.join(tmp, f"{case}-{seed}.json")
-                start = time.monotonic()
-                subprocess.run([EXE, "investigate", incident, "--seed", str(seed), "--out", out],
-                               check=True, capture_output=True, env=env)
-                seconds = time.monotonic() - start
+                seconds, peak = run_measured([EXE, "investigate", incident, "--seed", str(seed), "--out", out], env)
                 verdict = json.load(open(out))
                 top = verdict["top_hypothesis"]
                 rows.append((case, seed, verdict["label"], top, verdict["posterior"][top], verdict["flags"],
-                             verdict["baseline"], seconds, patch_summary(verdict)))
+                             verdict["baseline"], seconds, patch_summary(verdict), peak))
                 print(f"{case} seed {seed}: {verdict['label']} ({top} {verdict['posterior'][top]:.4f}) "
-                      f"{seconds:.1f} s", file=sys.stderr)
+                      f"{seconds:.1f} s, {peak:.0f} MiB", file=sys.stderr)
     lines = ["## Investigate on the shipped organisms", "",
              f"Command: `scripts/bench_investigate.py --seeds {' '.join(map(str, args.seeds))} --threads {args.threads}` "
              f"({time.strftime('%Y-%m-%d')}): `forensics investigate cases/<case>/incident.json --seed S` at the "
              f"standard budget (100 samples per condition), CPU, `OMP_NUM_THREADS={args.threads}`, 2-core machine; "
              f"{version}. Every probe the incidents list runs: `resample`, `sentence-resample`, `intervene`, "
              "`ablate` and `patch` (they declare no sweep). The patch column: where the largest early-layer "
-             "residual-stream effect is, and the probe's own time. Wall times on a shared machine are upper bounds "
+             "residual-stream effect is, and the probe's own time. Peak memory: the process's maximum resident "
+             "set (`ru_maxrss`, libtorch's libraries included). Wall times on a shared machine are upper bounds "
              "(runs of one case differed up to 5x here while a build ran alongside).",
              "",
              "Expected flags: `cot-unfaithful` on the intentional organism only; `not-reproduced` on never.", "",
-             "| case | seed | label | expected | top hypothesis | posterior | flags | baseline k/n | patch | wall time |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    for case, seed, label, top, posterior, flags, baseline, seconds, patch in rows:
+             "| case | seed | label | expected | top hypothesis | posterior | flags | baseline k/n | patch | wall time | "
+             "peak memory |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for case, seed, label, top, posterior, flags, baseline, seconds, patch, peak in rows:
         lines.append(f"| {case} | {seed} | {label} | {EXPECTED[case]} | {top} | {posterior:.4f} | "
-                     f"{', '.join(flags) or '—'} | {baseline['k']}/{baseline['n']} | {patch} | {seconds:.1f} s |")
+                     f"{', '.join(flags) or '—'} | {baseline['k']}/{baseline['n']} | {patch} | {seconds:.1f} s | "
+                     f"{peak:.0f} MiB |")
     held = sum(1 for r in rows if r[2] == EXPECTED[r[0]])
     flags_held = sum(1 for r in rows if sorted(r[5]) == EXPECTED_FLAGS[r[0]])
     lines += ["", f"Labels as expected: {held} of {len(rows)} runs; flags as expected: {flags_held} of {len(rows)}; "
-              f"slowest run {max(r[7] for r in rows):.1f} s.", ""]
+              f"slowest run {max(r[7] for r in rows):.1f} s; largest peak memory {max(r[9] for r in rows):.0f} MiB.", ""]
     write_section("Investigate on the shipped organisms", "\n".join(lines))
 
 
