@@ -2,6 +2,7 @@
 
 #include <torch/cuda.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "forensics/runtime/generation.h"
@@ -52,6 +53,21 @@ Dtype dtype_of(c10::ScalarType type) {
   throw ModelError(std::string("a model computes in ") + c10::toString(type) + ", not a supported dtype");
 }
 
+namespace {
+
+// The model commands' inputs must fit the model's context, as an incident's prompts must (the
+// probes' unrunnable_prompt): past it a learned position table has no row, and rotary positions
+// were never trained.
+void check_context(const Model& model, std::int64_t tokens, const std::string& what) {
+  const std::int64_t context = model.config().n_ctx;
+  if (context > 0 && tokens > context) {
+    throw InputError(what + " is " + std::to_string(tokens) + " tokens, more than the model's " +
+                     std::to_string(context) + "-token context (max_position_embeddings)");
+  }
+}
+
+}  // namespace
+
 std::vector<TokenScore> score_text(const fs::path& directory, const std::string& context,
                                    const std::string& continuation, const DeviceChoice& device) {
   const LoadOptions options = load_options(device);  // a bad --device fails before any loading
@@ -61,6 +77,8 @@ std::vector<TokenScore> score_text(const fs::path& directory, const std::string&
   const auto continuation_ids = tokenizer.model_ids(continuation);
   if (context_ids.empty()) throw InputError("--context tokenizes to nothing; give some context");
   if (continuation_ids.empty()) throw InputError("--continuation tokenizes to nothing");
+  check_context(model, static_cast<std::int64_t>(context_ids.size() + continuation_ids.size()),
+                "--context with --continuation");
   const auto scores = score_continuations(model, {context_ids}, {continuation_ids});
   std::vector<TokenScore> out;
   for (std::size_t j = 0; j < continuation_ids.size(); ++j) {
@@ -77,6 +95,8 @@ std::vector<SampledText> sample_text(const fs::path& directory, const std::strin
   const Model model = Model::load(directory, options);
   const auto prefix = tokenizer.model_ids(prompt);
   if (prefix.empty()) throw InputError("--prompt tokenizes to nothing");
+  check_context(model, static_cast<std::int64_t>(prefix.size()) + sampling.params.max_new_tokens,
+                "--prompt with --max-new-tokens");
   SamplingParams params = sampling.params;
   params.eos_token_ids = model.config().eos_token_ids;
   std::vector<SampledText> out;
@@ -96,6 +116,11 @@ TimedPatching patch_model(const fs::path& directory, const PatchingInput& input,
   const auto start = Clock::now();
   const Model model = Model::load(directory, options);
   const auto loaded = Clock::now();
+  std::size_t width = 0;
+  for (const auto& continuation : input.continuations) width = std::max(width, continuation.size());
+  check_context(model,
+                static_cast<std::int64_t>(std::max(input.clean_prompt.size(), input.corrupted_prompt.size()) + width),
+                "the longer prompt with the longest --continuation");
   TimedPatching out;
   out.result = patch_activations(model, input);  // metrics come back as host doubles: the device is done
   out.load_seconds = std::chrono::duration<double>(loaded - start).count();
