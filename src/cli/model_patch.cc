@@ -45,7 +45,8 @@ runtime::PatchingInput patching_input(const ModelPatchOptions& options, const ru
   input.clean_prompt = ids_of(tokenizer, options.clean, "--clean");
   input.corrupted_prompt = ids_of(tokenizer, options.corrupted, "--corrupted");
   if (options.continuations.empty()) throw InputError("give at least one --continuation");
-  for (const auto& text : options.continuations) input.continuations.push_back(ids_of(tokenizer, text, "--continuation"));
+  for (const auto& text : options.continuations)
+    input.continuations.push_back(ids_of(tokenizer, text, "--continuation"));
   input.weights = options.weights;
   if (input.weights.empty()) input.weights.assign(input.continuations.size(), 1.0);
   if (input.weights.size() != input.continuations.size()) {
@@ -131,7 +132,8 @@ Json result_json(const ModelPatchOptions& options, const runtime::PatchingInput&
               {"patch_seconds", timed.patch_seconds}};
   if (result.denoising) out["denoising"] = grid_json(*result.denoising, options.sites);
   if (result.noising) out["noising"] = grid_json(*result.noising, options.sites);
-  if (!result.denoising && !result.noising) out["no_cells_reason"] = "the clean and corrupted metrics are equal: no effect to patch";
+  if (!result.denoising && !result.noising)
+    out["no_cells_reason"] = "the clean and corrupted metrics are equal: no effect to patch";
   return out;
 }
 
@@ -139,9 +141,9 @@ Json result_json(const ModelPatchOptions& options, const runtime::PatchingInput&
 void print_text(const Json& out) {
   const double clean = out["clean_metric"].get<double>();
   const double corrupted = out["corrupted_metric"].get<double>();
-  std::cout << std::fixed << std::setprecision(4) << "clean metric " << clean << ", corrupted " << corrupted
-            << " (gap " << clean - corrupted << " nats); " << out["cells_run"].get<std::int64_t>()
-            << " cells run in " << std::setprecision(2) << out["patch_seconds"].get<double>() << " s\n";
+  std::cout << std::fixed << std::setprecision(4) << "clean metric " << clean << ", corrupted " << corrupted << " (gap "
+            << clean - corrupted << " nats); " << out["cells_run"].get<std::int64_t>() << " cells run in "
+            << std::setprecision(2) << out["patch_seconds"].get<double>() << " s\n";
   for (const char* direction : {"denoising", "noising"}) {
     if (!out.contains(direction)) continue;
     const double unpatched = std::string(direction) == "denoising" ? corrupted : clean;
@@ -153,7 +155,8 @@ void print_text(const Json& out) {
       std::vector<Cell> cells;
       for (std::size_t l = 0; l < layers.size(); ++l) {
         for (std::size_t p = 0; p < layers[l].size(); ++p) {
-          if (layers[l][p].is_number()) cells.push_back({(layers[l][p].get<double>() - unpatched) / (clean - corrupted), l, p});
+          if (layers[l][p].is_number())
+            cells.push_back({(layers[l][p].get<double>() - unpatched) / (clean - corrupted), l, p});
         }
       }
       const std::size_t shown = std::min<std::size_t>(5, cells.size());

@@ -44,7 +44,7 @@ at::Tensor sample_keys(std::uint64_t seed, std::int64_t count, c10::Device devic
 // Step `step`'s uniform in [0, 1) for every sample, float64: 53 bits from two hashed words.
 at::Tensor step_uniforms(const at::Tensor& keys, std::int64_t step) {
   const at::Tensor counter = hash32(at::full({1}, step & kLow32, keys.options()));
-  const at::Tensor words = hash32(keys ^ counter);  // [count, 2]
+  const at::Tensor words = hash32(keys ^ counter);                                         // [count, 2]
   const at::Tensor high = at::bitwise_right_shift(words.select(1, 0), 5).to(at::kDouble);  // 27 bits
   const at::Tensor low = at::bitwise_right_shift(words.select(1, 1), 6).to(at::kDouble);   // 26 bits
   return (high * 67108864.0 + low) * 0x1.0p-53;
