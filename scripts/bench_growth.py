@@ -18,7 +18,7 @@ import tempfile
 import time
 
 from bench_patching import CONTINUATION, TOKENIZER, TRANSCRIPT, make_model
-from performance_doc import write_section
+from performance_doc import publish
 
 from tokenizers import Tokenizer
 
@@ -87,12 +87,7 @@ def main():
         by_prompt = [patch(args, folder, *prompt_of(tokenizer, tokens)) for tokens in PATCH_PROMPTS]
         print("patch", by_prompt, flush=True)
     section = make_section(args, config, by_prefix, by_count, by_prompt)
-    print(section)
-    if args.section_out:
-        with open(args.section_out, "w") as f:
-            f.write(section)
-    else:
-        write_section("How cost grows", section)
+    publish("How cost grows", section, args.section_out)
 
 
 def make_section(args, config, by_prefix, by_count, by_prompt):

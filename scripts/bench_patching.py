@@ -22,8 +22,9 @@ import shutil
 import subprocess
 import tempfile
 import time
+from importlib.metadata import version
 
-from performance_doc import write_section
+from performance_doc import publish
 
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -128,7 +129,6 @@ def main():
     args = parse_args()
     torch.set_num_threads(args.threads)
     from transformer_lens.model_bridge import TransformerBridge
-    import transformer_lens
 
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -149,19 +149,8 @@ def main():
                        process=ours["process_seconds"], theirs=their_seconds, difference=difference)
             print(json.dumps(row), flush=True)
             rows.append(row)
-    section = make_section(args, config, parameters, rows, transformer_lens.__version__ if hasattr(
-        transformer_lens, "__version__") else installed_version("transformer-lens"))
-    print(section)
-    if args.section_out:
-        with open(args.section_out, "w") as f:
-            f.write(section)
-    else:
-        write_section("Patching", section)
-
-
-def installed_version(package):
-    from importlib.metadata import version
-    return version(package)
+    section = make_section(args, config, parameters, rows, version("transformer-lens"))
+    publish("Patching", section, args.section_out)
 
 
 def make_section(args, config, parameters, rows, lens_version):

@@ -25,3 +25,14 @@ def write_section(title, section, document=PERFORMANCE, header=HEADER):
         existing = existing[:start] + existing[end + 1:] if end >= 0 else existing[:start]
     with open(document, "w") as f:
         f.write(existing.rstrip("\n") + "\n\n" + section)
+
+
+def publish(title, section, section_out=None):
+    """Prints a measuring script's section, then writes it to `section_out` when given (a run to
+    look at) or into docs/performance.md."""
+    print(section)
+    if section_out:
+        with open(section_out, "w") as f:
+            f.write(section)
+    else:
+        write_section(title, section)
