@@ -29,12 +29,6 @@ auto parse_name(const Table& table, const std::string& text, const char* option)
   return *value;
 }
 
-enum class PatchDirection { kDenoising, kNoising, kBoth };
-inline constexpr util::NameTable kPatchDirectionNames{std::array{
-    util::NameEntry<PatchDirection>{PatchDirection::kDenoising, "denoising"},
-    util::NameEntry<PatchDirection>{PatchDirection::kNoising, "noising"},
-    util::NameEntry<PatchDirection>{PatchDirection::kBoth, "both"},
-}};
 inline constexpr util::NameTable kPatchMethodNames{std::array{
     util::NameEntry<runtime::PatchingMethod>{runtime::PatchingMethod::kExact, "exact"},
     util::NameEntry<runtime::PatchingMethod>{runtime::PatchingMethod::kAttribution, "attribution"},
@@ -64,9 +58,9 @@ runtime::PatchingInput patching_input(const ModelPatchOptions& options, const ru
   if (input.prompt_positions.empty()) {
     throw InputError("the prompts share no aligned token (no common prefix or suffix): nothing to patch");
   }
-  const auto direction = parse_name(kPatchDirectionNames, options.direction, "--direction");
-  input.denoising = direction != PatchDirection::kNoising;
-  input.noising = direction != PatchDirection::kDenoising;
+  const auto direction = parse_name(probes::kPatchDirectionNames, options.direction, "--direction");
+  input.denoising = direction != probes::PatchDirection::kNoising;
+  input.noising = direction != probes::PatchDirection::kDenoising;
   input.method = parse_name(kPatchMethodNames, options.method, "--method");
   input.cells_per_batch = options.cells_per_batch;
   // Equal metrics leave no gap to divide effects by: no cells run, and the output says why.

@@ -18,15 +18,6 @@
 namespace forensics::probes {
 namespace {
 
-/// Denoising patches clean activations into the corrupted run (sufficiency); noising the
-/// reverse (necessity).
-enum class Direction { kDenoising, kNoising, kBoth };
-inline constexpr util::NameTable kDirectionNames{std::array{
-    util::NameEntry<Direction>{Direction::kDenoising, "denoising"},
-    util::NameEntry<Direction>{Direction::kNoising, "noising"},
-    util::NameEntry<Direction>{Direction::kBoth, "both"},
-}};
-
 /// What a patched run measures, teacher-forcing the action's turn as written: log P(action turn)
 /// - log P(alternative turn), which isolates the choice between the two commands given the
 /// reasoning; or log P(action turn) alone, which also counts the reasoning that leads to it.
@@ -66,7 +57,7 @@ struct PatchOptions {
   std::optional<Metric> metric;
   Method method = Method::kAuto;
   std::vector<PatchSite> sites{PatchSite::kResidPre, PatchSite::kAttnOut, PatchSite::kMlpOut};
-  Direction direction = Direction::kBoth;
+  PatchDirection direction = PatchDirection::kBoth;
 };
 
 // ---- Reading the options ----
@@ -96,7 +87,7 @@ PatchOptions read(util::ObjectReader& reader, const incident::Incident& incident
   options.intervention = reader.text("intervention", util::Need::kRequired).value_or("");
   options.sites = read_sites(reader);
   options.direction =
-      reader.enumeration("direction", util::Need::kOptional, kDirectionNames).value_or(options.direction);
+      reader.enumeration("direction", util::Need::kOptional, kPatchDirectionNames).value_or(options.direction);
   options.metric = reader.enumeration("metric", util::Need::kOptional, kMetricNames);
   options.method = reader.enumeration("method", util::Need::kOptional, kMethodNames).value_or(options.method);
   const bool declared = std::any_of(incident.interventions.begin(), incident.interventions.end(),
@@ -166,8 +157,8 @@ PatchSetup setup(const ProbeContext& context, const PatchOptions& options) {
   if (input.continuations[0].empty()) throw InputError("the action's turn tokenizes to nothing");
   for (const PatchSite site : options.sites) input.sites.push_back(hook_site(site));
   input.prompt_positions = out.alignment.pairs;
-  input.denoising = options.direction != Direction::kNoising;
-  input.noising = options.direction != Direction::kDenoising;
+  input.denoising = options.direction != PatchDirection::kNoising;
+  input.noising = options.direction != PatchDirection::kDenoising;
   return out;
 }
 
@@ -513,7 +504,7 @@ ProbeCost cost(const incident::Incident& incident, const PatchOptions& options, 
                const CostBasis& basis) {
   // Every cell of the exact map, at most: a cell per site, layer and scored position (prompt
   // tokens and turn tokens after the first), per direction. Attribution runs far fewer.
-  const std::int64_t directions = options.direction == Direction::kBoth ? 2 : 1;
+  const std::int64_t directions = options.direction == PatchDirection::kBoth ? 2 : 1;
   const std::int64_t prompt = basis.prompt_tokens;
   const std::int64_t turn = basis.turn_tokens;
   const std::int64_t positions = prompt + std::max<std::int64_t>(turn - 1, 0);

@@ -28,6 +28,15 @@ inline constexpr util::NameTable kPatchSiteNames{std::array{
 }};
 runtime::HookSite hook_site(PatchSite site);
 
+/// Denoising patches clean activations into the corrupted run (is it sufficient?); noising the
+/// reverse (is it necessary?): the `patch` probe's `direction` and `model patch --direction`.
+enum class PatchDirection { kDenoising, kNoising, kBoth };
+inline constexpr util::NameTable kPatchDirectionNames{std::array{
+    util::NameEntry<PatchDirection>{PatchDirection::kDenoising, "denoising"},
+    util::NameEntry<PatchDirection>{PatchDirection::kNoising, "noising"},
+    util::NameEntry<PatchDirection>{PatchDirection::kBoth, "both"},
+}};
+
 /// How the two prompts' token positions correspond.
 struct Alignment {
   bool equal_length = false;
