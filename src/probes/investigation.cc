@@ -114,6 +114,11 @@ ProbeRecord run_probe(const PlannedProbe& planned, const ProbeContext& context, 
     if (listener != nullptr) listener->probe_skipped(record.name, planned.reason);
     return record;
   }
+  if (const auto unreachable = context.runner.why_no_activations(); unreachable && planned.probe->needs_activations) {
+    record.reason = *unreachable;
+    if (listener != nullptr) listener->probe_skipped(record.name, record.reason);
+    return record;
+  }
   std::int64_t samples = 0;
   if (planned.standard_samples) {
     samples = budget_samples(*planned.standard_samples, options.budget, options.samples);
@@ -128,6 +133,8 @@ ProbeRecord run_probe(const PlannedProbe& planned, const ProbeContext& context, 
     record.samples = result->samples;
     result->add_evidence(evidence);
     record.result = std::move(result);
+  } catch (const EngineError&) {
+    throw;  // the run stops (exit 4); a re-run resumes from the request cache
   } catch (const std::exception& e) {
     // A failed probe is evidence of nothing: the verdict says what it lacks (docs/probes.md).
     record.status = ProbeStatus::kError;
@@ -185,7 +192,8 @@ Json options_json(const InvestigateOptions& options) {
               {"model", options.model ? Json(options.model->string()) : Json(nullptr)},
               {"device", options.device.device},
               {"dtype", options.device.dtype ? Json(runtime::kDtypeNames.name(*options.device.dtype)) : Json("auto")},
-              {"keep_examples", options.keep_examples}};
+              {"keep_examples", options.keep_examples},
+              {"engine", options.engine ? Json(*options.engine) : Json(nullptr)}};
 }
 
 bool Investigation::complete() const {

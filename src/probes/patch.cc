@@ -568,6 +568,7 @@ const ProbeDescriptor& patch_probe() {
       .summary = "activation patching against a counterfactual: where in the context and at which layer the cause sits",
       .role = ProbeRole::kDescriptive,
       .on_by_default = false,  // it needs a counterfactual named by the author
+      .needs_activations = true,
       .read = read,
       .cost = cost,
       .run = run,

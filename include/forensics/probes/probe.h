@@ -104,6 +104,9 @@ struct ProbeDescriptor {
   std::string_view summary;  // one line, for help and docs
   ProbeRole role = ProbeRole::kDescriptive;
   bool on_by_default = true;  // runs when the incident has no `probes` object
+  // Reads the model's activations (runner.patch): skipped, with the runner's reason, where the
+  // runner cannot reach them (a model on a serving engine without local weights).
+  bool needs_activations = false;
   // Reads probes.<name> (an object; {} for the defaults) and checks it against the incident;
   // problems go to the reader's diagnostics.
   std::function<std::any(util::ObjectReader& reader, const incident::Incident& incident)> read;
@@ -127,6 +130,7 @@ struct ProbeDefinition {
   std::string_view summary;
   ProbeRole role = ProbeRole::kDescriptive;
   bool on_by_default = true;
+  bool needs_activations = false;
   Options (*read)(util::ObjectReader& reader, const incident::Incident& incident) = nullptr;
   // nullptr: the probe draws no samples.
   std::int64_t (*standard_samples)(const Options& options) = nullptr;
@@ -145,6 +149,7 @@ ProbeDescriptor describe_probe(const ProbeDefinition<Options>& probe) {
   out.summary = probe.summary;
   out.role = probe.role;
   out.on_by_default = probe.on_by_default;
+  out.needs_activations = probe.needs_activations;
   out.read = [read = probe.read](util::ObjectReader& reader, const incident::Incident& incident) {
     return std::any(read(reader, incident));
   };

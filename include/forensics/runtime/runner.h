@@ -65,6 +65,11 @@ class ModelRunner {
   virtual std::vector<std::vector<double>> score(const std::vector<std::vector<std::int64_t>>& contexts,
                                                  const std::vector<std::vector<std::int64_t>>& continuations) const = 0;
 
+  /// Why this runner cannot reach the model's activations (a model behind a serving engine whose
+  /// weights are not here), or absent when patch() works. Probes that need them are skipped
+  /// with this reason.
+  virtual std::optional<std::string> why_no_activations() const { return std::nullopt; }
+
   /// Activation patching between two prompts (patching.h).
   virtual PatchingResult patch(const PatchingInput& input) const = 0;
 };

@@ -26,4 +26,12 @@ class ModelError : public Error {
   using Error::Error;
 };
 
+/// A serving engine (--engine) could not answer after every retry, or answered something
+/// unusable. Exit code 4, and it stops an investigation instead of failing one probe: every later
+/// request would fail the same way, and what was already sampled is in the request cache.
+class EngineError : public ModelError {
+ public:
+  using ModelError::ModelError;
+};
+
 }  // namespace forensics
