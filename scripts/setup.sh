@@ -17,7 +17,7 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 
 debian_packages=(
   g++ cmake ninja-build ccache pkg-config git clang-format
-  libcli11-dev nlohmann-json3-dev libspdlog-dev catch2 libonig-dev libutf8proc-dev libzip-dev libzstd-dev zlib1g-dev
+  libcurl4-openssl-dev libcli11-dev nlohmann-json3-dev libspdlog-dev catch2 libonig-dev libutf8proc-dev libzip-dev libzstd-dev zlib1g-dev
   python3 python3-venv python3-dev
 )
 # Only the test suite needs these (the completion and man page tests); a build of named targets

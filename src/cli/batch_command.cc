@@ -159,7 +159,7 @@ void define_batch(CLI::App& app, Action& action) {
         return kExitOk;
       }
       const int threads = std::max(1, runtime::compute_threads() / std::max(1, o->jobs));
-      const auto outcomes = probes::run_batch(cases, options, open_local_model, progress_observer(threads));
+      const auto outcomes = probes::run_batch(cases, options, model_opener(o->flags), progress_observer(threads));
       if (o->update_expected) update_expected(cases, outcomes, options.out);
       if (o->report) {
         report::write_report(options.out, std::nullopt, std::nullopt);

@@ -85,6 +85,11 @@ void define_diff(CLI::App& app, Action& action) {
           out = pattern;
         }
         fs::create_directories(out);
+        if (!o->flags.engine_url.empty()) {
+          throw InputError(
+              "diff --rerun runs two model versions here; an engine serves one model: run "
+              "investigate --engine against each version's server and diff the two verdicts");
+        }
         const auto options = investigate_options(o->flags);
         auto side_a = investigate_on(o->rerun, o->model_a, options, out / "verdict-a.json");
         auto side_b = investigate_on(o->rerun, o->model_b, options, out / "verdict-b.json");

@@ -44,8 +44,9 @@ void define_investigate(CLI::App& app, Action& action) {
   app.callback([o, &action] {
     action = [o]() -> int {
       probes::InvestigateOptions options = investigate_options(o->flags);
+      const probes::ModelOpener open_model = model_opener(o->flags, o->dry_run);
       if (o->dry_run) {
-        const auto plan = probes::dry_run(o->incident, options, open_local_model);
+        const auto plan = probes::dry_run(o->incident, options, open_model);
         std::cout << (o->json ? probes::dry_run_json(plan).dump(2) + "\n" : probes::dry_run_text(plan));
         return kExitOk;
       }
@@ -63,7 +64,7 @@ void define_investigate(CLI::App& app, Action& action) {
       util::check_output_path(out);  // before the run, so a bad path does not lose the verdict
       if (report) util::check_output_path(*report);
       const util::OutputLock lock(out);  // a second run onto the same verdict is refused, not raced
-      const auto investigation = probes::investigate(incident, options, open_local_model);
+      const auto investigation = probes::investigate(incident, options, open_model);
       write_verdict(investigation, out);
       if (report) {
         report::write_page(report::verdict_page(investigation.document), *report, std::nullopt);

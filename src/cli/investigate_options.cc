@@ -4,11 +4,55 @@
 
 #include <iostream>
 
+#include "forensics/engine/engine_runner.h"
 #include "forensics/runtime/model_service.h"
 #include "forensics/util/atomic_file.h"
 #include "forensics/util/logging.h"
 
 namespace forensics::cli {
+
+namespace {
+
+void add_engine_flags(CLI::App& app, InvestigateFlags& flags) {
+  flags.engine_tolerance = engine::kDefaultLogprobTolerance;
+  const std::string group = "Serving engine (docs/engine.md)";
+  app.add_option("--engine", flags.engine_url,
+                 "Sample and score on this OpenAI-compatible server (vLLM, SGLang), e.g. http://127.0.0.1:8000; "
+                 "API key from $FORENSICS_ENGINE_API_KEY")
+      ->group(group);
+  app.add_option("--engine-model", flags.engine_model, "The served model name (default: the server's only model)")
+      ->group(group);
+  app.add_option("--engine-concurrency", flags.engine_concurrency, "Requests in flight at once")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{4096}))
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--engine-cache", flags.engine_cache,
+                 "Folder of the request cache (default ~/.cache/forensics/engine-requests; \"none\": no cache)")
+      ->group(group);
+  app.add_option("--engine-timeout", flags.engine_timeout_s, "Seconds one request may take")
+      ->check(finite_number())
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--engine-attempts", flags.engine_attempts,
+                 "Tries per request on 429, 5xx, timeouts and broken answers, the first included")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{100}))
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--engine-tolerance", flags.engine_tolerance,
+                 "Largest difference, in nats, between the server's log-probs of a check text and the local "
+                 "weights' accepted as the same model")
+      ->check(finite_number())
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str()
+      ->group(group);
+  app.add_flag("--engine-no-local", flags.engine_no_local,
+               "Never load the weights here, even when the model directory has them (no log-prob check; patch "
+               "is skipped)")
+      ->group(group);
+}
+
+}  // namespace
 
 void add_investigate_flags(CLI::App& app, InvestigateFlags& flags) {
   std::vector<std::string> budgets;
@@ -46,6 +90,7 @@ void add_investigate_flags(CLI::App& app, InvestigateFlags& flags) {
           ->check(CLI::Range(std::int64_t{1}, probes::kMaxSamples));
   app.add_flag("--skip-weight-scan", flags.skip_weight_scan,
                "Do not read every weight looking for NaN or infinities before the run (huge checkpoints)");
+  add_engine_flags(app, flags);
   app.add_option("--keep-samples", flags.keep_samples,
                  "Sampled turns the verdict keeps per condition, for a person to read (0: none)")
       ->check(CLI::Range(std::int64_t{0}, probes::kMaxSamples))
@@ -61,6 +106,7 @@ probes::InvestigateOptions investigate_options(const InvestigateFlags& flags) {
   options.keep_examples = flags.keep_samples;
   options.scan_weights = !flags.skip_weight_scan;
   options.device = {flags.device, runtime::parse_dtype_choice(flags.dtype)};
+  if (!flags.engine_url.empty()) options.engine = engine::public_url(flags.engine_url);
   Json& overrides = options.sampling_overrides;
   if (*flags.temperature_option) overrides["temperature"] = flags.temperature;
   if (*flags.top_p_option) overrides["top_p"] = flags.top_p;
@@ -78,6 +124,37 @@ void write_verdict(const probes::Investigation& investigation, const std::filesy
 std::shared_ptr<const runtime::OpenModel> open_local_model(const incident::Incident& incident,
                                                            const runtime::DeviceChoice& device) {
   return runtime::open_local_model(incident.model.path, device);
+}
+
+}  // namespace forensics::cli
+
+namespace forensics::cli {
+
+probes::ModelOpener model_opener(const InvestigateFlags& flags, bool timing) {
+  if (flags.engine_url.empty()) return open_local_model;
+  engine::EngineModelOptions options;
+  options.settings.url = flags.engine_url;
+  options.settings.model = flags.engine_model;
+  options.settings.concurrency = flags.engine_concurrency;
+  options.settings.timeout_s = flags.engine_timeout_s;
+  options.settings.attempts = flags.engine_attempts;
+  if (flags.engine_cache != "none" && !timing) {
+    options.settings.cache_directory =
+        flags.engine_cache.empty() ? engine::default_cache_directory() : std::filesystem::path(flags.engine_cache);
+  }
+  options.logprob_tolerance = flags.engine_tolerance;
+  engine::check_engine_settings(options.settings);  // a bad URL fails before the incident is read
+  const bool no_local = flags.engine_no_local;
+  return [options, no_local](const incident::Incident& incident, const runtime::DeviceChoice& device) {
+    auto engine_options = options;
+    engine_options.dtype = device.dtype;
+    const auto& directory = incident.model.path;
+    engine::LocalModelOpener open_local;
+    if (!no_local && runtime::has_weights(directory)) {
+      open_local = [directory, device] { return runtime::open_local_model(directory, device); };
+    }
+    return engine::open_engine_model(directory, engine_options, open_local);
+  };
 }
 
 }  // namespace forensics::cli

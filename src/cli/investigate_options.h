@@ -34,6 +34,15 @@ struct InvestigateFlags {
   std::int64_t max_new_tokens = 0;
   std::int64_t keep_samples = probes::kDefaultKeptExamples;
   bool skip_weight_scan = false;
+  // --engine and its settings (docs/engine.md); engine_url empty: the local runtime.
+  std::string engine_url;
+  std::string engine_model;
+  std::int64_t engine_concurrency = 8;
+  std::string engine_cache;  // empty: the default folder; "none": no cache
+  double engine_timeout_s = 600;
+  std::int64_t engine_attempts = 6;
+  double engine_tolerance = 0;
+  bool engine_no_local = false;
 };
 
 /// --budget, --samples, --seed, --probes, --device, --dtype and the sampling overrides.
@@ -48,5 +57,10 @@ void write_verdict(const probes::Investigation& investigation, const std::filesy
 /// The incident's model on the local libtorch runtime.
 std::shared_ptr<const runtime::OpenModel> open_local_model(const incident::Incident& incident,
                                                            const runtime::DeviceChoice& device);
+
+/// How the flags open the incident's model: locally, or through --engine. `timing` (a dry run,
+/// which measures the model's speed) keeps the engine's answers out of the request cache, where a
+/// repeated measurement would be answered instantly.
+probes::ModelOpener model_opener(const InvestigateFlags& flags, bool timing = false);
 
 }  // namespace forensics::cli

@@ -23,6 +23,7 @@ struct ValidateOptions {
   std::string path;  // an incident file or a model directory
   bool json = false;
   bool skip_weight_scan = false;
+  bool without_weights = false;  // --without-weights: the model runs on a serving engine
 };
 
 Json diagnostics_json(const util::Diagnostics& diagnostics, util::Severity severity) {
@@ -51,6 +52,7 @@ int run_validate_model(const ValidateOptions& options) {
   const std::filesystem::path directory(options.path);
   runtime::ModelCheckOptions check_options;
   check_options.scan_weights = !options.skip_weight_scan;
+  check_options.weights_optional = options.without_weights;
   const runtime::ModelDirectoryCheck check = runtime::check_model_directory(directory, check_options);
   Json errors = Json::array();
   for (const auto& problem : check.problems) errors.push_back({{"path", nullptr}, {"message", problem.message}});
@@ -110,6 +112,7 @@ int run_validate(const ValidateOptions& options) {
   try {
     incident::IncidentCheckOptions check_options;
     check_options.scan_weights = !options.skip_weight_scan;
+    check_options.weights_optional = options.without_weights;
     check = incident::check_incident_file(options.path, check_options);
   } catch (const InputError& e) {
     if (!options.json) throw;
@@ -172,6 +175,9 @@ void define_validate(CLI::App& app, Action& action) {
   app.add_flag("--json", options->json, "Print the result as JSON on stdout");
   app.add_flag("--skip-weight-scan", options->skip_weight_scan,
                "Do not read every weight looking for NaN or infinities (for checkpoints too large to read)");
+  app.add_flag("--without-weights", options->without_weights,
+               "The model runs on a serving engine (investigate --engine): accept a model directory with "
+               "config.json and the tokenizer but no weights");
   app.footer(
       "Exit codes: 0 valid, 3 invalid (every problem is listed with its JSON path), 2 usage.\n"
       "Warnings (e.g. a model directory that does not exist yet) do not fail validation.\n"

@@ -415,6 +415,7 @@ std::optional<runtime::ModelDirectoryCheck> check_model(const ModelRef& model, c
   model_options.expected_sha256 = model.weights_sha256;
   model_options.hash_weights = options.hash_weights;
   model_options.scan_weights = options.scan_weights;
+  model_options.weights_optional = options.weights_optional;
   runtime::ModelDirectoryCheck check = runtime::check_model_directory(model.path, model_options);
   const JsonPath path = kRoot / "model" / "path";
   const std::string named = " (model.path \"" + model.path_as_written + "\")";

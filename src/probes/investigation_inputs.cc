@@ -151,6 +151,7 @@ Inputs read_inputs(const fs::path& path, const InvestigateOptions& options) {
   check_options.scan_weights = options.scan_weights;
   check_options.model_must_exist = true;
   check_options.hash_weights = true;  // the verdict records what it was computed with
+  check_options.weights_optional = options.engine.has_value();
   Json document = util::parse_json_strict(util::read_text_file(path, incident::kMaxIncidentBytes), path.string());
   if (options.model && document.is_object() && document.contains("model") && document["model"].is_object()) {
     // Another model version: the incident's pin names the old weights.
@@ -178,7 +179,7 @@ Inputs read_inputs(const fs::path& path, const InvestigateOptions& options) {
           unrunnable_prompt(*check.incident, *check.model, plan->sampling.max_new_tokens, &longest_prompt)) {
     throw InputError(path.string() + ": " + *problem);
   }
-  check_memory(*check.incident, *plan, options, *check.model, longest_prompt, path);
+  if (!options.engine) check_memory(*check.incident, *plan, options, *check.model, longest_prompt, path);
   return {std::move(*check.incident), std::move(*plan), check.model->weights_sha256.value_or("")};
 }
 

@@ -33,16 +33,21 @@ std::string hash_checkpoint(const fs::path& directory, std::size_t* bytes) {
   return hash.hex_digest();
 }
 
+bool has_weights(const fs::path& directory) {
+  std::error_code ec;
+  return fs::exists(directory / "model.safetensors", ec) || fs::exists(directory / "model.safetensors.index.json", ec);
+}
+
 namespace {
 
 /// The files a checkpoint directory needs, before any is parsed; empty when they are there.
-std::vector<std::string> missing_files(const fs::path& directory) {
+std::vector<std::string> missing_files(const fs::path& directory, bool weights_optional) {
   std::vector<std::string> out;
   std::error_code ec;
   const auto has = [&](const char* name) { return fs::exists(directory / name, ec); };
   if (!has("config.json")) out.push_back("no config.json in " + directory.string());
   if (!has("tokenizer.json")) out.push_back("no tokenizer.json in " + directory.string());
-  if (has("model.safetensors") || has("model.safetensors.index.json")) return out;
+  if (has_weights(directory) || weights_optional) return out;
   bool has_pickle = false;
   for (const auto& entry : fs::directory_iterator(directory, ec)) {
     const auto extension = entry.path().extension();
@@ -88,7 +93,7 @@ ModelDirectoryCheck check_model_directory(const fs::path& directory, const Model
   // The config first: an unsupported architecture is worth knowing before downloading weights.
   auto& config = check.config;
   if (has("config.json")) attempt([&] { config = load_model_config(directory); });
-  for (auto& message : missing_files(directory)) unusable(std::move(message));
+  for (auto& message : missing_files(directory, options.weights_optional)) unusable(std::move(message));
   if (has("model.safetensors") || has("model.safetensors.index.json"))
     attempt([&] {
       const Checkpoint checkpoint = Checkpoint::open(directory);  // validates every header, reads no weight

@@ -32,6 +32,9 @@ struct IncidentCheckOptions {
   bool hash_weights = false;
   // Scan the weights for NaN and infinities (runtime::ModelCheckOptions::scan_weights).
   bool scan_weights = true;
+  // The model runs on a serving engine: its directory needs config and tokenizer, not weights
+  // (runtime::ModelCheckOptions::weights_optional).
+  bool weights_optional = false;
 };
 
 /// Checks an already parsed document. `source` is the incident file; relative model paths

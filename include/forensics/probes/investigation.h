@@ -47,6 +47,10 @@ struct InvestigateOptions {
   // Run against this model directory instead of the incident's (a new model version); the
   // incident's pinned weights hash is then not checked, and the verdict records the override.
   std::optional<std::filesystem::path> model;
+  // The serving engine's URL (--engine; docs/engine.md): the model directory then needs config
+  // and tokenizer only, and this machine's memory is not checked against the run (the engine
+  // samples). Set by the command line, which also opens the model through the engine.
+  std::optional<std::string> engine;
   // Overrides of the incident's probes.sampling, with the same keys (temperature, top_p, top_k,
   // max_new_tokens, stop).
   Json sampling_overrides = Json::object();

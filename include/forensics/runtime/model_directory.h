@@ -45,7 +45,13 @@ struct ModelCheckOptions {
   // Look for NaN and infinite weights (reads every weight byte; off for checkpoints too large to
   // read twice: --skip-weight-scan).
   bool scan_weights = true;
+  // A directory without safetensors weights is usable (its config and tokenizer serve a model
+  // that runs elsewhere: --engine); weights that are there are still checked.
+  bool weights_optional = false;
 };
+
+/// Whether `directory` holds a safetensors checkpoint (model.safetensors or a shard index).
+bool has_weights(const std::filesystem::path& directory);
 
 /// Never throws for a bad directory: problems are returned. A missing directory is one
 /// kMissing problem and nothing else is looked at.
