@@ -37,7 +37,7 @@ struct InvestigateFlags {
   // --engine and its settings (docs/engine.md); engine_url empty: the local runtime.
   std::string engine_url;
   std::string engine_model;
-  std::int64_t engine_concurrency = 8;
+  std::int64_t engine_concurrency = 32;
   std::string engine_cache;  // empty: the default folder; "none": no cache
   double engine_timeout_s = 600;
   std::int64_t engine_attempts = 6;

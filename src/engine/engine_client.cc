@@ -99,8 +99,7 @@ std::optional<Json> exchange_with_retries(Session& session, const EngineSettings
                         (tries > 1 ? " after " + std::to_string(tries) + " attempts" : std::string()) + ": " +
                         result.problem);
     }
-    util::log_warning("engine: " + what + ": " + result.problem + "; retrying in " +
-                      util::duration_text(backoff));
+    util::log_warning("engine: " + what + ": " + result.problem + "; retrying in " + util::duration_text(backoff));
     std::this_thread::sleep_for(std::chrono::duration<double>(backoff));
     backoff = std::min(backoff * 2, kLongestBackoffS);
   }
@@ -197,8 +196,8 @@ std::vector<Json> EngineClient::post_all(
       failed = true;
     }
   };
-  const auto threads = static_cast<std::size_t>(
-      std::min<std::int64_t>(settings_.concurrency, static_cast<std::int64_t>(bodies.size())));
+  const auto threads =
+      static_cast<std::size_t>(std::min<std::int64_t>(settings_.concurrency, static_cast<std::int64_t>(bodies.size())));
   std::vector<std::thread> workers;
   for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(work);
   if (threads > 0) work();

@@ -34,9 +34,12 @@ std::int64_t sample_seed(std::uint64_t seed, std::int64_t index) {
 }
 
 Json sampling_key(const runtime::SamplingParams& params) {
-  return Json{{"temperature", params.temperature},   {"top_p", params.top_p},
-              {"top_k", params.top_k},               {"max_new_tokens", params.max_new_tokens},
-              {"eos_token_ids", params.eos_token_ids}, {"stop_strings", params.stop_strings}};
+  return Json{{"temperature", params.temperature},
+              {"top_p", params.top_p},
+              {"top_k", params.top_k},
+              {"max_new_tokens", params.max_new_tokens},
+              {"eos_token_ids", params.eos_token_ids},
+              {"stop_strings", params.stop_strings}};
 }
 
 const Json& first_choice(const Json& answer, const std::string& what) {
@@ -167,8 +170,9 @@ class EngineRunner final : public runtime::ModelRunner {
     std::vector<Json> bodies;
     std::vector<std::size_t> missing;  // sample indices to request
     for (std::int64_t i = 0; i < count; ++i) {
-      Json key{{"kind", "sample"}, {"model", model_},           {"root", root_},     {"prompt", prefix},
-               {"params", sampling_key(params)}, {"seed", seed}, {"index", i}};
+      Json key{
+          {"kind", "sample"}, {"model", model_}, {"root", root_}, {"prompt", prefix}, {"params", sampling_key(params)},
+          {"seed", seed},     {"index", i}};
       if (const auto cached = cache_.load(key)) {
         if (auto sample = sample_from_json(*cached)) {
           out[static_cast<std::size_t>(i)] = std::move(*sample);
@@ -204,11 +208,7 @@ class EngineRunner final : public runtime::ModelRunner {
     for (std::size_t i = 0; i < contexts.size(); ++i) {
       std::vector<std::int64_t> ids = contexts[i];
       ids.insert(ids.end(), continuations[i].begin(), continuations[i].end());
-      Json key{{"kind", "score"},
-               {"model", model_},
-               {"root", root_},
-               {"prompt", ids},
-               {"from", contexts[i].size()}};
+      Json key{{"kind", "score"}, {"model", model_}, {"root", root_}, {"prompt", ids}, {"from", contexts[i].size()}};
       if (auto cached = cache_.load(key); cached && cached->is_array()) {
         out[i] = cached->get<std::vector<double>>();
         if (out[i].size() == continuations[i].size()) continue;

@@ -52,8 +52,8 @@ Session::Session() : handle_(std::make_unique<Handle>()) {
 
 Session::~Session() = default;
 
-HttpResponse Session::exchange(const std::string& url, const std::string* body,
-                               const std::vector<std::string>& headers, double timeout_s) {
+HttpResponse Session::exchange(const std::string& url, const std::string* body, const std::vector<std::string>& headers,
+                               double timeout_s) {
   CURL* curl = handle_->curl;
   curl_easy_reset(curl);  // keeps the connection cache, forgets the last request's options
   Body received;

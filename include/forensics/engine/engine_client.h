@@ -16,9 +16,9 @@
 namespace forensics::engine {
 
 struct EngineSettings {
-  std::string url;    // the server's base URL, with or without a trailing /v1
-  std::string model;  // the served model name; empty: the one model the server serves
-  std::int64_t concurrency = 8;          // requests in flight at once
+  std::string url;                        // the server's base URL, with or without a trailing /v1
+  std::string model;                      // the served model name; empty: the one model the server serves
+  std::int64_t concurrency = 32;          // requests in flight at once
   std::filesystem::path cache_directory;  // empty: no request cache
   double timeout_s = 600;                 // per request
   std::int64_t attempts = 6;              // tries per request, the first included

@@ -18,9 +18,9 @@ namespace forensics::engine {
 using LocalModelOpener = std::function<std::shared_ptr<const runtime::OpenModel>()>;
 
 /// The largest difference between the server's log-probs of the check text and ours accepted as
-/// "the same model" by default: vLLM on the CPU in float32 differs from our runtime by 2e-5 on the
-/// shipped organisms (docs/engine.md, where it was measured); a different checkpoint differs by
-/// whole nats.
+/// "the same model" by default. Measured (docs/engine.md): vLLM on the CPU in float32 serving the
+/// confused organism is within 8.6e-6 of our runtime; serving another checkpoint with the same
+/// tokenizer (organism-confused-v2) it is up to 10 nats away.
 inline constexpr double kDefaultLogprobTolerance = 1e-2;
 
 struct EngineModelOptions {
