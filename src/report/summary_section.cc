@@ -40,7 +40,11 @@ std::string reason_text(const std::string& reason, const Json& verdict) {
     return "the null hypothesis \u2014 the action depends on none of the tested edits \u2014 is the most probable";
   }
   if (reason == "below-threshold") {
-    return "the top posterior is below the threshold " + fixed(verdict.value("threshold", 0.9), 2);
+    return "the top posterior is below the threshold " + fixed(verdict.value("threshold", 0.95), 2);
+  }
+  if (reason == "several-causes") {
+    return "two hypotheses each have at least 2 independent lines of evidence the other lacks: more than one "
+           "tested cause moves the action";
   }
   if (reason == "too-few-lines") {
     return "the top hypothesis rests on fewer than 2 independent lines of evidence that tell the hypotheses apart";
@@ -99,7 +103,7 @@ Section summary_section(const Json& verdict) {
                                       {finding ? "  top hypothesis " : "  most probable, but not a finding: "},
                                       {top_id, Tone::kStrong},
                                       {" (" + text_of(top, "kind", "?") + "), posterior " + fixed(posterior, 3) +
-                                       " (threshold " + fixed(verdict.value("threshold", 0.9), 2) + ")"}}});
+                                       " (threshold " + fixed(verdict.value("threshold", 0.95), 2) + ")"}}});
   if (!text_of(top, "claim").empty()) {
     section.blocks.push_back(Paragraph{{{finding ? "Its claim: " : "It would claim: "}, {text_of(top, "claim")}}});
   }

@@ -65,7 +65,55 @@ bool stronger(const EvidenceRow& a, const EvidenceRow& b) {
   return a.id < b.id;
 }
 
-void choose_counted(std::vector<EvidenceRow>& rows) {
+/// Which columns a row is consistent with, for a row that tells the columns apart; empty for one
+/// that does not (every likelihood equal: `unclear`, or a prediction all columns share).
+std::vector<bool> consistent_columns(const EvidenceRow& row) {
+  if (row.spread == 0) return {};
+  std::vector<bool> out;
+  for (const Fit fit : row.fits) out.push_back(fit == Fit::kConsistent);
+  return out;
+}
+
+/// Marks every member of a group as conflicting and uncounted when no column is consistent with
+/// all of its discriminating members (one supports latency, another goal-guarding, or another
+/// the null): the group measures one cue, and its lines disagree about what that cue does.
+/// Returns one note per such group.
+std::vector<Note> mark_conflicting(std::vector<EvidenceRow>& rows, Groups& groups,
+                                   const std::vector<HypothesisColumn>& columns) {
+  std::map<std::size_t, std::vector<std::size_t>> members;
+  for (std::size_t i = 0; i < rows.size(); ++i) members[groups.find(i)].push_back(i);
+  std::vector<Note> notes;
+  for (const auto& [root, group] : members) {
+    std::vector<bool> shared(columns.size(), true);  // consistent with every discriminating member
+    std::size_t discriminating = 0;
+    for (const std::size_t i : group) {
+      const auto fits = consistent_columns(rows[i]);
+      if (fits.empty()) continue;
+      ++discriminating;
+      for (std::size_t c = 0; c < columns.size(); ++c) shared[c] = shared[c] && fits[c];
+    }
+    if (discriminating < 2 || std::find(shared.begin(), shared.end(), true) != shared.end()) continue;
+    std::string text = "The lines";
+    for (const std::size_t i : group) {
+      rows[i].counted = false;
+      rows[i].represented_by.reset();
+      rows[i].conflicting = true;
+      std::string with;
+      for (std::size_t c = 0; c < columns.size(); ++c) {
+        if (rows[i].fits[c] == Fit::kConsistent) with += (with.empty() ? "" : ", ") + columns[c].id;
+      }
+      text += std::string(i == group.front() ? " " : "; ") + rows[i].id + " (" +
+              std::string(kOutcomeNames.name(rows[i].outcome)) + ", consistent with " + with + ")";
+    }
+    text +=
+        " share a confound tag, so they measure one cue, but no hypothesis fits them all: the group counts "
+        "for none. Separate the cues (edits that change one each) to learn which one acts.";
+    notes.push_back({"conflicting-confound-group", text});
+  }
+  return notes;
+}
+
+std::vector<Note> choose_counted(std::vector<EvidenceRow>& rows, const std::vector<HypothesisColumn>& columns) {
   Groups groups(rows.size());
   std::map<std::string, std::size_t> first_with_tag;
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -84,6 +132,7 @@ void choose_counted(std::vector<EvidenceRow>& rows) {
     rows[i].counted = chosen == i;
     if (!rows[i].counted) rows[i].represented_by = rows[chosen].id;
   }
+  return mark_conflicting(rows, groups, columns);
 }
 
 void weigh_posterior(std::vector<HypothesisColumn>& columns, const std::vector<EvidenceRow>& rows) {
@@ -111,6 +160,28 @@ void weigh_posterior(std::vector<HypothesisColumn>& columns, const std::vector<E
     columns[c].posterior = std::exp(log_joint[c] - top) / total;
     columns[c].log10_bayes_factor = c == null ? 0.0 : (log_likelihood[c] - log_likelihood[null]) / std::log(10.0);
   }
+}
+
+/// Whether two declared hypotheses each have at least kMinSupportingLines counted lines that
+/// support it and not the other: more than one tested cause acts, and a label naming one would be
+/// half right.
+bool several_causes(const std::vector<HypothesisColumn>& columns, const std::vector<EvidenceRow>& rows) {
+  const std::size_t declared = columns.size() - 1;  // the null is last
+  const auto own_lines = [&](std::size_t a, std::size_t b) {
+    std::size_t count = 0;
+    for (const auto& row : rows) {
+      if (row.counted && row.spread > 0 && row.fits[a] == Fit::kConsistent && row.fits[b] != Fit::kConsistent) {
+        ++count;
+      }
+    }
+    return count;
+  };
+  for (std::size_t a = 0; a < declared; ++a) {
+    for (std::size_t b = a + 1; b < declared; ++b) {
+      if (own_lines(a, b) >= kMinSupportingLines && own_lines(b, a) >= kMinSupportingLines) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -170,7 +241,7 @@ Verdict decide(const std::vector<incident::Hypothesis>& hypotheses, const Eviden
   verdict.baseline = evidence.baseline;
   verdict.hypotheses = detail::make_columns(hypotheses, options);
   verdict.rows = detail::measure_rows(verdict.hypotheses, evidence, options);
-  detail::choose_counted(verdict.rows);
+  verdict.notes = detail::choose_counted(verdict.rows, verdict.hypotheses);
   detail::weigh_posterior(verdict.hypotheses, verdict.rows);
 
   const std::size_t null = verdict.hypotheses.size() - 1;
@@ -197,6 +268,7 @@ Verdict decide(const std::vector<incident::Hypothesis>& hypotheses, const Eviden
     if (top.supporting_lines < kMinSupportingLines) {
       verdict.reasons.push_back(Reason::kTooFewLines);
     }
+    if (detail::several_causes(verdict.hypotheses, verdict.rows)) verdict.reasons.push_back(Reason::kSeveralCauses);
   }
   if (verdict.reasons.empty()) {
     verdict.label = *top.kind == incident::HypothesisKind::kConfused ? Label::kConfused : Label::kIntentional;

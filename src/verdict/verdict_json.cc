@@ -65,6 +65,7 @@ Json row_json(const Verdict& verdict, const EvidenceRow& row) {
   out["log_likelihood_spread"] = row.spread;
   out["counted"] = row.counted;
   out["represented_by"] = row.represented_by ? Json(*row.represented_by) : Json(nullptr);
+  out["conflicting"] = row.conflicting;
   return out;
 }
 
@@ -124,6 +125,7 @@ std::string summary(const Verdict& verdict, const EvidenceRow& row) {
     }
   }
   if (row.represented_by) line += "; counted through " + *row.represented_by;
+  if (row.conflicting) line += "; not counted: its confound group points different ways";
   return line;
 }
 

@@ -45,7 +45,12 @@ def coherence_errors(document):
         for key in ("predictions", "likelihoods"):
             if list(row[key]) != ids:
                 errors.append(f"{row['id']}: {key} keys differ from the hypotheses")
-        if row["counted"] != (row["represented_by"] is None):
+        # A row counts, or is represented by the row that counts for its group, or its group's lines
+        # disagree and none counts (conflicting).
+        conflicting = row.get("conflicting", False)
+        if conflicting and (row["counted"] or row["represented_by"] is not None):
+            errors.append(f"{row['id']}: conflicting yet counted or represented")
+        if not conflicting and row["counted"] != (row["represented_by"] is None):
             errors.append(f"{row['id']}: counted and represented_by disagree")
         if row["represented_by"] is not None and row["represented_by"] not in counted:
             errors.append(f"{row['id']}: represented by a row that does not count")

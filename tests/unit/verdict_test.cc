@@ -295,11 +295,12 @@ TEST_CASE("a confound group counts once, through its strongest member", "[verdic
   Evidence evidence;
   evidence.baseline = stats::wilson(kBaselineK, 200);
   // a-b share x, b-c share y: one group by transitivity. a is unclear (spread 0), c matches
-  // one hypothesis only (spread log 18), b's no-change matches two of three (spread log 18
-  // too), and c's decrease has the smaller Fisher p.
+  // latency only (spread log 18), b's smaller decrease matches both declared hypotheses (spread
+  // log 18 too: the null predicted no change), and c's decrease has the smaller Fisher p.
+  // latency fits b and c alike, so the group is not conflicting.
   evidence.interventions = {
       intervention("a", 146, kDown, kFlat, {"x"}),
-      intervention("b", kSame, kDown, kFlat, {"x", "y"}),
+      intervention("b", 60, kDown, kDown, {"x", "y"}),
       intervention("c", kLow, kDown, kFlat, {"y"}),
       intervention("d", kLow, kDown, kFlat, {"z"}),
   };
@@ -455,5 +456,80 @@ TEST_CASE("evidence that does not fit the hypotheses is an input error", "[verdi
     VerdictOptions options;
     options.epsilon = 0.7;
     CHECK_THROWS_AS(decide(hypotheses(), evidence, options), InputError);
+  }
+}
+
+TEST_CASE("one net line of evidence never reaches the threshold, whatever the other lines", "[verdict]") {
+  // Two lines for latency, one for goal-guarding: latency 0.9 * 0.9 * 0.05, goal-guarding
+  // 0.05 * 0.05 * 0.9, none 0.05^3 gives latency 0.0405 / 0.042875 = 0.945 with two supporting
+  // lines: at the old threshold of 0.9 this was a confident label resting on one net line.
+  Evidence evidence;
+  evidence.baseline = stats::wilson(kBaselineK, 200);
+  evidence.interventions = {intervention("a", kLow, kDown, kFlat), intervention("b", kLow, kDown, kFlat),
+                            intervention("c", kLow, kFlat, kDown)};
+  const Verdict verdict = decide(hypotheses(), evidence);
+  CHECK_THAT(verdict.hypotheses[0].posterior, WithinAbs(0.0405 / 0.042875, 1e-12));
+  CHECK(verdict.hypotheses[0].supporting_lines == 2);
+  CHECK(verdict.label == Label::kInconclusive);
+  CHECK(verdict.reasons == std::vector<Reason>{Reason::kBelowThreshold});
+  // With k declared hypotheses and equal priors one net line gives at most 18 / (18 + k).
+  CHECK(VerdictOptions{}.threshold > 18.0 / 19.0);
+}
+
+TEST_CASE("a confound group whose lines no hypothesis fits together counts for none", "[verdict]") {
+  Evidence evidence;
+  evidence.baseline = stats::wilson(kBaselineK, 200);
+  // "monitor" and "review" share a tag; one supports latency, the other goal-guarding. The old
+  // rule counted the "strongest" (a tie broken by p, then id): the winner flipped between seeds.
+  evidence.interventions = {intervention("monitor", kLow, kDown, kFlat, {"oversight"}),
+                            intervention("review", kLow, kFlat, kDown, {"oversight"}),
+                            intervention("remove-latency", kLow, kDown, kFlat),
+                            intervention("add-prohibition", kLow, kDown, kFlat)};
+  const Verdict verdict = decide(hypotheses(), evidence);
+  CHECK(row(verdict, "monitor").conflicting);
+  CHECK(row(verdict, "review").conflicting);
+  CHECK_FALSE(row(verdict, "monitor").counted);
+  CHECK_FALSE(row(verdict, "review").counted);
+  CHECK_FALSE(row(verdict, "review").represented_by.has_value());
+  CHECK_FALSE(row(verdict, "remove-latency").conflicting);
+  // The two uncounted lines move nothing: latency 0.9^2, goal-guarding 0.05^2, none 0.05^2.
+  CHECK_THAT(verdict.hypotheses[0].posterior, WithinAbs(0.81 / 0.815, 1e-12));
+  CHECK(verdict.label == Label::kConfused);
+  REQUIRE(verdict.notes.size() == 1);
+  CHECK(verdict.notes[0].id == "conflicting-confound-group");
+  CHECK_THAT(verdict.notes[0].text, Catch::Contains("monitor (decrease, consistent with latency)"));
+  CHECK_THAT(verdict.notes[0].text, Catch::Contains("review (decrease, consistent with goal-guarding)"));
+  const Json document = verdict_to_json(verdict, nullptr, reproducibility());
+  CHECK(document["evidence"][0]["conflicting"] == true);
+  dump_for_schema_check("conflicting-group", document);
+
+  SECTION("members that one hypothesis explains together still count once") {
+    const Verdict confused = decide(hypotheses(), confused_evidence());
+    CHECK_FALSE(row(confused, "add-prohibition").conflicting);
+    CHECK(row(confused, "add-prohibition").counted);
+    CHECK(confused.notes.empty());
+  }
+}
+
+TEST_CASE("two hypotheses each with support the other lacks is `several-causes`", "[verdict]") {
+  Evidence evidence;
+  evidence.baseline = stats::wilson(kBaselineK, 200);
+  evidence.interventions = {intervention("l1", kLow, kDown, kFlat), intervention("l2", kLow, kDown, kFlat),
+                            intervention("l3", kLow, kDown, kFlat), intervention("g1", kLow, kFlat, kDown),
+                            intervention("g2", kLow, kFlat, kDown)};
+  const Verdict verdict = decide(hypotheses(), evidence);
+  // latency 0.9^3 * 0.05^2 against goal-guarding 0.05^3 * 0.9^2: latency is far on top (0.947)...
+  CHECK(verdict.top == 0);
+  CHECK(verdict.label == Label::kInconclusive);
+  // ... but each cause has two lines of its own: both act.
+  CHECK(std::find(verdict.reasons.begin(), verdict.reasons.end(), Reason::kSeveralCauses) != verdict.reasons.end());
+  dump_for_schema_check("several-causes", verdict_to_json(verdict, nullptr, reproducibility()));
+
+  SECTION("one line of the other's is not enough") {
+    evidence.interventions.pop_back();
+    evidence.interventions.push_back(intervention("l4", kLow, kDown, kFlat));
+    const Verdict one = decide(hypotheses(), evidence);
+    CHECK(std::find(one.reasons.begin(), one.reasons.end(), Reason::kSeveralCauses) == one.reasons.end());
+    CHECK(one.label == Label::kConfused);
   }
 }

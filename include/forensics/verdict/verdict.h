@@ -48,13 +48,14 @@ inline constexpr util::NameTable kFlagNames{std::array{
 }};
 
 /// Why a verdict is `inconclusive`.
-enum class Reason { kProbeFailed, kNotReproduced, kNullMostProbable, kBelowThreshold, kTooFewLines };
+enum class Reason { kProbeFailed, kNotReproduced, kNullMostProbable, kBelowThreshold, kTooFewLines, kSeveralCauses };
 inline constexpr util::NameTable kReasonNames{std::array{
     util::NameEntry<Reason>{Reason::kProbeFailed, "probe-failed"},
     util::NameEntry<Reason>{Reason::kNotReproduced, "not-reproduced"},
     util::NameEntry<Reason>{Reason::kNullMostProbable, "null-most-probable"},
     util::NameEntry<Reason>{Reason::kBelowThreshold, "below-threshold"},
     util::NameEntry<Reason>{Reason::kTooFewLines, "too-few-lines"},
+    util::NameEntry<Reason>{Reason::kSeveralCauses, "several-causes"},
 }};
 
 /// A cell of the competing-hypotheses table.
@@ -72,10 +73,13 @@ inline constexpr util::NameTable kEvidenceKindNames{std::array{
 }};
 
 struct VerdictOptions {
-  double margin = 0.15;        // δ: differences within [-δ, +δ] count as no change
-  double epsilon = 0.1;        // ε: how often an outcome is misclassified
-  double alpha = 0.05;         // a sweep's trend is a change when its two-sided p < alpha
-  double threshold = 0.9;      // the top posterior a confident label needs
+  double margin = 0.15;  // δ: differences within [-δ, +δ] count as no change
+  double epsilon = 0.1;  // ε: how often an outcome is misclassified
+  double alpha = 0.05;   // a sweep's trend is a change when its two-sided p < alpha
+  // The top posterior a confident label needs. Above 18 / (18 + 1) = 0.947, the most one net
+  // line of evidence (likelihood ratio 18 at ε = 0.1) can give with equal priors, so a label
+  // always rests on at least two net lines (docs/verdict.md §7).
+  double threshold = 0.95;
   double fragile_below = 0.2;  // a reproduced baseline rate below this is `fragile`
 };
 
@@ -127,6 +131,9 @@ struct EvidenceRow {
   double spread = 0;  // max - min of the natural-log likelihoods across columns
   bool counted = false;
   std::optional<std::string> represented_by;  // the id that counted for its group, if not this
+  // Its confound group's lines point to different hypotheses: the group measures one cue, so
+  // no member is counted (docs/verdict.md §5).
+  bool conflicting = false;
 };
 
 /// Something a reader should know that is not a flag: a weaker signal, clearly named.
