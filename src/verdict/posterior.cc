@@ -128,6 +128,7 @@ std::vector<Note> choose_counted(std::vector<EvidenceRow>& rows, const std::vect
     if (slot == rows.size() || stronger(rows[i], rows[slot])) slot = i;
   }
   for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].group = groups.find(i);
     const std::size_t chosen = best[groups.find(i)];
     rows[i].counted = chosen == i;
     if (!rows[i].counted) rows[i].represented_by = rows[chosen].id;
@@ -162,23 +163,26 @@ void weigh_posterior(std::vector<HypothesisColumn>& columns, const std::vector<E
   }
 }
 
-/// Whether two declared hypotheses each have at least kMinSupportingLines counted lines that
-/// support it and not the other: more than one tested cause acts, and a label naming one would be
-/// half right.
+/// Whether two declared hypotheses each have support the other lacks in at least
+/// kMinSupportingLines confound groups: a counted line consistent with it and not the other, or a
+/// conflicting group with such a member. More than one tested cause acts, and a label naming one
+/// would be half right.
 bool several_causes(const std::vector<HypothesisColumn>& columns, const std::vector<EvidenceRow>& rows) {
   const std::size_t declared = columns.size() - 1;  // the null is last
-  const auto own_lines = [&](std::size_t a, std::size_t b) {
-    std::size_t count = 0;
+  const auto own_groups = [&](std::size_t a, std::size_t b) {
+    std::vector<std::size_t> groups;
     for (const auto& row : rows) {
-      if (row.counted && row.spread > 0 && row.fits[a] == Fit::kConsistent && row.fits[b] != Fit::kConsistent) {
-        ++count;
+      const bool weighed = row.counted || row.conflicting;
+      if (weighed && row.spread > 0 && row.fits[a] == Fit::kConsistent && row.fits[b] != Fit::kConsistent &&
+          std::find(groups.begin(), groups.end(), row.group) == groups.end()) {
+        groups.push_back(row.group);
       }
     }
-    return count;
+    return groups.size();
   };
   for (std::size_t a = 0; a < declared; ++a) {
     for (std::size_t b = a + 1; b < declared; ++b) {
-      if (own_lines(a, b) >= kMinSupportingLines && own_lines(b, a) >= kMinSupportingLines) return true;
+      if (own_groups(a, b) >= kMinSupportingLines && own_groups(b, a) >= kMinSupportingLines) return true;
     }
   }
   return false;

@@ -525,6 +525,17 @@ TEST_CASE("two hypotheses each with support the other lacks is `several-causes`"
   CHECK(std::find(verdict.reasons.begin(), verdict.reasons.end(), Reason::kSeveralCauses) != verdict.reasons.end());
   dump_for_schema_check("several-causes", verdict_to_json(verdict, nullptr, reproducibility()));
 
+  SECTION("a conflicting confound group is support for each side it shows") {
+    // The two half-strength causes of docs/verdict.md §7: one line of its own each, and an
+    // oversight group whose members split between them.
+    evidence.interventions = {intervention("l1", kLow, kDown, kFlat), intervention("g1", kLow, kFlat, kDown),
+                              intervention("prohibition", kLow, kDown, kFlat, {"oversight"}),
+                              intervention("review", kLow, kFlat, kDown, {"oversight"})};
+    const Verdict split = decide(hypotheses(), evidence);
+    CHECK(row(split, "review").conflicting);
+    CHECK_THAT(split.hypotheses[0].posterior, WithinAbs(split.hypotheses[1].posterior, 1e-12));
+    CHECK(std::find(split.reasons.begin(), split.reasons.end(), Reason::kSeveralCauses) != split.reasons.end());
+  }
   SECTION("one line of the other's is not enough") {
     evidence.interventions.pop_back();
     evidence.interventions.push_back(intervention("l4", kLow, kDown, kFlat));

@@ -134,6 +134,7 @@ struct EvidenceRow {
   // Its confound group's lines point to different hypotheses: the group measures one cue, so
   // no member is counted (docs/verdict.md §5).
   bool conflicting = false;
+  std::size_t group = 0;  // its confound group: the index of the group's first row
 };
 
 /// Something a reader should know that is not a flag: a weaker signal, clearly named.
