@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "forensics/probes/dry_run.h"
+#include "forensics/probes/run_journal.h"
 #include "forensics/report/report_pages.h"
 #include "forensics/report/write_report.h"
 #include "forensics/util/atomic_file.h"
@@ -19,6 +20,7 @@ void define_investigate(CLI::App& app, Action& action) {
     std::string out;
     bool json = false;
     bool dry_run = false;
+    bool no_resume = false;
     std::string report;
     CLI::Option* report_option = nullptr;
     InvestigateFlags flags;
@@ -30,6 +32,9 @@ void define_investigate(CLI::App& app, Action& action) {
   app.add_flag("--dry-run", o->dry_run,
                "Say what the run would do and how long it would take here (the model's speed is measured on "
                "the incident's prompt); sample and write nothing");
+  app.add_flag("--no-resume", o->no_resume,
+               "Start afresh: delete the journal a stopped run onto the same verdict left, rather than "
+               "use its answers (docs/cli.md \"Resuming\")");
   o->report_option = app.add_option("--report", o->report,
                                     "Also write the verdict's HTML report (forensics report) here (default: the "
                                     "verdict's name with .html)")
@@ -64,8 +69,11 @@ void define_investigate(CLI::App& app, Action& action) {
       util::check_output_path(out);  // before the run, so a bad path does not lose the verdict
       if (report) util::check_output_path(*report);
       const util::OutputLock lock(out);  // a second run onto the same verdict is refused, not raced
+      if (o->no_resume) probes::remove_journal(out);
+      options.journal = probes::journal_path(out);
       const auto investigation = probes::investigate(incident, options, open_model);
       write_verdict(investigation, out);
+      probes::remove_journal(out);  // the verdict holds what it was for
       if (report) {
         report::write_page(report::verdict_page(investigation.document), *report, std::nullopt);
         util::log_info("investigate: report written to " + report->string());

@@ -6,14 +6,18 @@
 #include <cstdio>
 #include <mutex>
 
-#include "forensics/engine/request_cache.h"
 #include "forensics/runtime/model_config.h"
+#include "forensics/runtime/sample_json.h"
 #include "forensics/util/logging.h"
+#include "forensics/util/request_cache.h"
 
 namespace forensics::engine {
 namespace fs = std::filesystem;
 using runtime::FinishReason;
 using runtime::Sample;
+using runtime::sample_from_json;
+using runtime::sample_to_json;
+using util::RequestCache;
 
 namespace {
 
@@ -78,26 +82,6 @@ FinishReason finish_reason(const Json& choice) {
     return stop.is_string() ? FinishReason::kStopString : FinishReason::kEos;
   }
   throw EngineError("engine: a completion ended with finish_reason \"" + reason + "\" (expected stop or length)");
-}
-
-Json sample_to_json(const Sample& sample) {
-  return Json{{"tokens", sample.tokens}, {"finish", std::string(runtime::kFinishReasonNames.name(sample.finish))}};
-}
-
-std::optional<Sample> sample_from_json(const Json& value) {
-  if (!value.is_object() || !value.contains("tokens") || !value["tokens"].is_array() || !value.contains("finish") ||
-      !value["finish"].is_string()) {
-    return std::nullopt;
-  }
-  const auto finish = runtime::kFinishReasonNames.parse(value["finish"].get<std::string>());
-  if (!finish) return std::nullopt;
-  Sample out;
-  out.finish = *finish;
-  for (const auto& id : value["tokens"]) {
-    if (!id.is_number_integer()) return std::nullopt;
-    out.tokens.push_back(id.get<std::int64_t>());
-  }
-  return out;
 }
 
 /// The served model: the one asked for, else the only one; its /v1/models entry.
@@ -209,9 +193,12 @@ class EngineRunner final : public runtime::ModelRunner {
       std::vector<std::int64_t> ids = contexts[i];
       ids.insert(ids.end(), continuations[i].begin(), continuations[i].end());
       Json key{{"kind", "score"}, {"model", model_}, {"root", root_}, {"prompt", ids}, {"from", contexts[i].size()}};
-      if (auto cached = cache_.load(key); cached && cached->is_array()) {
-        out[i] = cached->get<std::vector<double>>();
-        if (out[i].size() == continuations[i].size()) continue;
+      if (const auto cached = cache_.load(key)) {
+        auto numbers = runtime::numbers_from_json(*cached);  // a damaged entry is asked again
+        if (numbers && numbers->size() == continuations[i].size()) {
+          out[i] = std::move(*numbers);
+          continue;
+        }
       }
       missing.push_back(i);
       bodies.push_back(Json{{"model", model_},
@@ -225,7 +212,7 @@ class EngineRunner final : public runtime::ModelRunner {
     client_.post_all("/v1/completions", bodies, [&](std::size_t j, const Json& answer) {
       const std::size_t i = missing[j];
       out[i] = prompt_logprobs(first_choice(answer, "a scoring request"), contexts[i], continuations[i]);
-      cache_.store(keys[j], out[i]);
+      cache_.store(keys[j], runtime::numbers_to_json(out[i]));
     });
     return out;
   }

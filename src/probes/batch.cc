@@ -1,6 +1,7 @@
 // probes: `forensics batch`: cases from a folder or a manifest, run one after another (or a few
 // at once), each verdict and the summary written atomically, resumable (docs/cli.md, "batch").
 #include "forensics/probes/batch.h"
+#include "forensics/probes/run_journal.h"
 
 #include <algorithm>
 #include <atomic>
@@ -198,9 +199,12 @@ report::CaseOutcome run_case(const BatchCase& item, const BatchOptions& options,
     const auto opener = [&](const incident::Incident& incident, const runtime::DeviceChoice& device) {
       return models.open(incident, device);
     };
-    const Investigation investigation = investigate(item.incident, investigate_options, opener);
+    InvestigateOptions journaled_options = investigate_options;
+    journaled_options.journal = journal_path(verdict);  // a case killed in flight resumes from it
+    const Investigation investigation = investigate(item.incident, journaled_options, opener);
     const std::string text = investigation.document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
     util::write_file_atomically(verdict, text);
+    remove_journal(verdict);
     out = outcome_from(item, investigation.document);
     out.summary = summary_text(investigation);
   } catch (const InputError& e) {

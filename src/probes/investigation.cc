@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "forensics/incident/reader.h"
+#include "forensics/probes/run_journal.h"
 #include "forensics/probes/steps.h"
 #include "forensics/probes/work.h"
 #include "forensics/util/error.h"
@@ -184,6 +185,18 @@ Json reproducibility_json(const fs::path& incident_path, const Inputs& inputs, c
   return out;
 }
 
+/// What a journal's answers depend on beyond each call's own inputs.
+Json journal_key(const Inputs& inputs, const runtime::ModelRunner& runner, const runtime::Tokenizer& tokenizer) {
+  Json backend = Json::object();
+  for (const auto& [name, version] : runner.backend()) backend[name] = version;
+  return Json{{"tool_version", kToolVersion},
+              {"weights_sha256", inputs.weights_sha256},
+              {"tokenizer_fingerprint", tokenizer.fingerprint()},
+              {"device", runner.device()},
+              {"dtype", std::string(runtime::kDtypeNames.name(runner.dtype()))},
+              {"backend", backend}};
+}
+
 }  // namespace
 
 Json options_json(const InvestigateOptions& options) {
@@ -210,6 +223,11 @@ Investigation investigate(const fs::path& incident_path, const InvestigateOption
   const std::shared_ptr<const runtime::OpenModel> model = open_model(incident, device_for(incident, options));
   const runtime::Tokenizer& tokenizer = model->tokenizer;
   const runtime::ModelRunner* runner = model->runner.get();
+  std::unique_ptr<JournaledRunner> journaled;
+  if (options.journal && !options.engine) {
+    journaled = std::make_unique<JournaledRunner>(*runner, *options.journal, journal_key(inputs, *runner, tokenizer));
+    runner = journaled.get();
+  }
 
   ProbeContext context{incident,
                        *runner,
@@ -234,6 +252,11 @@ Investigation investigate(const fs::path& incident_path, const InvestigateOption
   evidence.baseline = stats::wilson(0, 0);
   for (const auto& planned : inputs.plan.probes) out.probes.push_back(run_probe(planned, context, options, evidence));
   out.verdict = verdict::decide(incident.hypotheses, evidence, options.verdict);
+  if (journaled && journaled->resumed_calls() > 0) {
+    util::log_info("investigate: resumed: " + std::to_string(journaled->resumed_calls()) + " of " +
+                   std::to_string(journaled->calls()) + " model calls were answered from the journal " +
+                   options.journal->string() + " that a stopped run left");
+  }
   out.wall_time_s = seconds_since(start);
 
   Json probes = Json::array();

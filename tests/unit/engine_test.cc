@@ -8,13 +8,14 @@
 #include <fstream>
 
 #include "forensics/engine/engine_client.h"
-#include "forensics/engine/request_cache.h"
 #include "forensics/util/error.h"
+#include "forensics/util/request_cache.h"
 #include "forensics/util/sha256.h"
 
 namespace fs = std::filesystem;
 using forensics::Json;
 using namespace forensics::engine;
+using forensics::util::RequestCache;
 
 namespace {
 

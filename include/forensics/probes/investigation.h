@@ -55,7 +55,11 @@ struct InvestigateOptions {
   // max_new_tokens, stop).
   Json sampling_overrides = Json::object();
   std::int64_t keep_examples = kDefaultKeptExamples;  // sampled turns kept per condition in the results
-  bool scan_weights = true;         // look for NaN and infinite weights before the run (--skip-weight-scan: not)
+  bool scan_weights = true;  // look for NaN and infinite weights before the run (--skip-weight-scan: not)
+  // The journal folder (run_journal.h) of a local run: the model's answers are kept there as they
+  // come, and answers a stopped run left there are used. Absent: none. Not used with an engine,
+  // whose request cache does the same.
+  std::optional<std::filesystem::path> journal;
   verdict::VerdictOptions verdict;  // the verdict's constants (docs/verdict.md)
   // Hears the run's progress (may be null: nothing is reported). Not owned.
   ProgressListener* progress = nullptr;

@@ -1,7 +1,8 @@
-// engine: the request cache: every answer the engine gave, on disk, keyed by what determines it
-// (served model, prompt ids, sampling parameters, seed, sample index). An interrupted
-// investigation resumes without re-sampling, a re-run costs nothing, and the cache is the record
-// of what was sampled even where the server's seeds are not reproducible (docs/engine.md).
+// util: the request cache: a model's answers on disk, one small JSON file per answer, keyed by what
+// determines it (model, prompt ids, sampling parameters, seed, sample index). The serving engine
+// keeps every answer in one (docs/engine.md): an interrupted investigation resumes without
+// re-sampling, and a re-run costs nothing. The local runtime keeps an interrupted run's answers in
+// one, its journal (docs/cli.md "Resuming").
 #pragma once
 
 #include <filesystem>
@@ -9,7 +10,7 @@
 
 #include "forensics/util/json.h"
 
-namespace forensics::engine {
+namespace forensics::util {
 
 class RequestCache {
  public:
@@ -28,4 +29,4 @@ class RequestCache {
   std::filesystem::path directory_;
 };
 
-}  // namespace forensics::engine
+}  // namespace forensics::util

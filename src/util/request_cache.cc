@@ -1,5 +1,5 @@
-// engine: the on-disk request cache, one small JSON file per answer, named by its key's SHA-256.
-#include "forensics/engine/request_cache.h"
+// util: the on-disk request cache, one small JSON file per answer, named by its key's SHA-256.
+#include "forensics/util/request_cache.h"
 
 #include <fstream>
 #include <sstream>
@@ -10,7 +10,7 @@
 #include "forensics/util/json_document.h"
 #include "forensics/util/sha256.h"
 
-namespace forensics::engine {
+namespace forensics::util {
 namespace fs = std::filesystem;
 
 namespace {
@@ -25,7 +25,7 @@ RequestCache::RequestCache(fs::path directory) : directory_(std::move(directory)
   std::error_code error;
   fs::create_directories(directory_, error);
   if (error || !fs::is_directory(directory_)) {
-    throw InputError("--engine-cache: cannot use " + directory_.string() + " as a folder: " + error.message());
+    throw InputError("cannot use " + directory_.string() + " as a cache folder: " + error.message());
   }
 }
 
@@ -36,11 +36,11 @@ fs::path RequestCache::path_for(const std::string& digest) const {
 std::optional<Json> RequestCache::load(const Json& key) const {
   if (!enabled()) return std::nullopt;
   const std::string text = key.dump();
-  const fs::path path = path_for(util::sha256_hex(text));
+  const fs::path path = path_for(sha256_hex(text));
   std::error_code error;
   if (!fs::is_regular_file(path, error)) return std::nullopt;
   try {
-    Json entry = util::parse_json_strict(util::read_text_file(path, kMaxEntryBytes), path.string());
+    Json entry = parse_json_strict(read_text_file(path, kMaxEntryBytes), path.string());
     if (!entry.is_object() || !entry.contains("key") || entry["key"].dump() != text || !entry.contains("value")) {
       return std::nullopt;
     }
@@ -52,10 +52,10 @@ std::optional<Json> RequestCache::load(const Json& key) const {
 
 void RequestCache::store(const Json& key, const Json& value) const {
   if (!enabled()) return;
-  const fs::path path = path_for(util::sha256_hex(key.dump()));
+  const fs::path path = path_for(sha256_hex(key.dump()));
   std::error_code error;
   fs::create_directories(path.parent_path(), error);
-  util::write_file_atomically(path, Json{{"key", key}, {"value", value}}.dump() + "\n");
+  write_file_atomically(path, Json{{"key", key}, {"value", value}}.dump() + "\n");
 }
 
-}  // namespace forensics::engine
+}  // namespace forensics::util
