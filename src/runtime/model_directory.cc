@@ -1,36 +1,20 @@
 #include "forensics/runtime/model_directory.h"
 
 #include <algorithm>
-#include <fstream>
 
 #include "forensics/runtime/model_config.h"
 #include "forensics/runtime/safetensors.h"
 #include "forensics/runtime/tensor_layout.h"
 #include "forensics/runtime/tokenizer.h"
 #include "forensics/util/error.h"
-#include "forensics/util/sha256.h"
 
 namespace forensics::runtime {
 namespace fs = std::filesystem;
 
 std::string hash_checkpoint(const fs::path& directory, std::size_t* bytes) {
-  std::vector<std::string> files;
-  const Checkpoint checkpoint = Checkpoint::open(directory);
-  for (const auto& [name, view] : checkpoint.tensors()) files.push_back(view.file);
-  std::sort(files.begin(), files.end());
-  files.erase(std::unique(files.begin(), files.end()), files.end());
-  util::Sha256 hash;
-  std::vector<char> buffer(1 << 20);
-  std::size_t total = 0;
-  for (const auto& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
-      hash.update(buffer.data(), static_cast<std::size_t>(in.gcount()));
-      total += static_cast<std::size_t>(in.gcount());
-    }
-  }
-  if (bytes != nullptr) *bytes = total;
-  return hash.hex_digest();
+  const CheckpointReading reading = read_checkpoint(Checkpoint::open(directory), /*scan=*/false);
+  if (bytes != nullptr) *bytes = reading.bytes;
+  return reading.sha256;
 }
 
 bool has_weights(const fs::path& directory) {
@@ -112,9 +96,16 @@ ModelDirectoryCheck check_model_directory(const fs::path& directory, const Model
       for (const auto& problem : mismatches) {
         unusable(directory.string() + ": the checkpoint does not match config.json: " + problem);
       }
-      if (options.expected_sha256 || options.hash_weights) check.weights_sha256 = hash_checkpoint(directory, nullptr);
+      const bool hash = options.expected_sha256 || options.hash_weights;
+      CheckpointReading reading;
+      if (hash) {
+        reading = read_checkpoint(checkpoint, options.scan_weights);  // one pass for both
+        check.weights_sha256 = reading.sha256;
+      } else if (options.scan_weights) {
+        reading.non_finite = non_finite_tensors(checkpoint);
+      }
       if (options.scan_weights) {
-        for (const auto& tensor : non_finite_tensors(checkpoint)) {
+        for (const auto& tensor : reading.non_finite) {
           unusable(directory.string() + ": tensor " + tensor +
                    " holds NaN or infinite weights: every logit downstream would be NaN (the checkpoint is "
                    "corrupted, or was saved after a diverged step)");
@@ -149,18 +140,19 @@ ModelSummary inspect_model(const fs::path& directory, bool hash_weights, bool sc
   }
   const auto has = [&](std::string_view name) { return checkpoint.find(name) != nullptr; };
   summary.parameter_count = parameter_count(expected_tensors(summary.config, has));
-  if (scan_weights) {
-    const auto non_finite = non_finite_tensors(checkpoint);
-    if (!non_finite.empty()) {
-      std::string message = directory.string() + ": NaN or infinite weights (a model that samples junk):";
-      for (const auto& tensor : non_finite) message += "\n  " + tensor;
-      throw ModelError(message + "\n(--skip-weight-scan to look at it anyway)");
-    }
-  }
+  CheckpointReading reading;
   if (hash_weights) {
-    summary.weights_sha256 = hash_checkpoint(directory, &summary.weight_bytes);
+    reading = read_checkpoint(checkpoint, scan_weights);  // one pass over the weights for both
+    summary.weights_sha256 = reading.sha256;
+    summary.weight_bytes = reading.bytes;
   } else {
+    if (scan_weights) reading.non_finite = non_finite_tensors(checkpoint);
     summary.weight_bytes = checkpoint.total_bytes();
+  }
+  if (!reading.non_finite.empty()) {
+    std::string message = directory.string() + ": NaN or infinite weights (a model that samples junk):";
+    for (const auto& tensor : reading.non_finite) message += "\n  " + tensor;
+    throw ModelError(message + "\n(--skip-weight-scan to look at it anyway)");
   }
   std::error_code ec;
   if (fs::exists(directory / "tokenizer.json", ec)) {

@@ -14,6 +14,7 @@
 #include "forensics/util/error.h"
 #include "forensics/util/json.h"
 #include "forensics/util/json_document.h"
+#include "forensics/util/sha256.h"
 
 namespace forensics::runtime {
 namespace fs = std::filesystem;
@@ -317,20 +318,21 @@ std::size_t Checkpoint::total_bytes() const {
 
 namespace {
 
-/// Values of `view` whose exponent bits are all ones (NaN or infinity), for the floating dtypes.
-std::size_t count_non_finite(const TensorView& view) {
+/// Values in [data, data + size) of `dtype` whose exponent bits are all ones (NaN or infinity),
+/// for the floating dtypes.
+std::size_t count_non_finite(DType dtype, const std::byte* data, std::size_t size) {
   const auto count = [&](auto bits_type, auto exponent_mask) {
     using Bits = decltype(bits_type);
     std::size_t found = 0;
-    const std::size_t n = view.size / sizeof(Bits);
+    const std::size_t n = size / sizeof(Bits);
     for (std::size_t i = 0; i < n; ++i) {
       Bits bits;
-      std::memcpy(&bits, view.data + i * sizeof(Bits), sizeof(Bits));
+      std::memcpy(&bits, data + i * sizeof(Bits), sizeof(Bits));
       found += (bits & exponent_mask) == exponent_mask ? 1 : 0;
     }
     return found;
   };
-  switch (view.dtype) {
+  switch (dtype) {
     case DType::kF16: return count(std::uint16_t{}, std::uint16_t{0x7C00});
     case DType::kBF16: return count(std::uint16_t{}, std::uint16_t{0x7F80});
     case DType::kF32: return count(std::uint32_t{}, std::uint32_t{0x7F800000});
@@ -339,17 +341,74 @@ std::size_t count_non_finite(const TensorView& view) {
   }
 }
 
+std::string non_finite_entry(const TensorView& view, std::size_t found) {
+  const std::size_t values = view.size / std::max<std::size_t>(1, dtype_size(view.dtype));
+  return view.name + " (" + std::to_string(found) + " of " + std::to_string(values) + " values)";
+}
+
+/// Adds to `found[i]` the non-finite values of `tensors[i]` that start in [begin, end) (a value
+/// straddling `end` is counted here, in full, and skipped by the next chunk).
+void scan_chunk(const std::vector<const TensorView*>& tensors, const std::byte* begin, const std::byte* end,
+                std::vector<std::size_t>& found) {
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const TensorView& view = *tensors[i];
+    const std::byte* tensor_end = view.data + view.size;
+    if (tensor_end <= begin || view.data >= end) continue;
+    const std::size_t element = std::max<std::size_t>(1, dtype_size(view.dtype));
+    const auto aligned = [&](const std::byte* at) {
+      if (at <= view.data) return view.data;
+      const auto offset = static_cast<std::size_t>(at - view.data);
+      return std::min(tensor_end, view.data + (offset + element - 1) / element * element);
+    };
+    const std::byte* from = aligned(begin);
+    const std::byte* to = aligned(end);
+    if (to > from) found[i] += count_non_finite(view.dtype, from, static_cast<std::size_t>(to - from));
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> non_finite_tensors(const Checkpoint& checkpoint, std::size_t limit) {
   std::vector<std::string> out;
   for (const auto& [name, view] : checkpoint.tensors()) {
-    const std::size_t found = count_non_finite(view);
+    const std::size_t found = count_non_finite(view.dtype, view.data, view.size);
     checkpoint.release_pages(view.data, view.size);
     if (found == 0) continue;
-    const std::size_t values = view.size / std::max<std::size_t>(1, dtype_size(view.dtype));
-    out.push_back(name + " (" + std::to_string(found) + " of " + std::to_string(values) + " values)");
+    out.push_back(non_finite_entry(view, found));
     if (out.size() == limit) break;
+  }
+  return out;
+}
+
+CheckpointReading read_checkpoint(const Checkpoint& checkpoint, bool scan, std::size_t limit) {
+  constexpr std::size_t kChunk = 4u << 20;  // hashed, then scanned while it is in the CPU's cache
+  std::vector<const SafetensorsFile*> files;
+  for (const auto& file : checkpoint.files()) files.push_back(file.get());
+  std::sort(files.begin(), files.end(), [](auto* a, auto* b) { return a->name() < b->name(); });
+  util::Sha256 hash;
+  CheckpointReading out;
+  std::map<std::string, std::size_t> non_finite;  // by tensor name, the order non_finite_tensors lists
+  for (const SafetensorsFile* file : files) {
+    const std::string_view bytes = file->bytes();
+    std::vector<const TensorView*> tensors;
+    for (const auto& view : file->tensors()) tensors.push_back(&view);
+    std::vector<std::size_t> found(tensors.size(), 0);
+    for (std::size_t at = 0; at < bytes.size(); at += kChunk) {
+      const std::size_t length = std::min(kChunk, bytes.size() - at);
+      hash.update(bytes.data() + at, length);
+      const auto* begin = reinterpret_cast<const std::byte*>(bytes.data() + at);
+      if (scan) scan_chunk(tensors, begin, begin + length, found);
+      checkpoint.release_pages(begin, length);
+    }
+    out.bytes += bytes.size();
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
+      if (found[i] > 0) non_finite[tensors[i]->name] = found[i];
+    }
+  }
+  out.sha256 = hash.hex_digest();
+  for (const auto& [name, count] : non_finite) {
+    if (out.non_finite.size() == limit) break;
+    out.non_finite.push_back(non_finite_entry(*checkpoint.find(name), count));
   }
   return out;
 }

@@ -2,13 +2,18 @@
 // naming the problem, never an out-of-bounds read (this binary also runs under ASan).
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <limits>
 
 #include "forensics/runtime/model_config.h"
 #include "forensics/runtime/safetensors.h"
 #include "forensics/runtime/tensor_layout.h"
 #include "forensics/util/error.h"
+#include "forensics/util/sha256.h"
 #include "test_paths.h"
 
 using Catch::Matchers::Contains;
@@ -143,4 +148,41 @@ TEST_CASE("checkpoint mismatches are listed 20 at a time, then counted", "[safet
   REQUIRE(problems.size() == 21);
   CHECK(problems.front() == "missing tensor model.layers.1.input_layernorm.weight (expected shape [8])");
   CHECK(problems.back() == "... and 331 more");  // 39 missing layers x 9 tensors, less the 20 listed
+}
+
+TEST_CASE("one pass hashes the file bytes and finds non-finite values across chunk edges", "[safetensors]") {
+  // "a": 3 float16 values (6 bytes), so "b"'s float32 values sit 2 bytes off a 4-byte boundary
+  // and one of them straddles the reader's 4 MiB chunk edge; a NaN goes there.
+  constexpr std::uint64_t kChunk = 4u << 20;
+  constexpr std::size_t kCount = (5u << 20) / 4;
+  std::string header = R"({"a":{"dtype":"F16","shape":[3],"data_offsets":[0,6]},"b":{"dtype":"F32","shape":[)" +
+                       std::to_string(kCount) + R"(],"data_offsets":[6,)" + std::to_string(6 + 4 * kCount) + "]}}";
+  while ((8 + header.size() + 6) % 4 != 2) header += ' ';
+  const std::uint64_t b_start = 8 + header.size() + 6;
+  const std::size_t straddling = (kChunk - b_start) / 4;
+  REQUIRE(b_start + 4 * straddling < kChunk);
+  REQUIRE(b_start + 4 * straddling + 4 > kChunk);
+  std::string data(6 + 4 * kCount, '\0');
+  const std::uint16_t half_infinity = 0x7C00;
+  std::memcpy(data.data() + 2, &half_infinity, 2);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (const std::size_t i : {straddling, kCount - 1}) std::memcpy(data.data() + 6 + 4 * i, &nan, 4);
+  const std::string bytes = file_bytes(header, data);
+
+  const auto folder =
+      std::filesystem::temp_directory_path() / ("forensics-read-checkpoint-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(folder);
+  {
+    std::ofstream out(folder / "model.safetensors", std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  const auto checkpoint = forensics::runtime::Checkpoint::open(folder);
+  const auto reading = forensics::runtime::read_checkpoint(checkpoint, /*scan=*/true);
+  CHECK(reading.sha256 == forensics::util::sha256_hex(bytes));
+  CHECK(reading.bytes == bytes.size());
+  CHECK(reading.non_finite ==
+        std::vector<std::string>{"a (1 of 3 values)", "b (2 of " + std::to_string(kCount) + " values)"});
+  CHECK(reading.non_finite == forensics::runtime::non_finite_tensors(checkpoint));
+  CHECK(forensics::runtime::read_checkpoint(checkpoint, /*scan=*/false).non_finite.empty());
+  std::filesystem::remove_all(folder);
 }

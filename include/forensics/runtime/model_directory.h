@@ -42,8 +42,8 @@ struct ModelDirectoryCheck {
 struct ModelCheckOptions {
   std::optional<std::string> expected_sha256;  // checked when given
   bool hash_weights = false;                   // hash even without an expected value (reads every weight byte)
-  // Look for NaN and infinite weights (reads every weight byte; off for checkpoints too large to
-  // read twice: --skip-weight-scan).
+  // Look for NaN and infinite weights (reads every weight byte, in the same pass as the hash when
+  // there is one; --skip-weight-scan: not).
   bool scan_weights = true;
   // A directory without safetensors weights is usable (its config and tokenizer serve a model
   // that runs elsewhere: --engine); weights that are there are still checked.

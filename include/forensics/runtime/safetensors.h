@@ -75,6 +75,9 @@ class SafetensorsFile {
   /// mapping (they stay in the page cache and fault back in if read again); false otherwise.
   bool release_pages(const std::byte* data, std::size_t size) const;
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  /// The path it was opened from, and its bytes (the whole mapped file; empty for `parse`).
+  const std::string& name() const { return name_; }
+  std::string_view bytes() const { return {static_cast<const char*>(mapping_), mapping_size_}; }
 
  private:
   SafetensorsFile() = default;
@@ -102,6 +105,7 @@ class Checkpoint {
   /// Once a tensor has been copied out, its mapped pages need not count against the process:
   /// loading a 16 GB checkpoint then peaks near 16 GB, not 32 (copy plus mapping).
   void release_pages(const std::byte* data, std::size_t size) const;
+  const std::vector<std::shared_ptr<const SafetensorsFile>>& files() const { return files_; }
 
  private:
   std::vector<std::shared_ptr<const SafetensorsFile>> files_;
@@ -112,6 +116,17 @@ class Checkpoint {
 /// as "name (k of n values)", at most `limit` of them. Reads every weight byte: a model with a
 /// NaN in one norm samples one repeated token and scores -nan, which no verdict should rest on.
 std::vector<std::string> non_finite_tensors(const Checkpoint& checkpoint, std::size_t limit = 5);
+
+/// What one pass over every weight byte finds: the checkpoint's SHA-256 (every file's bytes, in
+/// path order: the hash an incident pins), their size, and when scanning, non_finite_tensors'
+/// list. Hashing and scanning share the pass, so a checkpoint larger than the page cache is read
+/// from disk once, not twice.
+struct CheckpointReading {
+  std::string sha256;
+  std::size_t bytes = 0;
+  std::vector<std::string> non_finite;
+};
+CheckpointReading read_checkpoint(const Checkpoint& checkpoint, bool scan, std::size_t limit = 5);
 
 }  // namespace forensics::runtime
 
