@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
 # Fuzzes the readers of untrusted files with libFuzzer (clang, ASan + UBSan): tests/fuzz/*_fuzz.cc.
-#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default 600 s each, every target)
-# Builds tests/fuzz into build-fuzz/ with clang, seeds each corpus from the project's own fixtures,
-# runs two targets at a time (one per core), keeps any crashing input in tests/fuzz/crashers/
-# (commit it: tests/fuzz/replay_test.py replays every one in the test suite), and prints each
-# target's executions and result. docs/security.md records a run.
+#   scripts/fuzz.sh [--check] [SECONDS_PER_TARGET] [TARGET...]   (default 600 s each, every target)
+# Builds tests/fuzz with clang (into $FUZZ_BUILD, default build-fuzz/), seeds each corpus from the
+# project's own fixtures, runs two targets at a time (one per core), and prints each target's
+# executions and result. A crashing input is kept in tests/fuzz/crashers/ (commit it:
+# tests/fuzz/replay_test.py replays every one in the test suite). --check is the test suite's
+# short run: one target at a time (the suite gives each test one core), crashing inputs stay in the
+# build folder, and any crash makes the exit status 1.
+# docs/security.md records a run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+check=0
+if [ "${1:-}" = "--check" ]; then
+  check=1
+  shift
+fi
 seconds="${1:-600}"
 shift || true
-build="$root/build-fuzz"
+build="${FUZZ_BUILD:-$root/build-fuzz}"
+crash_root="$root/tests/fuzz/crashers"
+[ "$check" = 0 ] || crash_root="$build/crashers"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(incident recipe safetensors config tokenizer chat_template log verdict_report)
 
@@ -32,21 +42,29 @@ seed log $(find "$root/tests/import/fixtures" -type f ! -name MANIFEST.json)
 seed verdict_report "$root"/cases/*/example_verdict.json
 
 run_target() {
-  local target="$1" corpus="$build/corpus/$1" crashers="$root/tests/fuzz/crashers/$1"
+  local target="$1" corpus="$build/corpus/$1" crashers="$crash_root/$1"
   mkdir -p "$corpus" "$crashers"
   "$build/fuzz_$target" "$corpus" -max_total_time="$seconds" -max_len=262144 -timeout=10 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$crashers/" >"$build/$target.log" 2>&1 || true
   local runs
   runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$build/$target.log" | grep -o '[0-9]*$' || echo '?')"
   if grep -q "ERROR: libFuzzer\|SUMMARY: .*Sanitizer\|==ERROR" "$build/$target.log"; then
-    echo "$target: CRASH after $runs executions (input in tests/fuzz/crashers/$target/, log $build/$target.log)"
+    echo "$target: CRASH after $runs executions (input in $crashers/, log $build/$target.log)"
+    cat "$build/$target.log"
+    return 1
   else
     echo "$target: $runs executions in ${seconds} s, no crash"
   fi
 }
 
-for ((i = 0; i < ${#targets[@]}; i += 2)); do
-  run_target "${targets[i]}" &
-  [ $((i + 1)) -lt ${#targets[@]} ] && run_target "${targets[i + 1]}" &
-  wait
+crashed=0
+at_once=$((check ? 1 : 2))
+for ((i = 0; i < ${#targets[@]}; i += at_once)); do
+  pids=()
+  for ((j = i; j < i + at_once && j < ${#targets[@]}; ++j)); do
+    run_target "${targets[j]}" &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || crashed=1; done
 done
+[ "$check" = 0 ] || exit "$crashed"

@@ -20,9 +20,9 @@ debian_packages=(
   libcurl4-openssl-dev libcli11-dev nlohmann-json3-dev libspdlog-dev catch2 libonig-dev libutf8proc-dev libzip-dev libzstd-dev zlib1g-dev
   python3 python3-venv python3-dev
 )
-# Only the test suite needs these (the completion and man page tests); a build of named targets
-# (the demo's) skips them.
-test_packages=(zsh fish man-db chromium)
+# Only the test suite needs these (the completion and man page tests, the short fuzzing run with
+# clang and libFuzzer); a build of named targets (the demo's) skips them.
+test_packages=(zsh fish man-db chromium clang libclang-rt-14-dev)
 
 install_debian_packages() {
   local missing=()
