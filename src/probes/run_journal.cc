@@ -23,9 +23,12 @@ constexpr const char* kRunKeyFile = "run.json";
 constexpr std::size_t kMaxRunKeyBytes = 1u << 20;
 
 Json sampling_key(const runtime::SamplingParams& params) {
-  return Json{{"temperature", params.temperature},         {"top_p", params.top_p},
-              {"top_k", params.top_k},                     {"max_new_tokens", params.max_new_tokens},
-              {"eos_token_ids", params.eos_token_ids},     {"stop_strings", params.stop_strings}};
+  return Json{{"temperature", params.temperature},
+              {"top_p", params.top_p},
+              {"top_k", params.top_k},
+              {"max_new_tokens", params.max_new_tokens},
+              {"eos_token_ids", params.eos_token_ids},
+              {"stop_strings", params.stop_strings}};
 }
 
 Json patching_key(const PatchingInput& input) {
@@ -109,7 +112,8 @@ std::unique_ptr<util::RequestCache> open_journal(const fs::path& directory, cons
     bool same_run = false;
     if (fs::is_regular_file(key_file, error)) {
       try {
-        same_run = util::parse_json_strict(util::read_text_file(key_file, kMaxRunKeyBytes), key_file.string()) == run_key;
+        same_run =
+            util::parse_json_strict(util::read_text_file(key_file, kMaxRunKeyBytes), key_file.string()) == run_key;
       } catch (const Error&) {
         same_run = false;
       }
@@ -166,8 +170,10 @@ void JournaledRunner::store(const Json& call, const Json& answer) const {
 std::vector<Sample> JournaledRunner::sample(const std::vector<std::int64_t>& prefix, std::int64_t count,
                                             std::uint64_t seed, const runtime::SamplingParams& params,
                                             const runtime::SamplesFinished& on_finished) const {
-  const Json call{{"call", "sample"}, {"prefix", prefix}, {"count", count}, {"seed", seed}, {"params", sampling_key(params)}};
-  if (const auto answer = load(call); answer && answer->is_array() && answer->size() == static_cast<std::size_t>(count)) {
+  const Json call{
+      {"call", "sample"}, {"prefix", prefix}, {"count", count}, {"seed", seed}, {"params", sampling_key(params)}};
+  if (const auto answer = load(call);
+      answer && answer->is_array() && answer->size() == static_cast<std::size_t>(count)) {
     std::vector<Sample> out;
     for (const auto& item : *answer) {
       auto sample = runtime::sample_from_json(item);

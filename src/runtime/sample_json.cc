@@ -50,8 +50,7 @@ std::optional<std::vector<double>> numbers_from_json(const Json& value) {
     } else if (item == "nan") {
       out.push_back(std::numeric_limits<double>::quiet_NaN());
     } else if (item == "inf" || item == "-inf") {
-      out.push_back(item == "inf" ? std::numeric_limits<double>::infinity()
-                                  : -std::numeric_limits<double>::infinity());
+      out.push_back(item == "inf" ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity());
     } else {
       return std::nullopt;
     }
