@@ -128,12 +128,19 @@ Section interventions_section(const Json& verdict) {
   }
   section.blocks.push_back(forest_plot(data));
   section.blocks.push_back(table);
-  section.blocks.push_back(muted(
-      "Effect = intervened \u2212 baseline rate with Newcombe's 95% interval; outcome: decrease or increase when the "
-      "interval excludes 0, no-change when it lies within \u00b1" +
-      fixed(verdict.value("parameters", Json::object()).value("margin", 0.15), 2) +
-      ", else unclear. \u0394 log P(action): the teacher-forced log-probability of the captured action, edited \u2212 "
-      "original (nats; reported, not weighed)."));
+  // Verdicts written before the classes were corrected carry no level: their classes are 95% ones.
+  const double level = lines.front().value("simultaneous", Json::object()).value("level", 0.95);
+  const std::size_t measured = verdict.value("evidence", Json::array()).size();
+  section.blocks.push_back(
+      muted("Effect = intervened \u2212 baseline rate with Newcombe's 95% interval. Outcome: from the interval at the "
+            "simultaneous level " +
+            fixed(100 * level, 2) + "% (Bonferroni over the " + std::to_string(measured) +
+            " lines, so every outcome holds at once with 95% confidence): decrease or increase when it excludes 0, "
+            "no-change when it lies within \u00b1" +
+            fixed(verdict.value("parameters", Json::object()).value("margin", 0.15), 2) +
+            ", else unclear; a 95% interval that excludes 0 can still be unclear. \u0394 log P(action): the "
+            "teacher-forced log-probability of the captured action, edited \u2212 original (nats; reported, not "
+            "weighed)."));
   return section;
 }
 

@@ -36,7 +36,7 @@ Outcome classify_trend(const stats::TrendTest& trend, const stats::Difference& s
   return Outcome::kUnclear;
 }
 
-namespace {
+namespace detail {
 
 bool matches(Outcome outcome, Direction predicted) {
   return (outcome == Outcome::kDecrease && predicted == Direction::kDecrease) ||
@@ -44,12 +44,12 @@ bool matches(Outcome outcome, Direction predicted) {
          (outcome == Outcome::kNoChange && predicted == Direction::kNoChange);
 }
 
-}  // namespace
+}  // namespace detail
 
 double likelihood(Outcome outcome, Direction predicted, double epsilon) {
   if (outcome == Outcome::kUnclear) return 1.0;
   // The two wrong classes share epsilon, so the likelihoods of the three classes sum to 1.
-  return matches(outcome, predicted) ? 1.0 - epsilon : epsilon / 2.0;
+  return detail::matches(outcome, predicted) ? 1.0 - epsilon : epsilon / 2.0;
 }
 
 namespace detail {
@@ -120,8 +120,15 @@ void weigh(EvidenceRow& row, const std::vector<HypothesisColumn>& columns,
   row.spread = high - low;
 }
 
+/// a - b with Newcombe's interval built from Wilson intervals at `level` (the 95% ones the rates
+/// carry are for reading; the class needs the simultaneous level).
+stats::Difference difference_at(const stats::Rate& a, const stats::Rate& b, double level) {
+  return stats::newcombe(stats::wilson(a.k, a.n, level), stats::wilson(b.k, b.n, level));
+}
+
 EvidenceRow measure_intervention(const InterventionEvidence& in, const stats::Rate& baseline,
-                                 const std::vector<HypothesisColumn>& columns, const VerdictOptions& options) {
+                                 const std::vector<HypothesisColumn>& columns, const VerdictOptions& options,
+                                 double level) {
   check_rate(in.rate, "intervention `" + in.id + "`");
   check_finite(in.logprob_delta, "intervention `" + in.id + "`: logprob_delta");
   check_finite(in.alternative_logprob_delta, "intervention `" + in.id + "`: alternative_logprob_delta");
@@ -134,13 +141,17 @@ EvidenceRow measure_intervention(const InterventionEvidence& in, const stats::Ra
   row.p_value = stats::fisher_exact_two_sided(in.rate.k, in.rate.n - in.rate.k, baseline.k, baseline.n - baseline.k);
   row.logprob_delta = in.logprob_delta;
   row.alternative_logprob_delta = in.alternative_logprob_delta;
-  row.outcome = classify_effect(row.effect, options.margin);
+  const stats::Difference simultaneous = difference_at(in.rate, baseline, level);
+  row.simultaneous_ci = simultaneous.ci;
+  row.simultaneous_level = level;
+  row.outcome = classify_effect(simultaneous, options.margin);
+  row.unadjusted_outcome = classify_effect(row.effect, options.margin);
   weigh(row, columns, in.predicts, options);
   return row;
 }
 
 EvidenceRow measure_sweep(const SweepEvidence& in, const std::vector<HypothesisColumn>& columns,
-                          const VerdictOptions& options) {
+                          const VerdictOptions& options, double level) {
   const std::string what = "sweep `" + in.id + "`";
   if (in.points.size() < 2) {
     throw InputError(what + ": needs at least two doses, got " + std::to_string(in.points.size()));
@@ -173,8 +184,14 @@ EvidenceRow measure_sweep(const SweepEvidence& in, const std::vector<HypothesisC
   const stats::TrendTest trend = stats::cochran_armitage(doses, k, n);
   row.trend_z = trend.z;
   row.p_value = trend.p_two_sided;
-  row.effect = stats::newcombe(in.points[row.span_to].rate, in.points[row.span_from].rate);
-  row.outcome = classify_trend(trend, row.effect, options.alpha, options.margin);
+  const stats::Rate& high = in.points[row.span_to].rate;
+  const stats::Rate& low = in.points[row.span_from].rate;
+  row.effect = stats::newcombe(high, low);
+  const stats::Difference simultaneous = difference_at(high, low, level);
+  row.simultaneous_ci = simultaneous.ci;
+  row.simultaneous_level = level;
+  row.outcome = classify_trend(trend, simultaneous, 1.0 - level, options.margin);
+  row.unadjusted_outcome = classify_trend(trend, row.effect, options.alpha, options.margin);
   weigh(row, columns, in.predicts, options);
   return row;
 }
@@ -192,13 +209,17 @@ std::vector<EvidenceRow> measure_rows(const std::vector<HypothesisColumn>& colum
       throw InputError("evidence id `" + id + "` appears twice; interventions and sweeps share one id namespace");
     }
   };
+  // Bonferroni over every line: seven lines at 95% each would show a spurious change in about
+  // one run in three on a model that ignores every cue.
+  const std::size_t lines = std::max<std::size_t>(1, evidence.interventions.size() + evidence.sweeps.size());
+  const double level = 1.0 - options.alpha / static_cast<double>(lines);
   for (const auto& in : evidence.interventions) {
     claim(in.id);
-    rows.push_back(measure_intervention(in, evidence.baseline, columns, options));
+    rows.push_back(measure_intervention(in, evidence.baseline, columns, options, level));
   }
   for (const auto& in : evidence.sweeps) {
     claim(in.id);
-    rows.push_back(measure_sweep(in, columns, options));
+    rows.push_back(measure_sweep(in, columns, options, level));
   }
   return rows;
 }

@@ -164,16 +164,18 @@ void weigh_posterior(std::vector<HypothesisColumn>& columns, const std::vector<E
 }
 
 /// Whether two declared hypotheses each have support the other lacks in at least
-/// kMinSupportingLines confound groups: a counted line consistent with it and not the other, or a
-/// conflicting group with such a member. More than one tested cause acts, and a label naming one
-/// would be half right.
+/// kMinSupportingLines confound groups: a line whose own 95% class (`unadjusted_outcome`) fits
+/// one's prediction and not the other's. More than one tested cause acts, and a label naming one
+/// would be half right. The guard reads the uncorrected classes on purpose: the corrected ones
+/// decide what is claimed, and two causes of equal size would otherwise fall either side of the
+/// corrected level by chance, leaving one cause's lines `unclear` (neutral) and the other's
+/// confidently counted (docs/verdict.md §7).
 bool several_causes(const std::vector<HypothesisColumn>& columns, const std::vector<EvidenceRow>& rows) {
   const std::size_t declared = columns.size() - 1;  // the null is last
   const auto own_groups = [&](std::size_t a, std::size_t b) {
     std::vector<std::size_t> groups;
     for (const auto& row : rows) {
-      const bool weighed = row.counted || row.conflicting;
-      if (weighed && row.spread > 0 && row.fits[a] == Fit::kConsistent && row.fits[b] != Fit::kConsistent &&
+      if (matches(row.unadjusted_outcome, row.predictions[a]) && !matches(row.unadjusted_outcome, row.predictions[b]) &&
           std::find(groups.begin(), groups.end(), row.group) == groups.end()) {
         groups.push_back(row.group);
       }
@@ -250,9 +252,11 @@ Verdict decide(const std::vector<incident::Hypothesis>& hypotheses, const Eviden
 
   const std::size_t null = verdict.hypotheses.size() - 1;
   for (std::size_t c = 1; c < verdict.hypotheses.size(); ++c) {
-    if (verdict.hypotheses[c].posterior > verdict.hypotheses[verdict.top].posterior) {
-      verdict.top = c;
-    }
+    // The null wins a tie: evidence that does not favour a declared hypothesis over "no cue
+    // matters" must not name one as the top (a tie among declared ones goes to the first).
+    const bool wins = c == null ? verdict.hypotheses[c].posterior >= verdict.hypotheses[verdict.top].posterior
+                                : verdict.hypotheses[c].posterior > verdict.hypotheses[verdict.top].posterior;
+    if (wins) verdict.top = c;
   }
   const HypothesisColumn& top = verdict.hypotheses[verdict.top];
   verdict.missing = evidence.missing;

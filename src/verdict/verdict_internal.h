@@ -16,6 +16,9 @@ namespace forensics::verdict::detail {
 std::vector<HypothesisColumn> make_columns(const std::vector<incident::Hypothesis>& hypotheses,
                                            const VerdictOptions& options);
 
+/// Whether an outcome is the one a hypothesis predicted (`unclear` matches nothing).
+bool matches(Outcome outcome, incident::Direction predicted);
+
 /// One row per intervention, then per sweep: effect, p-value, outcome, predictions,
 /// likelihoods and fits for every column. Throws InputError on evidence that does not fit.
 std::vector<EvidenceRow> measure_rows(const std::vector<HypothesisColumn>& columns, const Evidence& evidence,

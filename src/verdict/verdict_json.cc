@@ -58,6 +58,8 @@ Json row_json(const Verdict& verdict, const EvidenceRow& row) {
     span["to"] = row.points[row.span_to].label;
     out["effect"] = span;
   }
+  out["simultaneous"] = Json{{"level", row.simultaneous_level}, {"ci", interval_json(row.simultaneous_ci)}};
+  out["unadjusted_outcome"] = name_of(kOutcomeNames.name(row.unadjusted_outcome));
   out["outcome"] = name_of(kOutcomeNames.name(row.outcome));
   out["predictions"] =
       per_column(verdict, [&](std::size_t c) { return name_of(incident::kDirectionNames.name(row.predictions[c])); });

@@ -307,7 +307,7 @@ TEST_CASE("a confound group counts once, through its strongest member", "[verdic
   SweepEvidence sweep;
   sweep.id = "e";
   sweep.confounds = {"z"};
-  sweep.points = {{"1", 1, stats::wilson(150, 200)}, {"2", 2, stats::wilson(170, 200)}};
+  sweep.points = {{"1", 1, stats::wilson(145, 200)}, {"2", 2, stats::wilson(175, 200)}};
   sweep.predicts = {{"latency", kUp}, {"goal-guarding", kFlat}};
   evidence.sweeps = {sweep};
   const Verdict verdict = decide(hypotheses(), evidence);
@@ -316,7 +316,7 @@ TEST_CASE("a confound group counts once, through its strongest member", "[verdic
   CHECK(row(verdict, "c").counted);
   CHECK(row(verdict, "a").represented_by == std::optional<std::string>("c"));
   CHECK(row(verdict, "b").represented_by == std::optional<std::string>("c"));
-  // d (Fisher p ~1e-33) beats the sweep e (trend p ~0.01) at the same spread.
+  // d (Fisher p ~1e-33) beats the sweep e (trend p ~2e-4, under 0.05 / 5 lines) at the same spread.
   CHECK(row(verdict, "e").outcome == Outcome::kIncrease);
   CHECK(row(verdict, "d").counted);
   CHECK(row(verdict, "e").represented_by == std::optional<std::string>("d"));
@@ -543,4 +543,54 @@ TEST_CASE("two hypotheses each with support the other lacks is `several-causes`"
     CHECK(std::find(one.reasons.begin(), one.reasons.end(), Reason::kSeveralCauses) == one.reasons.end());
     CHECK(one.label == Label::kConfused);
   }
+}
+
+TEST_CASE("outcome classes are read at the simultaneous level 1 - alpha / m (Bonferroni over the lines)", "[verdict]") {
+  // The shipped random control's golden once held 43/100 against a baseline of 28/100: Newcombe
+  // 95% [+0.017, +0.276], an `increase` — one spurious change among seven lines, which a model
+  // that ignores every cue shows in about a third of its runs at 95% each.
+  const auto line = [](const std::string& id, std::int64_t k) {
+    InterventionEvidence out;
+    out.id = id;
+    out.rate = stats::wilson(k, 100);
+    out.predicts = {{"latency", kDown}, {"goal-guarding", kFlat}};
+    return out;
+  };
+  Evidence alone;
+  alone.baseline = stats::wilson(28, 100);
+  alone.interventions = {line("neutralize-latency", 43)};
+  const Verdict one = decide(hypotheses(), alone);
+  CHECK(row(one, "neutralize-latency").simultaneous_level == 0.95);
+  CHECK(row(one, "neutralize-latency").outcome == Outcome::kIncrease);
+
+  Evidence seven = alone;
+  for (const std::int64_t k : {31, 31, 31, 33, 35, 34}) {
+    seven.interventions.push_back(line("line-" + std::to_string(seven.interventions.size()), k));
+  }
+  const Verdict verdict = decide(hypotheses(), seven);
+  const EvidenceRow& spurious = row(verdict, "neutralize-latency");
+  CHECK_THAT(spurious.simultaneous_level, WithinAbs(1.0 - 0.05 / 7.0, 1e-15));
+  CHECK(spurious.outcome == Outcome::kUnclear);
+  CHECK(spurious.simultaneous_ci.low < 0);
+  CHECK(spurious.effect.ci.low > 0);  // the 95% interval the report shows is unchanged
+  // The simultaneous interval is Newcombe's from Wilson intervals at that level.
+  const double level = 1.0 - 0.05 / 7.0;
+  const auto expected = stats::newcombe(stats::wilson(43, 100, level), stats::wilson(28, 100, level));
+  CHECK_THAT(spurious.simultaneous_ci.low, WithinAbs(expected.ci.low, 1e-15));
+  CHECK_THAT(spurious.simultaneous_ci.high, WithinAbs(expected.ci.high, 1e-15));
+  for (const auto& r : verdict.rows) CHECK(r.outcome == Outcome::kUnclear);
+  CHECK(verdict.label == Label::kInconclusive);
+}
+
+TEST_CASE("the null wins a tie for the top: a hypothesis no evidence favours over it is not named", "[verdict]") {
+  // One no-change line that latency and the null both predict, goal-guarding not: latency and
+  // none tie at 0.9 / 1.85 each.
+  Evidence evidence;
+  evidence.baseline = stats::wilson(kBaselineK, 200);
+  evidence.interventions = {intervention("remove-memo", kSame, kFlat, kDown)};
+  const Verdict verdict = decide(hypotheses(), evidence);
+  REQUIRE(verdict.hypotheses[0].posterior == verdict.hypotheses[2].posterior);
+  CHECK(verdict.top == 2);
+  CHECK(verdict.label == Label::kInconclusive);
+  CHECK(std::find(verdict.reasons.begin(), verdict.reasons.end(), Reason::kNullMostProbable) != verdict.reasons.end());
 }

@@ -75,7 +75,9 @@ inline constexpr util::NameTable kEvidenceKindNames{std::array{
 struct VerdictOptions {
   double margin = 0.15;  // δ: differences within [-δ, +δ] count as no change
   double epsilon = 0.1;  // ε: how often an outcome is misclassified
-  double alpha = 0.05;   // a sweep's trend is a change when its two-sided p < alpha
+  // The family-wise error rate of the outcome classes: with m lines, each is read at level
+  // 1 - alpha / m (an interval for interventions, the trend's p < alpha / m for sweeps).
+  double alpha = 0.05;
   // The top posterior a confident label needs. Above 18 / (18 + 1) = 0.947, the most one net
   // line of evidence (likelihood ratio 18 at ε = 0.1) can give with equal priors, so a label
   // always rests on at least two net lines (docs/verdict.md §7).
@@ -119,6 +121,16 @@ struct EvidenceRow {
   std::size_t span_to = 0;          // and of the highest
   // Interventions: intervened - baseline; sweeps: the highest dose's rate - the lowest's.
   stats::Difference effect{0, {0, 0}};
+  // The outcome is read from the effect's interval at the simultaneous level 1 - alpha / m
+  // (Bonferroni over the m lines measured; sweeps: the span's, and the trend's p against
+  // alpha / m), so that every line's class holds at once with probability 1 - alpha
+  // (docs/verdict.md §2).
+  stats::Interval simultaneous_ci{0, 0};
+  double simultaneous_level = 0.95;
+  // The class this line alone would get, from its own 95% interval (sweeps: the trend's p <
+  // alpha). Not weighed; the `several-causes` guard reads it, so that a rival cause whose lines
+  // fall just short of the corrected level still keeps a label from being confident (§7).
+  Outcome unadjusted_outcome = Outcome::kUnclear;
   double p_value = 1;             // Fisher exact (interventions) or Cochran-Armitage (sweeps)
   std::optional<double> trend_z;  // sweeps only
   std::optional<double> logprob_delta;
