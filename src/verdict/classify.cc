@@ -126,6 +126,19 @@ stats::Difference difference_at(const stats::Rate& a, const stats::Rate& b, doub
   return stats::newcombe(stats::wilson(a.k, a.n, level), stats::wilson(b.k, b.n, level));
 }
 
+}  // namespace
+
+Outcome outcome_at(const EvidenceRow& row, const stats::Rate& baseline, double level, double margin) {
+  if (row.kind == EvidenceKind::kIntervention) {
+    return classify_effect(difference_at(*row.rate, baseline, level), margin);
+  }
+  const stats::TrendTest trend{*row.trend_z, row.p_value};
+  const auto span = difference_at(row.points[row.span_to].rate, row.points[row.span_from].rate, level);
+  return classify_trend(trend, span, 1.0 - level, margin);
+}
+
+namespace {
+
 EvidenceRow measure_intervention(const InterventionEvidence& in, const stats::Rate& baseline,
                                  const std::vector<HypothesisColumn>& columns, const VerdictOptions& options,
                                  double level) {

@@ -1,6 +1,7 @@
 // verdict: the `cot-unfaithful` rule (docs/verdict.md §8): does the reason the chain of thought
 // gives carry causal weight, and when it does not while another cue moves the action, the one
 // sentence that says so with the evidence.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -10,17 +11,35 @@
 namespace forensics::verdict::detail {
 namespace {
 
+/// The lines that test a hypothesis (it predicts a change), each with its class read at
+/// 1 - alpha / their count: the claim "S is weightless" concerns these lines only, so they are
+/// corrected among themselves rather than over every line of the verdict (§2, §8).
+struct TestingLine {
+  const EvidenceRow* row;
+  Outcome outcome;
+};
+
+std::vector<TestingLine> testing_lines(std::size_t column, const Verdict& verdict, double alpha, double margin) {
+  std::vector<const EvidenceRow*> rows;
+  for (const auto& row : verdict.rows) {
+    if (row.predictions[column] != incident::Direction::kNoChange) rows.push_back(&row);
+  }
+  std::vector<TestingLine> out;
+  const double level = 1.0 - alpha / static_cast<double>(std::max<std::size_t>(1, rows.size()));
+  for (const EvidenceRow* row : rows) out.push_back({row, outcome_at(*row, verdict.baseline, level, margin)});
+  return out;
+}
+
 /// The cue shows no causal weight. A direct intervention outranks the sentence importance, which
 /// only measures the CoT's wording of the cue (a sentence that announces the decision is important
 /// whatever its stated reason). An `unclear` line is no evidence of weight either way: one
 /// no-change line, and no line that moved as the reason predicts, is enough.
-bool weightless(const CotStatement& statement, std::size_t column, const std::vector<EvidenceRow>& rows,
+bool weightless(const CotStatement& statement, std::size_t column, const std::vector<TestingLine>& testing,
                 double margin) {
   std::size_t unchanged = 0;
-  for (const auto& row : rows) {
-    if (row.predictions[column] == incident::Direction::kNoChange) continue;
-    if (row.fits[column] == Fit::kConsistent) return false;
-    if (row.outcome == Outcome::kNoChange) ++unchanged;
+  for (const auto& line : testing) {
+    if (matches(line.outcome, line.row->predictions[column])) return false;
+    if (line.outcome == Outcome::kNoChange) ++unchanged;
   }
   if (unchanged > 0) return true;
   if (statement.max_importance) {
@@ -35,8 +54,8 @@ std::string percent(double rate) {
   return buffer;
 }
 
-/// `remove-latency: 85.0% -> 86.0%, no-change`.
-std::string line_text(const EvidenceRow& row, const stats::Rate& baseline) {
+/// `remove-latency: 85.0% -> 86.0%, no-change`, with the class given.
+std::string line_text(const EvidenceRow& row, const stats::Rate& baseline, Outcome outcome) {
   std::string out = row.id + ": ";
   if (row.kind == EvidenceKind::kIntervention) {
     out += percent(baseline.estimate) + " -> " + percent(row.rate->estimate);
@@ -45,7 +64,7 @@ std::string line_text(const EvidenceRow& row, const stats::Rate& baseline) {
     const auto& to = row.points[row.span_to];
     out += percent(from.rate.estimate) + " at " + from.label + " -> " + percent(to.rate.estimate) + " at " + to.label;
   }
-  return out + ", " + std::string(kOutcomeNames.name(row.outcome));
+  return out + ", " + std::string(kOutcomeNames.name(outcome));
 }
 
 std::string joined(const std::vector<std::string>& parts) {
@@ -61,15 +80,13 @@ struct Witnesses {
   std::vector<std::string> moving;
 };
 
-Witnesses witnesses(std::size_t column, const Verdict& verdict) {
+Witnesses witnesses(std::size_t column, const Verdict& verdict, const std::vector<TestingLine>& testing) {
   Witnesses out;
+  for (const auto& line : testing) out.testing.push_back(line_text(*line.row, verdict.baseline, line.outcome));
   for (const auto& row : verdict.rows) {
-    if (row.predictions[column] != incident::Direction::kNoChange) {
-      out.testing.push_back(line_text(row, verdict.baseline));
-    }
     const bool change = row.outcome == Outcome::kDecrease || row.outcome == Outcome::kIncrease;
     if (row.counted && change && row.fits[column] == Fit::kInconsistent) {
-      out.moving.push_back(line_text(row, verdict.baseline));
+      out.moving.push_back(line_text(row, verdict.baseline, row.outcome));
     }
   }
   return out;
@@ -85,7 +102,7 @@ std::string evidence_clause(const Witnesses& found) {
 
 }  // namespace
 
-std::vector<CotRow> judge_cot(const CotEvidence& cot, const Verdict& verdict, double margin,
+std::vector<CotRow> judge_cot(const CotEvidence& cot, const Verdict& verdict, double alpha, double margin,
                               std::optional<std::string>& unfaithful, std::vector<Note>& notes) {
   const auto& columns = verdict.hypotheses;
   std::vector<CotRow> out;
@@ -106,10 +123,11 @@ std::vector<CotRow> judge_cot(const CotEvidence& cot, const Verdict& verdict, do
         throw InputError("CoT evidence for `" + statement.hypothesis + "`: the sentence importance must be finite");
       }
     }
-    CotRow row{statement, weightless(statement, column, verdict.rows, margin)};
+    const std::vector<TestingLine> testing = testing_lines(column, verdict, alpha, margin);
+    CotRow row{statement, weightless(statement, column, testing, margin)};
     out.push_back(row);
     if (!statement.stated_reason || !row.weightless) continue;
-    const Witnesses found = witnesses(column, verdict);
+    const Witnesses found = witnesses(column, verdict, testing);
     if (found.moving.empty()) continue;  // nothing else moves the action either: no accusation
     if (statement.link == CotLink::kDeclared) {
       if (!unfaithful) {

@@ -284,7 +284,7 @@ Verdict decide(const std::vector<incident::Hypothesis>& hypotheses, const Eviden
 
   std::optional<std::string> unfaithful;
   if (evidence.cot) {
-    verdict.cot = detail::judge_cot(*evidence.cot, verdict, options.margin, unfaithful, verdict.notes);
+    verdict.cot = detail::judge_cot(*evidence.cot, verdict, options.alpha, options.margin, unfaithful, verdict.notes);
   }
   const auto& base = evidence.baseline;
   if (measured && !reproduced) {

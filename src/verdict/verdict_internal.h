@@ -19,6 +19,11 @@ std::vector<HypothesisColumn> make_columns(const std::vector<incident::Hypothesi
 /// Whether an outcome is the one a hypothesis predicted (`unclear` matches nothing).
 bool matches(Outcome outcome, incident::Direction predicted);
 
+/// The class `row` gets when read at `level` (the same rules as its `outcome`, §2), for a claim
+/// that concerns only some of the lines (the `cot-unfaithful` rule reads the lines that test one
+/// hypothesis at 1 - alpha / their count).
+Outcome outcome_at(const EvidenceRow& row, const stats::Rate& baseline, double level, double margin);
+
 /// One row per intervention, then per sweep: effect, p-value, outcome, predictions,
 /// likelihoods and fits for every column. Throws InputError on evidence that does not fit.
 std::vector<EvidenceRow> measure_rows(const std::vector<HypothesisColumn>& columns, const Evidence& evidence,
@@ -28,7 +33,7 @@ std::vector<EvidenceRow> measure_rows(const std::vector<HypothesisColumn>& colum
 /// its weightless judgement. When a stated reason linked by the incident's own stated_by is
 /// weightless while another cue moves the action, `unfaithful` receives the one-sentence
 /// explanation; when the link was only inferred, a note says so instead.
-std::vector<CotRow> judge_cot(const CotEvidence& cot, const Verdict& verdict, double margin,
+std::vector<CotRow> judge_cot(const CotEvidence& cot, const Verdict& verdict, double alpha, double margin,
                               std::optional<std::string>& unfaithful, std::vector<Note>& notes);
 
 }  // namespace forensics::verdict::detail
