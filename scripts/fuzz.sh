@@ -24,7 +24,8 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(incident recipe safetensors config tokenizer chat_template log verdict_report)
 
 cmake -S "$root/tests/fuzz" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ >/dev/null
-ninja -C "$build" >/dev/null
+# --check runs inside the test suite beside other tests: two compile jobs, not one per core + 2.
+ninja -C "$build" $([ "$check" = 0 ] || echo "-j2") >/dev/null
 
 seed() {  # seed TARGET FILE...: copy fixtures into the target's corpus
   local corpus="$build/corpus/$1"

@@ -37,15 +37,6 @@ std::int64_t sample_seed(std::uint64_t seed, std::int64_t index) {
   return static_cast<std::int64_t>(z & 0x7FFFFFFFFFFFFFFFull);
 }
 
-Json sampling_key(const runtime::SamplingParams& params) {
-  return Json{{"temperature", params.temperature},
-              {"top_p", params.top_p},
-              {"top_k", params.top_k},
-              {"max_new_tokens", params.max_new_tokens},
-              {"eos_token_ids", params.eos_token_ids},
-              {"stop_strings", params.stop_strings}};
-}
-
 const Json& first_choice(const Json& answer, const std::string& what) {
   if (!answer.is_object() || !answer.contains("choices") || !answer["choices"].is_array() ||
       answer["choices"].empty() || !answer["choices"][0].is_object()) {
@@ -154,9 +145,13 @@ class EngineRunner final : public runtime::ModelRunner {
     std::vector<Json> bodies;
     std::vector<std::size_t> missing;  // sample indices to request
     for (std::int64_t i = 0; i < count; ++i) {
-      Json key{
-          {"kind", "sample"}, {"model", model_}, {"root", root_}, {"prompt", prefix}, {"params", sampling_key(params)},
-          {"seed", seed},     {"index", i}};
+      Json key{{"kind", "sample"},
+               {"model", model_},
+               {"root", root_},
+               {"prompt", prefix},
+               {"params", runtime::sampling_params_json(params)},
+               {"seed", seed},
+               {"index", i}};
       if (const auto cached = cache_.load(key)) {
         if (auto sample = sample_from_json(*cached)) {
           out[static_cast<std::size_t>(i)] = std::move(*sample);

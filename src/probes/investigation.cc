@@ -12,6 +12,7 @@
 #include "forensics/probes/run_journal.h"
 #include "forensics/probes/steps.h"
 #include "forensics/probes/work.h"
+#include "forensics/runtime/sample_json.h"
 #include "forensics/util/error.h"
 #include "forensics/util/json_document.h"
 #include "forensics/util/logging.h"
@@ -62,17 +63,6 @@ void sampling_setup(const incident::Incident& incident, const runtime::ModelRunn
   }
   context.turn_ends = stop;
   context.turn_ends.push_back(end_of_turn);
-}
-
-Json sampling_json(const runtime::SamplingParams& params) {
-  Json out = Json::object();
-  out["temperature"] = params.temperature;
-  out["top_p"] = params.top_p;
-  out["top_k"] = params.top_k;
-  out["max_new_tokens"] = params.max_new_tokens;
-  out["eos_token_ids"] = params.eos_token_ids;
-  out["stop_strings"] = params.stop_strings;
-  return out;
 }
 
 Json record_json(const ProbeRecord& record) {
@@ -180,7 +170,7 @@ Json reproducibility_json(const fs::path& incident_path, const Inputs& inputs, c
   out["budget"] = std::string(kBudgetNames.name(options.budget));
   out["samples_override"] = options.samples ? Json(*options.samples) : Json(nullptr);
   out["budgets"] = budgets;
-  out["sampling"] = sampling_json(context.sampling);
+  out["sampling"] = runtime::sampling_params_json(context.sampling);
   out["wall_time_s"] = wall_time_s;
   return out;
 }

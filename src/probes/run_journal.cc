@@ -22,15 +22,6 @@ namespace {
 constexpr const char* kRunKeyFile = "run.json";
 constexpr std::size_t kMaxRunKeyBytes = 1u << 20;
 
-Json sampling_key(const runtime::SamplingParams& params) {
-  return Json{{"temperature", params.temperature},
-              {"top_p", params.top_p},
-              {"top_k", params.top_k},
-              {"max_new_tokens", params.max_new_tokens},
-              {"eos_token_ids", params.eos_token_ids},
-              {"stop_strings", params.stop_strings}};
-}
-
 Json patching_key(const PatchingInput& input) {
   Json sites = Json::array();
   for (const auto site : input.sites) sites.push_back(std::string(runtime::kHookSiteNames.name(site)));
@@ -170,8 +161,11 @@ void JournaledRunner::store(const Json& call, const Json& answer) const {
 std::vector<Sample> JournaledRunner::sample(const std::vector<std::int64_t>& prefix, std::int64_t count,
                                             std::uint64_t seed, const runtime::SamplingParams& params,
                                             const runtime::SamplesFinished& on_finished) const {
-  const Json call{
-      {"call", "sample"}, {"prefix", prefix}, {"count", count}, {"seed", seed}, {"params", sampling_key(params)}};
+  const Json call{{"call", "sample"},
+                  {"prefix", prefix},
+                  {"count", count},
+                  {"seed", seed},
+                  {"params", runtime::sampling_params_json(params)}};
   if (const auto answer = load(call);
       answer && answer->is_array() && answer->size() == static_cast<std::size_t>(count)) {
     std::vector<Sample> out;

@@ -10,6 +10,15 @@ Json sample_to_json(const Sample& sample) {
   return Json{{"tokens", sample.tokens}, {"finish", std::string(kFinishReasonNames.name(sample.finish))}};
 }
 
+Json sampling_params_json(const SamplingParams& params) {
+  return Json{{"temperature", params.temperature},
+              {"top_p", params.top_p},
+              {"top_k", params.top_k},
+              {"max_new_tokens", params.max_new_tokens},
+              {"eos_token_ids", params.eos_token_ids},
+              {"stop_strings", params.stop_strings}};
+}
+
 std::optional<Sample> sample_from_json(const Json& value) {
   if (!value.is_object() || !value.contains("tokens") || !value["tokens"].is_array() || !value.contains("finish") ||
       !value["finish"].is_string()) {

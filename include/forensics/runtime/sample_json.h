@@ -14,6 +14,10 @@ namespace forensics::runtime {
 
 Json sample_to_json(const Sample& sample);
 
+/// The sampling parameters as the verdict's reproducibility block records them and the answer
+/// caches key them: temperature, top_p, top_k, max_new_tokens, eos_token_ids, stop_strings.
+Json sampling_params_json(const SamplingParams& params);
+
 /// The sample `value` holds, or nothing when it is not one (a damaged entry is a cache miss).
 std::optional<Sample> sample_from_json(const Json& value);
 
