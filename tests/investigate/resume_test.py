@@ -11,9 +11,14 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 
-from harness import check, finish, forensics, root, work
+# A run killed while its tmpfs was mounted leaves the mount inside the work folder, which the
+# harness deletes and recreates on import: unmount it first.
+subprocess.run(["umount", os.path.join(sys.argv[3], "small-disk")], capture_output=True, check=False)
+
+from harness import check, finish, forensics, root, work  # noqa: E402
 
 INCIDENT = os.path.join(root, "cases", "organism-confused", "incident.json")
 ARGS = ["--budget", "quick", "--probes", "resample,intervene,ablate"]
