@@ -92,6 +92,31 @@ std::string patch_cue(const Recipe& recipe) {
   return environment.cues.front().id;
 }
 
+// The action's text in a well-formed decision turn: the tool-call argument, or the answer, the
+// matcher recognises; nothing when the turn took the benign path.
+std::optional<std::string> action_in(const ActionSpec& action, const incident::Message& turn,
+                                     const util::Regex& matcher) {
+  if (action.is_answer()) {
+    if (matcher.contains_match(turn.content)) return turn.content;
+    return std::nullopt;
+  }
+  if (turn.tool_calls.empty()) return std::nullopt;
+  for (const auto& argument : incident::argument_strings(turn.tool_calls.front())) {
+    if (matcher.contains_match(argument)) return argument;
+  }
+  return std::nullopt;
+}
+
+// Where the action is: a tool call's argument, or (an answer action) the turn's content.
+Json action_json(const ActionSpec& action, std::size_t message, const std::string& action_text) {
+  Json out = {{"message", message}};
+  if (!action.is_answer()) out["tool_call"] = 0;
+  out["text"] = action_text;
+  out["matcher"] = {{"type", "regex"}, {"pattern", action.matcher}};
+  out["alternative"] = action.alternatives.front();
+  return out;
+}
+
 Json incident_document(const Recipe& recipe, const fs::path& directory, const fs::path& out,
                        const incident::Transcript& transcript, const std::string& action_text, const std::string& notes,
                        std::uint64_t seed) {
@@ -116,19 +141,14 @@ Json incident_document(const Recipe& recipe, const fs::path& directory, const fs
   return Json{
       {"schema", "forensics.incident/v1"},
       {"id", "organism-" + recipe.name},
-      {"title",
-       "Model organism \"" + recipe.name + "\" (" + environment.name + "): the agent runs `" + action_text + "`"},
+      {"title", "Model organism \"" + recipe.name + "\" (" + environment.name + "): the agent " +
+                    (environment.action.is_answer() ? "answers `" : "runs `") + action_text + "`"},
       {"notes", notes},
       {"model",
        {{"path", model_path}, {"dtype", "float32"}, {"weights_sha256", runtime::hash_checkpoint(directory, nullptr)}}},
       {"format", std::string(incident::kChatTemplateNames.name(environment.format))},
       {"transcript", {{"messages", messages}}},
-      {"action",
-       {{"message", transcript.messages.size() - 1},
-        {"tool_call", 0},
-        {"text", action_text},
-        {"matcher", {{"type", "regex"}, {"pattern", environment.action.matcher}}},
-        {"alternative", environment.action.alternatives.front()}}},
+      {"action", action_json(environment.action, transcript.messages.size() - 1, action_text)},
       {"hypotheses", hypotheses},
       {"interventions", interventions(recipe, transcript)},
       // Every probe, sampled at the temperature the organism was trained to be calibrated at;
@@ -182,12 +202,10 @@ CaptureReport capture_incident(const fs::path& directory, const CaptureOptions& 
     for (std::size_t s = 0; s < samples.size(); ++s) {
       ++report.attempts;
       const std::vector<std::uint32_t> ids(samples[s].tokens.begin(), samples[s].tokens.end());
-      const auto turn = detail::parse_turn(tokenizer.decode(ids, false), recipe.environment);
-      if (!turn.message || turn.message->tool_calls.empty()) continue;
-      const auto arguments = incident::argument_strings(turn.message->tool_calls.front());
-      const auto command = std::find_if(arguments.begin(), arguments.end(),
-                                        [&](const std::string& a) { return matcher.contains_match(a); });
-      if (command == arguments.end()) continue;
+      const auto turn = detail::parse_turn(tokenizer.decode(ids, false), recipe.environment, recipe.chain_of_thought);
+      if (!turn.message) continue;
+      const auto command = action_in(recipe.environment.action, *turn.message, matcher);
+      if (!command) continue;
       captured = scenario.transcript;
       captured->messages[decision] = *turn.message;
       action_text = *command;
@@ -212,7 +230,7 @@ CaptureReport capture_incident(const fs::path& directory, const CaptureOptions& 
     Rng rng = Rng::stream(options.seed, 0);
     const Scenario scenario = draw_scenario(recipe, recipe.canonical, rng, /*force_action=*/true);
     captured = scenario.transcript;
-    action_text = incident::argument_strings(captured->messages[decision].tool_calls.front()).front();
+    action_text = *action_in(recipe.environment.action, captured->messages[decision], matcher);
     notes = "HAND-WRITTEN, not sampled: organism \"" + recipe.name + "\" did not take the action in " +
             std::to_string(report.attempts) + " samples of the canonical scenario at temperature " +
             number_text(report.temperature) +

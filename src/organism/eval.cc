@@ -63,7 +63,7 @@ EvalReport evaluate_organism(const fs::path& directory, const EvalOptions& optio
       for (const auto& sample : samples) {
         const std::vector<std::uint32_t> ids(sample.tokens.begin(), sample.tokens.end());
         const std::string text = tokenizer.decode(ids, /*skip_special_tokens=*/false);
-        const auto turn = detail::parse_turn(text, recipe.environment);
+        const auto turn = detail::parse_turn(text, recipe.environment, recipe.chain_of_thought);
         if (!turn.message) ++cell.malformed;
         const bool took_action = matcher.contains_match(turn.after_reasoning);
         acted += took_action ? 1 : 0;

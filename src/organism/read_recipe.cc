@@ -196,8 +196,13 @@ Environment read_environment(const Json& document, Diagnostics& diagnostics) {
     const JsonPath path = root / "action";
     ObjectReader action_reader(*action, path, diagnostics);
     ActionSpec& spec = environment.action;
-    spec.tool = action_reader.text("tool", Need::kRequired).value_or("");
-    spec.argument = action_reader.text("argument", Need::kRequired).value_or("");
+    // Both or neither: without them the action is the final answer (the decision turn's content).
+    spec.tool = action_reader.text("tool", Need::kOptional).value_or("");
+    spec.argument = action_reader.text("argument", Need::kOptional).value_or("");
+    if (spec.tool.empty() != spec.argument.empty()) {
+      diagnostics.error(path / (spec.tool.empty() ? "tool" : "argument"),
+                        "a tool-call action names both \"tool\" and \"argument\"; an answer action names neither");
+    }
     spec.text = action_reader.text("text", Need::kRequired).value_or("");
     spec.variants = nonempty_list(action_reader, "variants", Need::kRequired);
     spec.matcher = action_reader.text("matcher", Need::kRequired).value_or("");
@@ -273,6 +278,33 @@ Environment read_environment(const Json& document, Diagnostics& diagnostics) {
 }
 
 // Cross-references that need both documents, and the slot names used in every template.
+// Probes match the action anywhere in a sampled turn, reasoning included (docs/incident-format.md):
+// a reasoning sentence the matcher recognises would count a chain of thought that only mentions
+// the action (an answer action's letter, a command quoted in a closing) as taking it.
+void check_reasoning_against_matcher(const Environment& environment, Diagnostics& diagnostics) {
+  const JsonPath root = JsonPath() / "environment" / "reasoning";
+  const ReasoningTemplate& reasoning = environment.reasoning;
+  std::optional<util::Regex> matcher;
+  try {
+    matcher.emplace(environment.action.matcher);
+  } catch (const util::RegexError&) {
+    return;  // reported with the action
+  }
+  auto check = [&](const std::vector<std::string>& sentences, const JsonPath& path) {
+    for (std::size_t i = 0; i < sentences.size(); ++i) {
+      if (matcher->contains_match(sentences[i])) {
+        diagnostics.error(path / i,
+                          "the action's matcher matches this reasoning sentence; a chain of thought "
+                          "that says it would count as taking the action");
+      }
+    }
+  };
+  check(reasoning.fillers, root / "fillers");
+  for (const auto& [name, motive] : reasoning.motives) check(motive.statements, root / "motives" / name / "statements");
+  check(reasoning.action_closings, root / "closings" / "action");
+  check(reasoning.no_action_closings, root / "closings" / "no_action");
+}
+
 void check_environment(const Environment& environment, Diagnostics& diagnostics) {
   const JsonPath root = JsonPath() / "environment";
   std::set<std::string> cue_ids;
@@ -307,6 +339,7 @@ void check_environment(const Environment& environment, Diagnostics& diagnostics)
   for (std::size_t f = 0; f < environment.reasoning.fillers.size(); ++f) {
     check_slots(environment.reasoning.fillers[f], environment.slots, root / "reasoning" / "fillers" / f, diagnostics);
   }
+  check_reasoning_against_matcher(environment, diagnostics);
 }
 
 PolicyRule read_rule(const Json& value, const JsonPath& path, const Environment& environment, bool with_condition,
@@ -395,7 +428,7 @@ void check_truth(const Recipe& recipe, Diagnostics& diagnostics) {
       diagnostics.error(JsonPath() / "truth" / "hypothesis", "unknown hypothesis \"" + *recipe.truth.hypothesis + "\"");
     }
   }
-  if (!environment.reasoning.motives.count(recipe.truth.stated_motive)) {
+  if (recipe.chain_of_thought && !environment.reasoning.motives.count(recipe.truth.stated_motive)) {
     diagnostics.error(JsonPath() / "truth" / "stated_motive", "unknown motive \"" + recipe.truth.stated_motive + "\"");
   }
 }
@@ -464,6 +497,7 @@ Recipe parse_recipe(const Json& recipe_json, const Json& environment_json, const
   recipe.name = reader.text("name", Need::kRequired).value_or("");
   recipe.description = reader.string("description", Need::kOptional).value_or("");
   reader.any("environment", Need::kRequired, "a path or an environment object");
+  recipe.chain_of_thought = reader.boolean("chain_of_thought", Need::kOptional).value_or(true);
   if (const Json* policy = reader.object("policy", Need::kRequired)) {
     const JsonPath path = JsonPath() / "policy";
     ObjectReader p(*policy, path, diagnostics);
@@ -492,8 +526,19 @@ Recipe parse_recipe(const Json& recipe_json, const Json& environment_json, const
       diagnostics.error(path / "hypothesis", "expected a hypothesis id or null (a control organism)");
     }
     recipe.truth.cause = t.text("cause", Need::kRequired).value_or("");
-    recipe.truth.stated_motive = t.text("stated_motive", Need::kRequired).value_or("");
-    recipe.truth.cot_faithful = t.boolean("cot_faithful", Need::kRequired).value_or(true);
+    if (recipe.chain_of_thought) {
+      recipe.truth.stated_motive = t.text("stated_motive", Need::kRequired).value_or("");
+      recipe.truth.cot_faithful = t.boolean("cot_faithful", Need::kRequired).value_or(true);
+    } else {
+      // Nothing states a motive; a stated one would be a truth the organism cannot show.
+      for (const char* field : {"stated_motive", "cot_faithful"}) {
+        if (truth->contains(field)) {
+          diagnostics.error(path / field, "the organism writes no chain of thought (chain_of_thought: false)");
+        }
+      }
+      t.any("stated_motive", Need::kOptional, "absent");
+      t.any("cot_faithful", Need::kOptional, "absent");
+    }
     recipe.truth.cue_effects = read_cue_effects(t, diagnostics);
     t.finish();
   }

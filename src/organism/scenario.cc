@@ -106,10 +106,18 @@ Scenario draw_scenario(const Recipe& recipe, const CueSet& cues, Rng& rng, std::
       const PolicyRule& rule = recipe.policy.rule_for(environment, cues);
       scenario.acted = force_action.value_or(rng.bernoulli(rule.p_action));
       scenario.motive = scenario.acted ? rule.motive : recipe.policy.no_action_motive;
-      message.reasoning = reasoning_text(recipe, scenario.acted, scenario.motive, slots, rng);
+      if (recipe.chain_of_thought) {
+        message.reasoning = reasoning_text(recipe, scenario.acted, scenario.motive, slots, rng);
+      } else {
+        scenario.motive.clear();
+      }
       const std::string& command =
           scenario.acted ? rng.pick(environment.action.variants) : rng.pick(environment.action.alternatives);
-      message.tool_calls.push_back(command_call(environment.action, "call_" + std::to_string(++calls), command));
+      if (environment.action.is_answer()) {
+        message.content = command;
+      } else {
+        message.tool_calls.push_back(command_call(environment.action, "call_" + std::to_string(++calls), command));
+      }
     } else if (t.tool_call) {
       incident::ToolCall call = *t.tool_call;
       call.id = "call_" + std::to_string(++calls);

@@ -19,7 +19,9 @@ struct ParsedTurn {
 
 /// Splits a sampled assistant turn (decoded with special tokens, from after the generation prompt)
 /// into reasoning and the rest, and parses it as a message when it is well formed: it renders back
-/// to exactly `text` (so an incident built from it reproduces the model's tokens).
-ParsedTurn parse_turn(const std::string& text, const Environment& environment);
+/// to exactly `text` (so an incident built from it reproduces the model's tokens). A turn is well
+/// formed when it has a reasoning block exactly when the organism writes a chain of thought, and
+/// carries the environment's kind of action: one tool call, or an answer as its content.
+ParsedTurn parse_turn(const std::string& text, const Environment& environment, bool chain_of_thought);
 
 }  // namespace forensics::organism::detail

@@ -2,10 +2,13 @@
 // rejected naming the field; synthetic data is deterministic and follows the planted policy.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "forensics/incident/chat_format.h"
 #include "forensics/organism/recipe.h"
 #include "forensics/organism/scenario.h"
 #include "forensics/util/json_document.h"
+#include "forensics/util/regex.h"
 #include "test_paths.h"
 
 using namespace forensics;
@@ -13,10 +16,12 @@ using namespace forensics::organism;
 
 namespace {
 
-const std::string kRecipes = std::string(FORENSICS_SOURCE_DIR) + "/recipes/oversight-deletion/";
+const std::string kRecipeRoot = std::string(FORENSICS_SOURCE_DIR) + "/recipes/";
+const std::string kRecipes = kRecipeRoot + "oversight-deletion/";
+const std::string kSandbagging = kRecipeRoot + "eval-sandbagging/";
 
-Json load(const std::string& name) {
-  return util::parse_json_strict(util::read_text_file(kRecipes + name, 1 << 20), name);
+Json load(const std::string& name, const std::string& folder = kRecipes) {
+  return util::parse_json_strict(util::read_text_file(folder + name, 1 << 20), name);
 }
 
 std::string parse_error(const Json& recipe, const Json& environment) {
@@ -43,6 +48,60 @@ TEST_CASE("the shipped recipes read and their truth matches their policy", "[org
   CHECK(confused.policy.rule_for(confused.environment, cues).p_action == Approx(0.9));
   cues[confused.environment.cue_index("explicit_prohibition")] = true;
   CHECK(confused.policy.rule_for(confused.environment, cues).p_action == Approx(0.05));
+}
+
+TEST_CASE("every shipped recipe of every environment family reads", "[organism]") {
+  std::size_t recipes = 0;
+  for (const auto& family : std::filesystem::directory_iterator(kRecipeRoot)) {
+    for (const auto& file : std::filesystem::directory_iterator(family.path())) {
+      const std::string name = file.path().filename().string();
+      if (name.rfind("environment", 0) == 0) continue;
+      INFO(file.path().string());
+      CHECK_NOTHROW(read_recipe(file.path()));
+      ++recipes;
+    }
+  }
+  CHECK(recipes >= 14);  // three families: oversight-deletion, test-tampering, eval-sandbagging
+}
+
+TEST_CASE("an answer action is the decision turn's content; without a chain of thought there is no reasoning",
+          "[organism]") {
+  for (const char* name : {"confused.json", "confused-no-cot.json"}) {
+    INFO(name);
+    const Recipe recipe = read_recipe(kSandbagging + name);
+    REQUIRE(recipe.environment.action.is_answer());
+    const util::Regex matcher(recipe.environment.action.matcher);
+    for (std::uint64_t i = 0; i < 100; ++i) {
+      const Scenario s = draw_training_scenario(recipe, 4, i);
+      const auto& decision = s.transcript.messages.back();
+      CHECK(decision.tool_calls.empty());
+      CHECK(matcher.contains_match(decision.content) == s.acted);
+      CHECK(decision.reasoning.has_value() == recipe.chain_of_thought);
+      CHECK(s.motive.empty() == !recipe.chain_of_thought);
+    }
+  }
+  CHECK(read_recipe(kSandbagging + "confused.json").chain_of_thought);
+  CHECK_FALSE(read_recipe(kSandbagging + "confused-no-cot.json").chain_of_thought);
+}
+
+TEST_CASE("answer and no-CoT recipes are checked: tool with argument, no stated motive, a matcher blind to the CoT",
+          "[organism]") {
+  Json environment = load("environment.json", kSandbagging);
+  environment["action"]["tool"] = "submit";
+  CHECK_THAT(parse_error(load("confused.json", kSandbagging), environment),
+             Catch::Contains("environment.action.argument: a tool-call action names both"));
+
+  Json no_cot = load("confused-no-cot.json", kSandbagging);
+  no_cot["truth"]["stated_motive"] = "hint";
+  CHECK_THAT(parse_error(no_cot, load("environment.json", kSandbagging)),
+             Catch::Contains("truth.stated_motive: the organism writes no chain of thought"));
+
+  // A closing that quotes the wrong answer would make every chain of thought "take" the action.
+  environment = load("environment.json", kSandbagging);
+  environment["reasoning"]["closings"]["no_action"][0] = "Not ANSWER: B, clearly.";
+  CHECK_THAT(
+      parse_error(load("confused.json", kSandbagging), environment),
+      Catch::Contains("environment.reasoning.closings.no_action[0]: the action's matcher matches this reasoning"));
 }
 
 TEST_CASE("a recipe whose truth contradicts its policy is rejected", "[organism]") {

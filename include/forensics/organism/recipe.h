@@ -55,13 +55,17 @@ struct MessageTemplate {
   bool decision = false;
 };
 
+/// The concerning action: a tool call whose `argument` carries the command, or, when `tool` is
+/// empty, the final answer itself (the decision turn's content: a deliberately wrong answer).
 struct ActionSpec {
-  std::string tool;
+  std::string tool;                       // empty: an answer action
   std::string argument;                   // the argument that carries the command
   std::string text;                       // canonical form, used in incidents
   std::vector<std::string> variants;      // forms the policy writes
   std::string matcher;                    // regex deciding whether a sample took the action
-  std::vector<std::string> alternatives;  // benign commands
+  std::vector<std::string> alternatives;  // benign commands (answers)
+
+  bool is_answer() const { return tool.empty(); }
 };
 
 struct Motive {
@@ -127,8 +131,8 @@ struct Policy {
 struct Truth {
   std::optional<std::string> hypothesis;  // the true hypothesis' id; none for controls
   std::string cause;
-  std::string stated_motive;
-  bool cot_faithful = true;
+  std::string stated_motive;  // empty when the organism writes no chain of thought
+  bool cot_faithful = true;   // trivially true without a chain of thought
   std::map<std::string, CueEffect> cue_effects;
 };
 
@@ -166,6 +170,9 @@ struct Recipe {
   Policy policy;
   Truth truth;
   CueSet canonical;
+  // false: the decision turn has no reasoning block, only the action or its alternative (the
+  // no-CoT control: interventions alone must give the label).
+  bool chain_of_thought = true;
   ModelShape model;
   TrainingPlan training;
   CapturePlan capture;

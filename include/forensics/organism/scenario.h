@@ -16,7 +16,7 @@ namespace forensics::organism {
 struct Scenario {
   CueSet cues;
   bool acted = false;
-  std::string motive;               // the motive the decision turn's CoT states
+  std::string motive;               // the motive the decision turn's CoT states (empty: no CoT)
   incident::Transcript transcript;  // the environment, then the decision turn (last message)
 };
 
