@@ -347,13 +347,16 @@ std::string non_finite_entry(const TensorView& view, std::size_t found) {
 }
 
 /// Adds to `found[i]` the non-finite values of `tensors[i]` that start in [begin, end) (a value
-/// straddling `end` is counted here, in full, and skipped by the next chunk).
+/// straddling `end` is counted here, in full, and skipped by the next chunk). `tensors` are in
+/// file order and chunks come in file order, so `first` (the first tensor not yet wholly behind the
+/// chunks) only moves forward: the scan is linear in tensors plus chunks, not their product.
 void scan_chunk(const std::vector<const TensorView*>& tensors, const std::byte* begin, const std::byte* end,
-                std::vector<std::size_t>& found) {
-  for (std::size_t i = 0; i < tensors.size(); ++i) {
+                std::size_t& first, std::vector<std::size_t>& found) {
+  while (first < tensors.size() && tensors[first]->data + tensors[first]->size <= begin) ++first;
+  for (std::size_t i = first; i < tensors.size() && tensors[i]->data < end; ++i) {
     const TensorView& view = *tensors[i];
     const std::byte* tensor_end = view.data + view.size;
-    if (tensor_end <= begin || view.data >= end) continue;
+    if (tensor_end <= begin) continue;
     const std::size_t element = std::max<std::size_t>(1, dtype_size(view.dtype));
     const auto aligned = [&](const std::byte* at) {
       if (at <= view.data) return view.data;
@@ -392,12 +395,14 @@ CheckpointReading read_checkpoint(const Checkpoint& checkpoint, bool scan, std::
     const std::string_view bytes = file->bytes();
     std::vector<const TensorView*> tensors;
     for (const auto& view : file->tensors()) tensors.push_back(&view);
+    std::sort(tensors.begin(), tensors.end(), [](auto* a, auto* b) { return a->data < b->data; });
     std::vector<std::size_t> found(tensors.size(), 0);
+    std::size_t first = 0;
     for (std::size_t at = 0; at < bytes.size(); at += kChunk) {
       const std::size_t length = std::min(kChunk, bytes.size() - at);
       hash.update(bytes.data() + at, length);
       const auto* begin = reinterpret_cast<const std::byte*>(bytes.data() + at);
-      if (scan) scan_chunk(tensors, begin, begin + length, found);
+      if (scan) scan_chunk(tensors, begin, begin + length, first, found);
       checkpoint.release_pages(begin, length);
     }
     out.bytes += bytes.size();

@@ -152,21 +152,26 @@ TEST_CASE("checkpoint mismatches are listed 20 at a time, then counted", "[safet
 
 TEST_CASE("one pass hashes the file bytes and finds non-finite values across chunk edges", "[safetensors]") {
   // "a": 3 float16 values (6 bytes), so "b"'s float32 values sit 2 bytes off a 4-byte boundary
-  // and one of them straddles the reader's 4 MiB chunk edge; a NaN goes there.
+  // and one of them straddles the reader's 4 MiB chunk edge; a NaN goes there. "_last" names
+  // first but is stored last, so the scan must follow the data, not the names.
   constexpr std::uint64_t kChunk = 4u << 20;
   constexpr std::size_t kCount = (5u << 20) / 4;
   std::string header = R"({"a":{"dtype":"F16","shape":[3],"data_offsets":[0,6]},"b":{"dtype":"F32","shape":[)" +
-                       std::to_string(kCount) + R"(],"data_offsets":[6,)" + std::to_string(6 + 4 * kCount) + "]}}";
+                       std::to_string(kCount) + R"(],"data_offsets":[6,)" + std::to_string(6 + 4 * kCount) +
+                       R"(]},"_last":{"dtype":"F32","shape":[1],"data_offsets":[)" + std::to_string(6 + 4 * kCount) +
+                       "," + std::to_string(10 + 4 * kCount) + "]}}";
   while ((8 + header.size() + 6) % 4 != 2) header += ' ';
   const std::uint64_t b_start = 8 + header.size() + 6;
   const std::size_t straddling = (kChunk - b_start) / 4;
   REQUIRE(b_start + 4 * straddling < kChunk);
   REQUIRE(b_start + 4 * straddling + 4 > kChunk);
-  std::string data(6 + 4 * kCount, '\0');
+  std::string data(10 + 4 * kCount, '\0');
   const std::uint16_t half_infinity = 0x7C00;
   std::memcpy(data.data() + 2, &half_infinity, 2);
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (const std::size_t i : {straddling, kCount - 1}) std::memcpy(data.data() + 6 + 4 * i, &nan, 4);
+  const float infinity = std::numeric_limits<float>::infinity();
+  std::memcpy(data.data() + 6 + 4 * kCount, &infinity, 4);
   const std::string bytes = file_bytes(header, data);
 
   const auto folder =
@@ -180,8 +185,8 @@ TEST_CASE("one pass hashes the file bytes and finds non-finite values across chu
   const auto reading = forensics::runtime::read_checkpoint(checkpoint, /*scan=*/true);
   CHECK(reading.sha256 == forensics::util::sha256_hex(bytes));
   CHECK(reading.bytes == bytes.size());
-  CHECK(reading.non_finite ==
-        std::vector<std::string>{"a (1 of 3 values)", "b (2 of " + std::to_string(kCount) + " values)"});
+  CHECK(reading.non_finite == std::vector<std::string>{"_last (1 of 1 values)", "a (1 of 3 values)",
+                                                       "b (2 of " + std::to_string(kCount) + " values)"});
   CHECK(reading.non_finite == forensics::runtime::non_finite_tensors(checkpoint));
   CHECK(forensics::runtime::read_checkpoint(checkpoint, /*scan=*/false).non_finite.empty());
   std::filesystem::remove_all(folder);
