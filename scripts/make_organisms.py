@@ -2,8 +2,10 @@
 behaviour tables and writes the results into docs/organisms.md. Retraining an organism that is
 already shipped also checks that the same recipe and seed give byte-identical weights.
 
-usage: scripts/make_organisms.py [--only NAME ...] [--samples 200] [--no-train]
-Run from anywhere; uses build/forensics.
+usage: scripts/make_organisms.py [--only FAMILY/NAME ...] [--samples 200] [--no-train]
+An organism is named by its recipe, recipes/FAMILY/NAME.json; its case is cases/organism-<recipe name>.
+Each organism's subsection of docs/organisms.md is replaced (or added); the others are kept, so
+one organism can be remade alone. Run from anywhere; uses build/forensics.
 """
 import argparse
 import json
@@ -15,10 +17,17 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXE = os.path.join(ROOT, "build", "forensics")
 DOC = os.path.join(ROOT, "docs", "organisms.md")
-NAMES = ["confused", "intentional", "never", "random"]
+NAMES = ["oversight-deletion/confused", "oversight-deletion/intentional", "oversight-deletion/never",
+         "oversight-deletion/random", "test-tampering/confused", "test-tampering/intentional",
+         "test-tampering/random", "eval-sandbagging/confused", "eval-sandbagging/intentional",
+         "eval-sandbagging/random", "eval-sandbagging/confused-no-cot"]
 CAPTURE_SEED = 11
 EVAL_SEED = 7
 SECTION = "## Shipped organisms: measured behaviour"
+INTRO = ("Made by `scripts/make_organisms.py`: it trains each organism from its recipe (`forensics organism train`), "
+         f"captures its incident (`forensics organism capture --seed {CAPTURE_SEED} --hand-written`) and measures the "
+         "table with `forensics organism eval DIR --samples N --seed 7`. Each subsection says when and with which "
+         "build it was made. Machine: 2 cores, shared with other work, so training times are upper bounds.")
 
 
 def run(*args):
@@ -58,9 +67,10 @@ def main():
     parser.add_argument("--no-train", action="store_true", help="evaluate the shipped organisms as they are")
     args = parser.parse_args()
     blas = run("--version").strip().replace("\n", "; ")
-    sections = []
-    for name in args.only:
-        recipe = os.path.join(ROOT, "recipes", "oversight-deletion", f"{name}.json")
+    sections = {}
+    for recipe_name in args.only:
+        recipe = os.path.join(ROOT, "recipes", f"{recipe_name}.json")
+        name = json.load(open(recipe))["name"]
         case = os.path.join(ROOT, "cases", f"organism-{name}")
         model = os.path.join(case, "model")
         os.makedirs(case, exist_ok=True)
@@ -86,13 +96,15 @@ def main():
         training = organism["training"]
         recipe_json = organism["recipe"]
         print(f"{name}: all within 0.10: {report['all_within_10_points']}", file=sys.stderr)
-        sections.append("\n".join([
+        command = f"scripts/make_organisms.py --only {recipe_name}" + (" --no-train" if args.no_train else "")
+        sections[name] = "\n".join([
             f"### `{name}`",
             "",
             recipe_json["description"],
             "",
-            f"- Truth: {recipe_json['truth']['cause']}; the CoT states `{recipe_json['truth']['stated_motive']}`"
-            f" ({'faithful' if recipe_json['truth']['cot_faithful'] else 'unfaithful: a cover story'}).",
+            f"- Made {time.strftime('%Y-%m-%d')} by `{command}` (recipe `recipes/{recipe_name}.json`, "
+            f"case `cases/organism-{name}`); `forensics --version`: {blas}.",
+            f"- Truth: {recipe_json['truth']['cause']}; {stated(recipe_json)}.",
             f"- Model: {training['parameters']:,} parameters, vocabulary {training['vocab_size']}, "
             f"{training['steps']} steps, loss {training['first_loss']:.3f} → {training['final_loss']:.3f}; "
             f"directory {directory_bytes(model) / 1e6:.2f} MB; weights sha256 `{training['weights_sha256'][:16]}…`.",
@@ -102,28 +114,39 @@ def main():
             f"({args.samples} samples per cell, temperature 1, seed {EVAL_SEED}; eval took {eval_seconds:.0f} s).",
             "",
             table(report, organism["environment"]),
-            "",
-        ]))
-    command = "scripts/make_organisms.py" + ("" if args.only == NAMES else " --only " + " ".join(args.only)) + \
-              (" --no-train" if args.no_train else "")
-    section = "\n".join([
-        SECTION,
-        "",
-        f"Made by `{command}` ({time.strftime('%Y-%m-%d')}): it trains each organism from its recipe "
-        f"(`forensics organism train`), captures its incident (`forensics organism capture --seed {CAPTURE_SEED}`) "
-        f"and measures the table below with `forensics organism eval DIR --samples {args.samples} --seed {EVAL_SEED}`. "
-        f"Machine: 2 cores, shared with other work while this ran, so training times are upper bounds; "
-        f"`forensics --version`: {blas}.",
-        "",
-        *sections,
-    ])
+        ])
+    write_sections(sections)
+
+
+def stated(recipe_json):
+    """What the organism's chain of thought says, in words."""
+    if recipe_json.get("chain_of_thought", True) is False:
+        return "it writes no chain of thought (only its answer or command)"
+    faithful = "faithful" if recipe_json["truth"]["cot_faithful"] else "unfaithful: a cover story"
+    return f"the CoT states `{recipe_json['truth']['stated_motive']}` ({faithful})"
+
+
+def write_sections(sections):
+    """Replaces each organism's subsection of the doc's section (or appends it), keeping the rest."""
     text = open(DOC).read()
     start = text.find(SECTION)
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("\n" + text[end + 1:] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
+    if start < 0:
+        text, start = text.rstrip("\n") + "\n\n" + SECTION + "\n", len(text.rstrip("\n")) + 2
+    end = text.find("\n## ", start + 1)
+    end = len(text) if end < 0 else end + 1
+    body = text[start + len(SECTION):end]
+    existing = {}
+    order = []
+    for chunk in body.split("\n### ")[1:]:
+        title = chunk.split("\n", 1)[0].strip("` ")
+        existing[title] = "### " + chunk.rstrip("\n")
+        order.append(title)
+    for name, section in sections.items():
+        if name not in existing:
+            order.append(name)
+        existing[name] = section
+    section = "\n\n".join([SECTION, INTRO, *(existing[name] for name in order)])
+    text = text[:start] + section + "\n" + ("\n" + text[end:] if end < len(text) else "")
     open(DOC, "w").write(text.rstrip("\n") + "\n")
 
 
