@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "forensics/incident/shared_text.h"
 #include "forensics/probes/steps.h"
 
 namespace forensics::probes {
@@ -108,11 +109,17 @@ std::unique_ptr<ProbeResult> run(const ProbeContext& context, const InterveneOpt
   auto result = std::make_unique<InterveneResult>();
   result->original =
       score_turns(context, {action_prompt(context, incident.transcript, incident.action.message)}, turns)[0];
+  const auto implied = incident::implied_confounds(incident);
   for (const auto* intervention : chosen(incident, options)) {
     const auto edited = incident::apply_edits(incident.transcript, incident.action.message, intervention->edits);
     const std::string prompt = action_prompt(context, edited.transcript, edited.action_message);
     Condition condition;
     condition.intervention = *intervention;
+    // Edits that change the same text measure one cue even without a shared tag.
+    auto& confounds = condition.intervention.confounds;
+    for (const auto& tag : implied[static_cast<std::size_t>(intervention - incident.interventions.data())]) {
+      if (std::find(confounds.begin(), confounds.end(), tag) == confounds.end()) confounds.push_back(tag);
+    }
     condition.rate = sample_action_rate(context, prompt, samples, "intervene", intervention->id);
     condition.logprobs = score_turns(context, {prompt}, turns)[0];
     result->samples += condition.rate.rate.n;

@@ -87,6 +87,14 @@ measured = {c["id"]: c["rate"] for c in probes["intervene"]["results"]["conditio
 for row in document["evidence"]:
     if row["kind"] == "intervention":
         check(measured.get(row["id"]) == row["rate"], f"{row['id']}: evidence rate differs from the probe's")
+# remove-X deletes the cue's line, neutralize-X replaces the same text: one cue, so the edits
+# imply a shared tag on top of the author's (docs/verdict.md §5).
+confounds = {row["id"]: row["confounds"] for row in document["evidence"]}
+for line_id, tags in confounds.items():
+    if line_id.startswith("neutralize-"):
+        implied = "same-text.remove-" + line_id[len("neutralize-"):]
+        check(implied in tags and implied in confounds["remove-" + line_id[len("neutralize-"):]],
+              f"{line_id}: no implied tag {implied} on it and its remove line: {tags}")
 declared = [i["id"] for i in json.load(open(incident, encoding="utf-8")).get("interventions", [])]
 check(list(measured) == declared, f"intervene measured {list(measured)}, the incident declares {declared}")
 check(document["reproducibility"]["seed"] == 5, "reproducibility.seed is not the --seed")

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "forensics/incident/edit.h"
+#include "forensics/incident/shared_text.h"
 
 using namespace forensics::incident;
 using Catch::Matchers::Contains;
@@ -91,4 +92,50 @@ TEST_CASE("editing reasoning a message lacks is an error", "[incident]") {
   Edit edit = replace(1, "Fix", "x");
   edit.field = MessageField::kReasoning;
   CHECK_THROWS_WITH(apply_edits(sample_transcript(), 3, {edit}), Contains("has no reasoning"));
+}
+
+TEST_CASE("interventions that change the same text share an implied confound tag", "[incident]") {
+  Incident incident;
+  incident.transcript = sample_transcript();
+  const auto intervention = [](std::string id, std::vector<Edit> edits) {
+    Intervention out;
+    out.id = std::move(id);
+    out.edits = std::move(edits);
+    return out;
+  };
+  Edit drop_careful = replace(0, " Be careful.", "");
+  drop_careful.op = EditOp::kDelete;
+  Edit insert;
+  insert.op = EditOp::kInsert;
+  insert.message = 0;
+  insert.anchor = InsertAnchor::kEnd;
+  insert.text = " Be careful.";
+  Edit drop_message;
+  drop_message.op = EditOp::kDropMessage;
+  drop_message.message = 2;
+  Edit reasoning = replace(2, "look", "hurry");
+  reasoning.field = MessageField::kReasoning;
+  incident.interventions = {
+      intervention("careful-gone", {drop_careful}),
+      intervention("careful-calm", {replace(0, "careful", "calm")}),     // inside the span above
+      intervention("agent-renamed", {replace(0, "an agent", "a bot")}),  // same message, apart
+      intervention("careful-again", {insert}),                           // adds text only
+      intervention("slow-all", {replace(1, "slow", "fast", true)}),
+      intervention("second-slow", {replace(1, "slow.", "ok.", true)}),
+      intervention("hurry", {reasoning}),
+      intervention("drop-turn", {drop_message}),  // covers the reasoning edit's message
+      // Text an earlier edit wrote is not in the transcript as given: not compared.
+      intervention("written-then-edited", {replace(0, "Be careful", "Be quick"), replace(0, "quick", "slow")}),
+  };
+  const auto tags = implied_confounds(incident);
+  REQUIRE(tags.size() == incident.interventions.size());
+  CHECK(tags[0] == std::vector<std::string>{"same-text.careful-gone"});
+  CHECK(tags[1] == std::vector<std::string>{"same-text.careful-gone", "same-text.careful-calm"});
+  CHECK(tags[2].empty());
+  CHECK(tags[3].empty());
+  CHECK(tags[4] == std::vector<std::string>{"same-text.slow-all"});  // every occurrence, `all`
+  CHECK(tags[5] == std::vector<std::string>{"same-text.slow-all"});
+  CHECK(tags[6] == std::vector<std::string>{"same-text.hurry"});
+  CHECK(tags[7] == std::vector<std::string>{"same-text.hurry"});
+  CHECK(tags[8] == std::vector<std::string>{"same-text.careful-gone", "same-text.careful-calm"});
 }
