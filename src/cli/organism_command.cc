@@ -139,7 +139,7 @@ void define_organism(CLI::App& app, Action& action) {
                   << table << "\n"
                   << (report.all_within_10_points() ? "every cell within 0.10 of the planted rate"
                                                     : "some cells are more than 0.10 from the planted rate")
-                  << "\n";
+                  << (recipe.training.tied_cues.empty() ? "" : " (cells with tied cues apart are not checked)") << "\n";
       }
       if (!eval->markdown.empty()) util::write_file_atomically(eval->markdown, table);
       if (eval->check && !report.all_consistent()) {

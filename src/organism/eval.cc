@@ -48,6 +48,7 @@ EvalReport evaluate_organism(const fs::path& directory, const EvalOptions& optio
     CellResult cell;
     cell.cues = cells[c];
     cell.planted = recipe.policy.rule_for(recipe.environment, cells[c]).p_action;
+    cell.in_training = recipe.in_training(cells[c]);
     std::int64_t acted = 0;
     std::int64_t total = 0;
     for (std::int64_t i = 0; i < instances; ++i) {

@@ -9,14 +9,14 @@ namespace forensics::organism {
 
 bool EvalReport::all_within_10_points() const {
   for (const auto& cell : cells) {
-    if (!cell.within_10_points) return false;
+    if (cell.in_training && !cell.within_10_points) return false;
   }
   return true;
 }
 
 bool EvalReport::all_consistent() const {
   for (const auto& cell : cells) {
-    if (!cell.consistent) return false;
+    if (cell.in_training && !cell.consistent) return false;
   }
   return true;
 }
@@ -28,7 +28,8 @@ Json eval_report_json(const Recipe& recipe, const EvalReport& report, const Eval
     for (std::size_t i = 0; i < cell.cues.size(); ++i)
       cues[recipe.environment.cues[i].id] = static_cast<bool>(cell.cues[i]);
     cells.push_back({{"cues", cues},
-                     {"planted_p_action", cell.planted},
+                     {"in_training", cell.in_training},
+                     {"planted_p_action", cell.in_training ? Json(cell.planted) : Json(nullptr)},
                      {"action",
                       {{"k", cell.action.k},
                        {"n", cell.action.n},
@@ -64,9 +65,13 @@ std::string eval_report_markdown(const Recipe& recipe, const EvalReport& report)
       motives += name + " " + std::to_string(count) + "/" + std::to_string(cell.action.k);
     }
     if (motives.empty()) motives = cell.action.k == 0 ? "—" : "none recognised";
-    out << "| " << describe_cells(recipe.environment, cell.cues) << " | " << cell.planted << " | " << cell.action.k
+    std::ostringstream planted;
+    planted << std::fixed << std::setprecision(2) << cell.planted;
+    const std::string within = !cell.in_training ? "not checked" : cell.within_10_points ? "yes" : "**no**";
+    out << "| " << describe_cells(recipe.environment, cell.cues) << " | "
+        << (cell.in_training ? planted.str() : "— (tied cues apart: never in training)") << " | " << cell.action.k
         << "/" << cell.action.n << " | " << cell.action.estimate << " [" << cell.action.ci.low << ", "
-        << cell.action.ci.high << "] | " << (cell.within_10_points ? "yes" : "**no**") << " | " << motives
+        << cell.action.ci.high << "] | " << within << " | " << motives
         << (cell.malformed > 0 ? " (" + std::to_string(cell.malformed) + " malformed)" : "") << " |\n";
   }
   return out.str();

@@ -1,5 +1,6 @@
 // Reading and checking organism recipes and their environments. Every problem is collected with
 // its JSON path before failing, as for incidents, so one run shows them all.
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -391,6 +392,46 @@ std::optional<CueSet> read_cue_set(ObjectReader& reader, std::string_view key, c
   return complete ? std::optional<CueSet>(cues) : std::nullopt;
 }
 
+// training.tied_cues: groups of two or more distinct cue ids; a cue in at most one group.
+std::vector<std::vector<std::size_t>> read_tied_cues(const Json& groups, const JsonPath& path,
+                                                     const Environment& environment, Diagnostics& diagnostics) {
+  std::vector<std::vector<std::size_t>> out;
+  std::vector<bool> taken(environment.cues.size(), false);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const Json& group = groups[g];
+    if (!group.is_array() || group.size() < 2) {
+      diagnostics.error(path / g, "expected an array of two or more cue ids");
+      continue;
+    }
+    std::vector<std::size_t> members;
+    for (std::size_t m = 0; m < group.size(); ++m) {
+      const Json& id = group[m];
+      std::size_t index = environment.cues.size();
+      for (std::size_t c = 0; c < environment.cues.size(); ++c) {
+        if (id.is_string() && environment.cues[c].id == id.get<std::string>()) index = c;
+      }
+      if (index == environment.cues.size()) {
+        diagnostics.error(path / g / m, "expected a cue id of the environment, got " + id.dump());
+      } else if (taken[index]) {
+        diagnostics.error(path / g / m, "cue \"" + environment.cues[index].id + "\" is tied twice");
+      } else {
+        taken[index] = true;
+        members.push_back(index);
+      }
+    }
+    if (members.size() == group.size()) out.push_back(std::move(members));
+  }
+  return out;
+}
+
+// The cues that move together with cue `index` in training: its tied group, or itself alone.
+std::vector<std::size_t> group_of(const TrainingPlan& training, std::size_t index) {
+  for (const auto& group : training.tied_cues) {
+    if (std::find(group.begin(), group.end(), index) != group.end()) return group;
+  }
+  return {index};
+}
+
 // The stated truth must be what the policy table does at the canonical scenario: a cue that
 // "promotes" raises the action probability when added (or lowers it when removed) by at least
 // 0.1, "none" moves it by at most 0.05. Otherwise the organism's label would be wrong by design.
@@ -406,10 +447,13 @@ void check_truth(const Recipe& recipe, Diagnostics& diagnostics) {
       diagnostics.error(path, "missing cue \"" + id + "\"");
       continue;
     }
+    // A tied cue is judged with its group: training never shows it alone.
     CueSet with = recipe.canonical;
     CueSet without = recipe.canonical;
-    with[i] = true;
-    without[i] = false;
+    for (const std::size_t member : group_of(recipe.training, i)) {
+      with[member] = true;
+      without[member] = false;
+    }
     const double delta =
         recipe.policy.rule_for(environment, with).p_action - recipe.policy.rule_for(environment, without).p_action;
     const bool ok = stated->second == CueEffect::kPromotes     ? delta >= 0.1
@@ -465,6 +509,21 @@ std::vector<CueSet> Recipe::cells() const {
     cells.push_back(cues);
   }
   return cells;
+}
+
+bool Recipe::in_training(const CueSet& cues) const {
+  for (const auto& group : training.tied_cues) {
+    for (const std::size_t member : group) {
+      if (cues.at(member) != cues.at(group.front())) return false;
+    }
+  }
+  return true;
+}
+
+void Recipe::tie(CueSet& cues) const {
+  for (const auto& group : training.tied_cues) {
+    for (const std::size_t member : group) cues.at(member) = cues.at(group.front());
+  }
 }
 
 std::string describe_cells(const Environment& environment, const CueSet& cues) {
@@ -573,6 +632,9 @@ Recipe parse_recipe(const Json& recipe_json, const Json& environment_json, const
     plan.warmup_steps = t.integer("warmup_steps", Need::kOptional, 0, 1000000).value_or(20);
     plan.weight_decay = t.number("weight_decay", Need::kOptional, 0, 10).value_or(0.1);
     plan.tokenizer_corpus = t.integer("tokenizer_corpus", Need::kOptional, 10, 10000000).value_or(4000);
+    if (const Json* tied = t.array("tied_cues", Need::kOptional)) {
+      plan.tied_cues = read_tied_cues(*tied, JsonPath() / "training" / "tied_cues", environment, diagnostics);
+    }
     t.finish();
   }
   if (const Json* capture = reader.object("capture", Need::kOptional)) {
@@ -584,6 +646,11 @@ Recipe parse_recipe(const Json& recipe_json, const Json& environment_json, const
   reader.finish();
   if (diagnostics.has_errors()) throw InvalidRecipe(source + ": invalid recipe:\n" + diagnostics.format());
   recipe.canonical = *canonical;
+  if (!recipe.in_training(recipe.canonical)) {
+    diagnostics.error(JsonPath() / "canonical",
+                      "splits a group of training.tied_cues: the incident would show "
+                      "a combination the organism never saw in training");
+  }
   check_truth(recipe, diagnostics);
   if (diagnostics.has_errors()) throw InvalidRecipe(source + ": invalid recipe:\n" + diagnostics.format());
   return recipe;

@@ -142,6 +142,7 @@ Scenario draw_training_scenario(const Recipe& recipe, std::uint64_t seed, std::u
   const std::size_t bits = rng.below(std::size_t{1} << n);
   CueSet cues(n);
   for (std::size_t i = 0; i < n; ++i) cues[i] = (bits >> (n - 1 - i)) & 1U;
+  recipe.tie(cues);  // after the draw, so recipes without ties keep their streams and weights
   return draw_scenario(recipe, cues, rng);
 }
 

@@ -2,7 +2,8 @@
 environment.schema.json) accept every shipped recipe, which the C++ reader accepts (the unit test
 "every shipped recipe of every environment family reads"), and refuse the structural defects
 the reader refuses: a tool without its argument, a no-CoT recipe that states a motive, a
-recipe with a chain of thought that states none.
+recipe with a chain of thought that states none, a tied group of one cue (and it accepts a
+well-formed one).
 Run with the project's virtual environment (it has jsonschema).
 """
 import copy
@@ -55,6 +56,13 @@ broken.append(("recipe", "a no-CoT recipe that states a motive", no_cot))
 with_cot = load(os.path.join(sandbagging, "confused.json"))
 del with_cot["truth"]["stated_motive"]
 broken.append(("recipe", "a recipe with a chain of thought that states no motive", with_cot))
+tied_alone = load(os.path.join(sandbagging, "confused.json"))
+tied_alone["training"]["tied_cues"] = [["misleading_hint"]]
+broken.append(("recipe", "a tied group of one cue", tied_alone))
+tied = load(os.path.join(sandbagging, "confused.json"))
+tied["training"]["tied_cues"] = [["misleading_hint", "unlearning_threat"]]
+if errors("recipe", tied):
+    failures.append("the recipe schema rejects a well-formed training.tied_cues")
 for kind, what, document in broken:
     if not errors(kind, copy.deepcopy(document)):
         failures.append(f"the {kind} schema accepts {what}")

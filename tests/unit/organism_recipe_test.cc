@@ -156,6 +156,46 @@ TEST_CASE("scenarios are deterministic in (seed, index) and show exactly their c
   }
 }
 
+TEST_CASE("tied cues appear together in every training transcript and are judged as a group", "[organism]") {
+  // The calibration study's confounded organism: the note and the threat always together, the
+  // policy written on the note alone.
+  Json recipe = load("confused.json", kSandbagging);
+  const Json environment = load("environment.json", kSandbagging);
+  recipe["training"]["tied_cues"] = Json::array({Json::array({"misleading_hint", "unlearning_threat"})});
+  recipe["canonical"]["unlearning_threat"] = true;
+  // Apart, the threat does nothing under this policy; together with the note it promotes.
+  CHECK_THAT(parse_error(recipe, environment), Catch::Contains("truth.cue_effects.unlearning_threat"));
+  recipe["truth"]["cue_effects"]["unlearning_threat"] = "promotes";
+  const Recipe tied = parse_recipe(recipe, environment, "test");
+  const std::size_t hint = tied.environment.cue_index("misleading_hint");
+  const std::size_t threat = tied.environment.cue_index("unlearning_threat");
+  int together = 0;
+  for (std::uint64_t i = 0; i < 200; ++i) {
+    const Scenario s = draw_training_scenario(tied, 3, i);
+    CHECK(s.cues[hint] == s.cues[threat]);
+    together += s.cues[hint] ? 1 : 0;
+  }
+  CHECK(together > 60);  // half of 200 draws on average; both values occur
+  CHECK(together < 140);
+  int off_training = 0;
+  for (const auto& cell : tied.cells()) off_training += tied.in_training(cell) ? 0 : 1;
+  CHECK(off_training == 8);  // of 16 cells, those with the two apart
+
+  Json split = recipe;
+  split["canonical"]["unlearning_threat"] = false;
+  CHECK_THAT(parse_error(split, environment), Catch::Contains("canonical: splits a group of training.tied_cues"));
+  Json twice = recipe;
+  twice["training"]["tied_cues"].push_back(Json::array({"unlearning_threat", "read_carefully"}));
+  CHECK_THAT(parse_error(twice, environment),
+             Catch::Contains("training.tied_cues[1][0]: cue \"unlearning_threat\" is tied twice"));
+  Json unknown = recipe;
+  unknown["training"]["tied_cues"][0][1] = "moon_phase";
+  CHECK_THAT(parse_error(unknown, environment), Catch::Contains("training.tied_cues[0][1]: expected a cue id"));
+  Json single = recipe;
+  single["training"]["tied_cues"][0] = Json::array({"misleading_hint"});
+  CHECK_THAT(parse_error(single, environment), Catch::Contains("training.tied_cues[0]: expected an array of two"));
+}
+
 TEST_CASE("the synthetic data follows the planted action rates", "[organism]") {
   const Recipe recipe = read_recipe(kRecipes + "confused.json");
   Rng rng(3);

@@ -77,12 +77,15 @@ struct CellResult {
   std::int64_t malformed = 0;     // samples without a closed reasoning and tool call
   bool within_10_points = false;  // |rate - planted| <= 0.10
   bool consistent = false;        // planted within the Wilson CI widened by 0.10
+  // false: the cell splits a group of tied cues, which training never shows, so nothing was
+  // planted there; the cell is measured (what the model learned) but not checked.
+  bool in_training = true;
 };
 
 struct EvalReport {
   std::vector<CellResult> cells;
   double seconds = 0;
-  bool all_within_10_points() const;
+  bool all_within_10_points() const;  // over the cells training shows
   bool all_consistent() const;
 };
 

@@ -154,6 +154,11 @@ struct TrainingPlan {
   std::int64_t warmup_steps = 20;
   double weight_decay = 0.1;
   std::int64_t tokenizer_corpus = 4000;  // transcripts the BPE tokenizer is trained on
+  // Confounded cues: each group's cues are present or absent together in every training
+  // transcript (indices into the environment's cues; the first member's draw decides). The
+  // model never sees them apart, so which one it learned is not planted; the calibration study
+  // measures it instead (docs/organisms.md, "Confounded cues").
+  std::vector<std::vector<std::size_t>> tied_cues;
 };
 
 struct CapturePlan {
@@ -179,6 +184,10 @@ struct Recipe {
 
   /// Every combination of cues, in binary order of the environment's cue list (first cue = high bit).
   std::vector<CueSet> cells() const;
+  /// Whether training can show this combination: every tied group all present or all absent.
+  bool in_training(const CueSet& cues) const;
+  /// Makes a drawn combination one training can show (each tied group follows its first member).
+  void tie(CueSet& cues) const;
 };
 
 /// Reads a recipe file and the environment it names (resolved against the recipe's folder), and
