@@ -29,6 +29,21 @@ Edit replace(std::size_t message, std::string find, std::string with, bool all =
   return edit;
 }
 
+Edit deletion(std::size_t message, std::string find) {
+  Edit edit = replace(message, std::move(find), "");
+  edit.op = EditOp::kDelete;
+  return edit;
+}
+
+Edit insertion(std::size_t message, InsertAnchor anchor, std::string text) {
+  Edit edit;
+  edit.op = EditOp::kInsert;
+  edit.message = message;
+  edit.anchor = anchor;
+  edit.text = std::move(text);
+  return edit;
+}
+
 }  // namespace
 
 TEST_CASE("replace, delete and insert change only their target", "[incident]") {
@@ -103,23 +118,16 @@ TEST_CASE("interventions that change the same text share an implied confound tag
     out.edits = std::move(edits);
     return out;
   };
-  Edit drop_careful = replace(0, " Be careful.", "");
-  drop_careful.op = EditOp::kDelete;
-  Edit insert;
-  insert.op = EditOp::kInsert;
-  insert.message = 0;
-  insert.anchor = InsertAnchor::kEnd;
-  insert.text = " Be careful.";
   Edit drop_message;
   drop_message.op = EditOp::kDropMessage;
   drop_message.message = 2;
   Edit reasoning = replace(2, "look", "hurry");
   reasoning.field = MessageField::kReasoning;
   incident.interventions = {
-      intervention("careful-gone", {drop_careful}),
-      intervention("careful-calm", {replace(0, "careful", "calm")}),     // inside the span above
-      intervention("agent-renamed", {replace(0, "an agent", "a bot")}),  // same message, apart
-      intervention("careful-again", {insert}),                           // adds text only
+      intervention("careful-gone", {deletion(0, " Be careful.")}),
+      intervention("careful-calm", {replace(0, "careful", "calm")}),                      // inside the span above
+      intervention("agent-renamed", {replace(0, "an agent", "a bot")}),                   // same message, apart
+      intervention("careful-again", {insertion(0, InsertAnchor::kEnd, " Be careful.")}),  // adds text only
       intervention("slow-all", {replace(1, "slow", "fast", true)}),
       intervention("second-slow", {replace(1, "slow.", "ok.", true)}),
       intervention("hurry", {reasoning}),
