@@ -36,16 +36,13 @@ std::vector<Span> changed_spans(const Transcript& transcript, const std::vector<
   for (const Edit& edit : edits) {
     switch (edit.op) {
       case EditOp::kReplace:
-      case EditOp::kDelete:
-        add_occurrences(transcript, edit, spans);
-        break;
+      case EditOp::kDelete: add_occurrences(transcript, edit, spans); break;
       case EditOp::kInsert:  // adds text, changes none
         break;
       case EditOp::kDropMessage:
         spans.push_back({edit.message, MessageField::kContent, true, 0, std::numeric_limits<std::size_t>::max()});
         return spans;  // later edits see renumbered messages
-      case EditOp::kAddMessage:
-        return spans;
+      case EditOp::kAddMessage: return spans;
     }
   }
   return spans;
@@ -71,7 +68,8 @@ bool any_overlap(const std::vector<Span>& a, const std::vector<Span>& b) {
 std::vector<std::vector<std::string>> implied_confounds(const Incident& incident) {
   const auto& interventions = incident.interventions;
   std::vector<std::vector<Span>> spans;
-  for (const auto& intervention : interventions) spans.push_back(changed_spans(incident.transcript, intervention.edits));
+  for (const auto& intervention : interventions)
+    spans.push_back(changed_spans(incident.transcript, intervention.edits));
   std::vector<std::vector<std::string>> tags(interventions.size());
   for (std::size_t a = 0; a < interventions.size(); ++a) {
     const std::string tag = "same-text." + interventions[a].id;
