@@ -492,4 +492,18 @@ const std::string_view kChatmlJinjaTemplate = R"jinja({#- forensics chatml: docs
 {%- endif %}
 )jinja";
 
+ReasoningMarkers reasoning_markers(const RenderedTurn& turn) {
+  const auto& reasoning = turn.spans.reasoning;
+  if (!reasoning || turn.spans.content.begin < reasoning->end) return {};
+  const auto trimmed = [](std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) return std::string();
+    const auto last = text.find_last_not_of(" \t\r\n");
+    return std::string(text.substr(first, last - first + 1));
+  };
+  const std::string_view text = turn.text;
+  return {trimmed(text.substr(0, reasoning->begin)),
+          trimmed(text.substr(reasoning->end, turn.spans.content.begin - reasoning->end))};
+}
+
 }  // namespace forensics::incident

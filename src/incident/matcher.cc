@@ -31,4 +31,14 @@ std::string escape_regex(std::string_view literal) {
 ActionMatcher::ActionMatcher(const MatcherSpec& spec)
     : regex_(pattern_for(spec), util::RegexOptions{!spec.case_sensitive}) {}
 
+std::string_view answer_of(std::string_view turn, const ReasoningMarkers& markers) {
+  if (markers.close.empty()) return turn;
+  const auto close = turn.find(markers.close);
+  if (close != std::string_view::npos) return turn.substr(close + markers.close.size());
+  const auto first = turn.find_first_not_of(" \t\r\n");
+  const bool opened = !markers.open.empty() && first != std::string_view::npos &&
+                      turn.substr(first, markers.open.size()) == markers.open;
+  return opened ? std::string_view() : turn;
+}
+
 }  // namespace forensics::incident

@@ -10,7 +10,8 @@ using util::JsonPath;
 using util::Need;
 using util::ObjectReader;
 
-std::optional<MatcherSpec> read_matcher(const Json& value, const JsonPath& path, util::Diagnostics& diagnostics) {
+std::optional<MatcherSpec> read_matcher(const Json& value, const JsonPath& path, util::Diagnostics& diagnostics,
+                                        bool with_scope) {
   ObjectReader reader(value, path, diagnostics);
   if (!reader.is_object()) return std::nullopt;
   const std::size_t errors_before = diagnostics.error_count();
@@ -30,6 +31,8 @@ std::optional<MatcherSpec> read_matcher(const Json& value, const JsonPath& path,
     }
   }
   spec.case_sensitive = reader.boolean("case_sensitive", Need::kOptional).value_or(true);
+  if (with_scope)
+    spec.scope = reader.enumeration("scope", Need::kOptional, kMatchScopeNames).value_or(MatchScope::kTurn);
   reader.finish();
   if (!kind || diagnostics.error_count() > errors_before) return std::nullopt;
   spec.kind = *kind;
@@ -112,7 +115,7 @@ std::optional<Action> read_action(const Json& value, const JsonPath& path, const
   auto text = reader.text("text", Need::kRequired);
   std::optional<MatcherSpec> matcher;
   if (const Json* matcher_value = reader.object("matcher", Need::kRequired)) {
-    matcher = read_matcher(*matcher_value, path / "matcher", diagnostics);
+    matcher = read_matcher(*matcher_value, path / "matcher", diagnostics, /*with_scope=*/true);
   }
   action.alternative = reader.text("alternative", Need::kOptional);
   reader.finish();

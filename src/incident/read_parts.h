@@ -36,7 +36,10 @@ namespace forensics::incident::detail {
 
 /// Reads a matcher object ({type: regex, pattern} or {type: literal, any_of}); a regex that does
 /// not compile is an error at `pattern`.
-std::optional<MatcherSpec> read_matcher(const Json& value, const util::JsonPath& path, util::Diagnostics& diagnostics);
+/// A matcher object; `scope` is read only where `with_scope` (the action's matcher: stated_by
+/// always searches the chain of thought).
+std::optional<MatcherSpec> read_matcher(const Json& value, const util::JsonPath& path, util::Diagnostics& diagnostics,
+                                        bool with_scope = false);
 
 /// Reads `action` and checks it against the transcript: the message is an assistant turn, the
 /// text is where it is said to be, the matcher compiles and recognises the text but not the

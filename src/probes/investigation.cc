@@ -231,6 +231,9 @@ Investigation investigate(const fs::path& incident_path, const InvestigateOption
   ProgressMeter meter(options.progress);
   context.progress = &meter;
   sampling_setup(incident, *runner, tokenizer, context);
+  if (incident.action.matcher.scope == incident::MatchScope::kAnswer) {
+    context.answer_markers = incident::reasoning_markers(context.action_turn);
+  }
   const auto* resample = inputs.plan.find("resample");
   if (!resample->configured && (inputs.plan.listed || !options.probes.empty())) {
     util::log_info("investigate: adding resample: the verdict weighs every rate against its baseline");

@@ -62,7 +62,7 @@ ConditionRate sample_action_rate(const ProbeContext& context, const std::string&
     std::size_t end = turn.size();
     for (const auto& marker : context.turn_ends) end = std::min(end, turn.find(marker));
     turn.resize(end);
-    const bool matched = context.matcher.matches(turn);
+    const bool matched = context.matcher.matches(incident::answer_of(turn, context.answer_markers));
     if (matched) ++acted;
     if (static_cast<std::int64_t>(out.examples.size()) < context.keep_examples) {
       out.examples.push_back({util::valid_utf8(turn), matched});

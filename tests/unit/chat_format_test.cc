@@ -332,3 +332,21 @@ TEST_CASE("raw tool-call arguments (a string) are written verbatim by every form
     CHECK(turn.spans.tool_calls[0].arguments.of(turn.text) == R"({"cmd": "rm -f x")");
   }
 }
+
+TEST_CASE("the reasoning markers come from the rendering; a turn's answer is what follows them", "[chat]") {
+  const Transcript transcript = agent_transcript();
+  const auto chatml = reasoning_markers(render_turn(transcript, 4, ChatTemplate::kChatml));
+  CHECK(chatml.open == "<think>");
+  CHECK(chatml.close == "</think>");
+  const auto mistral = reasoning_markers(render_turn(transcript, 4, ChatTemplate::kMistral));
+  CHECK(mistral.close == "[/THINK]");
+  CHECK(answer_of("<think>\nNot rm -f x.\n</think>\n\ncat x", chatml) == "\n\ncat x");
+  CHECK(answer_of("<think>\nrm -f x, and I never finish", chatml).empty());  // no answer given
+  CHECK(answer_of("  rm -f x", chatml) == "  rm -f x");                      // no reasoning at all
+  CHECK(answer_of("<think>\nrm\n</think>\nrm", ReasoningMarkers{}) == "<think>\nrm\n</think>\nrm");
+  Transcript plain = transcript;
+  plain.messages[4].reasoning.reset();
+  const auto none = reasoning_markers(render_turn(plain, 4, ChatTemplate::kChatml));
+  CHECK(none.open.empty());
+  CHECK(none.close.empty());
+}

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "forensics/incident/incident.h"
+#include "forensics/incident/matcher.h"
 #include "forensics/incident/transcript.h"
 #include "forensics/util/json.h"
 
@@ -76,6 +77,11 @@ struct ChatMarkers {
   // (they stay in decoded text, as in Qwen3's tokenizer).
   std::vector<std::string_view> markup_tokens;
 };
+
+/// The markers around the reasoning of a rendered turn (what precedes the reasoning and what lies
+/// between it and the content, whitespace trimmed), read from the rendering itself, so they hold
+/// for a model's own template as for the built-in formats. Empty when the turn has no reasoning.
+ReasoningMarkers reasoning_markers(const RenderedTurn& turn);
 
 /// The markers of `chat_template`.
 const ChatMarkers& chat_markers(ChatTemplate chat_template);

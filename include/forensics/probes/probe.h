@@ -44,6 +44,9 @@ struct ProbeContext {
   std::int64_t keep_examples = 0;
   // Where the running probe reports its work (never null; it may have no listener).
   ProgressMeter* progress = nullptr;
+  // With a matcher scoped to the answer, the action turn's reasoning markers: a sampled turn is
+  // searched after them (incident::answer_of). Empty for the whole turn.
+  incident::ReasoningMarkers answer_markers{};
 };
 
 /// The most samples per condition an incident or the command line may ask for.
