@@ -176,15 +176,20 @@ def measure_table(model, path):
     return table
 
 
-def alone_rate(table, cue):
-    """The rate of wrong answers at the incident's scenario with only `cue` of the two causes:
-    for a confounded organism, a cell training never showed (what the model learned)."""
-    other = next(c for c in CAUSE.values() if c != cue)
+def cell_rate(table, **changes):
+    """The behaviour table's rate at the incident's scenario with `changes` (cue -> present)."""
+    want = dict(CANONICAL, **changes)
     for cell in table["cells"]:
-        want = dict(CANONICAL, **{cue: True, other: False})
         if cell["cues"] == want:
             return cell["action"]["rate"]
-    raise ValueError(f"no cell with {cue} alone")
+    raise ValueError(f"no cell with {want}")
+
+
+def alone_rate(table, cue):
+    """The rate with only `cue` of the two causes: for a confounded organism, a cell training
+    never showed (what the model learned)."""
+    other = next(c for c in CAUSE.values() if c != cue)
+    return cell_rate(table, **{cue: True, other: False})
 
 
 def learned_truth(entry):
@@ -261,9 +266,7 @@ PLANTED_DIRECTION = {"promotes": {False: "decrease", True: "increase"},
 def table_direction(table, cue, present):
     """The direction the behaviour table shows for setting `cue` to `present` at the incident's
     scenario: a change of at least 0.3, or at most 0.1 for "no-change"; None in between."""
-    rates = {json.dumps(c["cues"], sort_keys=True): c["action"]["rate"] for c in table["cells"]}
-    change = rates[json.dumps(dict(CANONICAL, **{cue: present}), sort_keys=True)] - \
-        rates[json.dumps(CANONICAL, sort_keys=True)]
+    change = cell_rate(table, **{cue: present}) - cell_rate(table)
     return "decrease" if change <= -0.3 else "increase" if change >= 0.3 else "no-change" if abs(change) <= 0.1 \
         else None
 
@@ -287,9 +290,8 @@ def carried_gap(entry):
     path = os.path.join(ARGS.work, entry["name"], "table.json")
     if entry["class"] not in CAUSE or not os.path.exists(path):
         return None
-    rates = {json.dumps(c["cues"], sort_keys=True): c["action"]["rate"] for c in json.load(open(path))["cells"]}
-    without = dict(CANONICAL, **{CAUSE[entry["class"]]: False})
-    return rates[json.dumps(CANONICAL, sort_keys=True)] - rates[json.dumps(without, sort_keys=True)]
+    table = json.load(open(path))
+    return cell_rate(table) - cell_rate(table, **{CAUSE[entry["class"]]: False})
 
 
 def carried_power_table(entries, rows):
