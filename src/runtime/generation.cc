@@ -174,14 +174,18 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
     throw Error("sample_continuations: stop strings need a tokenizer");
   }
   at::InferenceMode inference;
-  // Prefill once, then give every sample its own view of the shared prefix cache.
+  // Prefill once; every sample then attends to the prefix's keys and values, held once or copied.
   KvCache cache = model.new_cache();
   ForwardOptions options;
   options.cache = &cache;
   const at::Tensor prefix_ids = at::tensor(prefix, at::kLong).unsqueeze(0);
   at::Tensor last_logits = model.forward(prefix_ids, options).logits.select(1, -1);  // [1, V]
   if (!at::isfinite(last_logits).all().item<bool>()) non_finite("logits", first_non_finite(model, prefix_ids));
-  cache.expand_rows(count, params.max_new_tokens);
+  if (shares_prefix(model.config(), static_cast<std::int64_t>(prefix.size()))) {
+    cache.share_rows(count, params.max_new_tokens);
+  } else {
+    cache.expand_rows(count, params.max_new_tokens);
+  }
   last_logits = last_logits.expand({count, -1});
 
   detail::SampleBook book(count, params, tokenizer);
@@ -193,6 +197,10 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
                 : sample_on_host(model, cache, last_logits, prefix_length, seed, params, book, on_finished);
   if (on_finished && book.ended_count() != count) on_finished(count);  // the rest stopped at the length limit
   return samples;
+}
+
+bool shares_prefix(const ModelConfig& config, std::int64_t prefix_length) {
+  return prefix_length >= kSharedPrefixFrom && shares_prefix_attention(config);
 }
 
 std::vector<std::vector<double>> score_continuations(const Model& model,

@@ -109,7 +109,31 @@ void KvCache::expand_rows(std::int64_t rows, std::int64_t extra) {
   if (attention_mask.defined()) attention_mask = attention_mask.expand({rows, -1}).contiguous();
 }
 
+void KvCache::share_rows(std::int64_t rows, std::int64_t extra) {
+  if (shared > 0) throw Error("KvCache::share_rows: the cache already shares a prefix");
+  shared_keys = std::move(keys);
+  shared_values = std::move(values);
+  keys.clear();
+  values.clear();
+  for (auto* buffers : {&shared_keys, &shared_values}) {
+    for (auto& buffer : *buffers) buffer = buffer.narrow(2, 0, used).contiguous();
+  }
+  // Each row's own buffer starts empty, with room for `extra` positions (first write allocates it).
+  for (auto* own : {&keys, &values}) {
+    for (const auto& buffer : shared_keys) {
+      own->push_back(at::empty({rows, buffer.size(1), extra, buffer.size(3)}, buffer.options()));
+    }
+  }
+  shared = used;
+  if (attention_mask.defined()) attention_mask = attention_mask.expand({rows, -1}).contiguous();
+}
+
+bool shares_prefix_attention(const ModelConfig& config) {
+  return !config.sliding_window && !config.attn_logit_softcap && !config.attention_sinks;
+}
+
 KvCache KvCache::gather(const at::Tensor& rows, std::int64_t length, std::int64_t extra) const {
+  if (shared > 0) throw Error("KvCache::gather: the cache shares a prefix");
   if (length > used) throw Error("KvCache::gather: asked for more positions than are cached");
   KvCache out;
   out.used = length;
@@ -213,6 +237,67 @@ Projections project(const Model::Impl& m, const LayerWeights& w, const at::Tenso
   return {q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)};
 }
 
+// Attention of queries q [batch, heads, positions, d_head] over each row's keys and values
+// [batch, kv_heads, total, d_head], `allowed` [batch, 1, positions, total].
+at::Tensor attend_rows(const Model::Impl& m, const LayerWeights& w, std::int32_t layer, const at::Tensor& q,
+                       const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed, double scale,
+                       const CallContext& call, Hooks& hook) {
+  const ModelConfig& c = m.config;
+  const std::int64_t n_rep = c.n_heads / c.n_kv_heads;
+  const std::int64_t total = k.size(2);
+  if (!hook.touches(HookSite::kAttnPattern, layer) && !c.attn_logit_softcap && !c.attention_sinks) {
+    return at::scaled_dot_product_attention(q, k, v, allowed, 0.0, false, scale, n_rep > 1);
+  }
+  // Explicit softmax, so the pattern can be recorded (and scores soft-capped). Query heads are
+  // grouped by their key/value head instead of repeating keys and values (grouped-query attention).
+  const at::Tensor grouped_q = q.reshape({call.batch, c.n_kv_heads, n_rep * call.positions, c.d_head});
+  at::Tensor scores =
+      at::matmul(grouped_q, k.transpose(-1, -2)).view({call.batch, c.n_heads, call.positions, total}) * scale;
+  if (c.attn_logit_softcap) scores = soft_cap(scores, *c.attn_logit_softcap);
+  const double min_value = m.dtype == c10::kFloat ? std::numeric_limits<float>::lowest() : -3.0e38;
+  scores = scores.masked_fill(allowed.logical_not(), min_value);
+  at::Tensor pattern =
+      w.sinks.defined() ? softmax_with_sinks(scores, w.sinks) : at::softmax(scores.to(c10::kFloat), -1).to(m.dtype);
+  pattern = hook(HookSite::kAttnPattern, layer, pattern);
+  return at::matmul(pattern.reshape({call.batch, c.n_kv_heads, n_rep * call.positions, total}), v)
+      .view({call.batch, c.n_heads, call.positions, c.d_head});
+}
+
+// Attention over a prefix every row shares (keys/values [1, kv_heads, shared, d_head], all
+// visible: it precedes every query) and each row's own positions (k/v [batch, kv_heads, own,
+// d_head], `own_allowed` [batch, 1, positions, own]). The shared part is one matrix product per
+// key/value head over every row's queries at once, instead of a product per row against its own
+// copy of the prefix; the two parts' softmax is joined through a common maximum, in float32.
+at::Tensor attend_shared_prefix(const at::Tensor& q, const at::Tensor& shared_k, const at::Tensor& shared_v,
+                                const at::Tensor& k, const at::Tensor& v, const at::Tensor& own_allowed, double scale) {
+  const std::int64_t batch = q.size(0), heads = q.size(1), positions = q.size(2), d_head = q.size(3);
+  const std::int64_t kv_heads = k.size(1), rows = heads / kv_heads * positions;  // query rows per kv head
+  // [kv_heads, batch * rows, d_head]: every row's queries of one kv head side by side.
+  const at::Tensor grouped = q.reshape({batch, kv_heads, rows, d_head});
+  const at::Tensor across = grouped.transpose(0, 1).reshape({kv_heads, batch * rows, d_head});
+  const at::Tensor prefix_scores = (at::bmm(across, shared_k[0].transpose(-1, -2)).to(c10::kFloat) * scale)
+                                       .view({kv_heads, batch, rows, -1})
+                                       .transpose(0, 1);  // [batch, kv_heads, rows, shared]
+  at::Tensor own_scores = at::matmul(grouped, k.transpose(-1, -2)).to(c10::kFloat) * scale;
+  const at::Tensor own_mask = own_allowed.unsqueeze(2)
+                                  .expand({batch, kv_heads, heads / kv_heads, positions, k.size(2)})
+                                  .reshape({batch, kv_heads, rows, k.size(2)});
+  own_scores = own_scores.masked_fill(own_mask.logical_not(), -std::numeric_limits<float>::infinity());
+  const at::Tensor top = at::maximum(std::get<0>(prefix_scores.max(-1, true)), std::get<0>(own_scores.max(-1, true)));
+  const at::Tensor prefix_weights = (prefix_scores - top).exp();
+  const at::Tensor own_weights = (own_scores - top).exp();
+  const at::Tensor total = prefix_weights.sum(-1, true) + own_weights.sum(-1, true);
+  const auto dtype = q.scalar_type();
+  const at::Tensor from_prefix =
+      at::bmm(prefix_weights.to(dtype).transpose(0, 1).reshape({kv_heads, batch * rows, -1}), shared_v[0])
+          .view({kv_heads, batch, rows, d_head})
+          .transpose(0, 1);
+  const at::Tensor from_own = at::matmul(own_weights.to(dtype), v);
+  return ((from_prefix.to(c10::kFloat) + from_own.to(c10::kFloat)) / total)
+      .to(dtype)
+      .reshape({batch, heads, positions, d_head});
+}
+
 // Self-attention of layer `l` on the normed input x; returns the output projection's result.
 at::Tensor attend(const Model::Impl& m, std::int64_t l, const at::Tensor& x, const CallContext& call, Hooks& hook) {
   const ModelConfig& c = m.config;
@@ -225,32 +310,29 @@ at::Tensor attend(const Model::Impl& m, std::int64_t l, const at::Tensor& x, con
     q = apply_rotation(q, rotation);
     k = apply_rotation(k, rotation);
   }
+  const std::int64_t shared = call.cache != nullptr ? call.cache->shared : 0;
   if (call.cache != nullptr) {
-    k = append_to_cache(call.cache->keys[static_cast<std::size_t>(l)], k, call.past);
-    v = append_to_cache(call.cache->values[static_cast<std::size_t>(l)], v, call.past);
+    k = append_to_cache(call.cache->keys[static_cast<std::size_t>(l)], k, call.past - shared);
+    v = append_to_cache(call.cache->values[static_cast<std::size_t>(l)], v, call.past - shared);
   }
   const std::int64_t total = call.past + call.positions;
-  const std::int64_t n_rep = c.n_heads / c.n_kv_heads;
   double scale = c.attention_scale;
   if (c.is_gpt2() && c.scale_attn_by_inverse_layer_idx) scale /= static_cast<double>(l + 1);
   const at::Tensor& allowed = slides ? call.allowed_local : call.allowed;
+  const bool pattern_wanted = hook.touches(HookSite::kAttnPattern, layer);
   at::Tensor z;  // [batch, heads, positions, d_head]
-  if (hook.touches(HookSite::kAttnPattern, layer) || c.attn_logit_softcap || c.attention_sinks) {
-    // Explicit softmax, so the pattern can be recorded (and scores soft-capped). Query heads are
-    // grouped by their key/value head instead of repeating keys and values (grouped-query attention).
-    const at::Tensor grouped_q = q.reshape({call.batch, c.n_kv_heads, n_rep * call.positions, c.d_head});
-    at::Tensor scores =
-        at::matmul(grouped_q, k.transpose(-1, -2)).view({call.batch, c.n_heads, call.positions, total}) * scale;
-    if (c.attn_logit_softcap) scores = soft_cap(scores, *c.attn_logit_softcap);
-    const double min_value = m.dtype == c10::kFloat ? std::numeric_limits<float>::lowest() : -3.0e38;
-    scores = scores.masked_fill(allowed.logical_not(), min_value);
-    at::Tensor pattern =
-        w.sinks.defined() ? softmax_with_sinks(scores, w.sinks) : at::softmax(scores.to(c10::kFloat), -1).to(m.dtype);
-    pattern = hook(HookSite::kAttnPattern, layer, pattern);
-    z = at::matmul(pattern.reshape({call.batch, c.n_kv_heads, n_rep * call.positions, total}), v)
-            .view({call.batch, c.n_heads, call.positions, c.d_head});
+  if (shared > 0 && !pattern_wanted && shares_prefix_attention(c)) {
+    const auto index = static_cast<std::size_t>(l);
+    z = attend_shared_prefix(q, call.cache->shared_keys[index], call.cache->shared_values[index], k, v,
+                             allowed.narrow(-1, shared, total - shared), scale);
   } else {
-    z = at::scaled_dot_product_attention(q, k, v, allowed, 0.0, false, scale, n_rep > 1);
+    if (shared > 0) {
+      // A prefix held once, where the shared path does not apply: each row gets a copy here.
+      const auto index = static_cast<std::size_t>(l);
+      k = at::cat({call.cache->shared_keys[index].expand({call.batch, -1, -1, -1}), k}, 2);
+      v = at::cat({call.cache->shared_values[index].expand({call.batch, -1, -1, -1}), v}, 2);
+    }
+    z = attend_rows(m, w, layer, q, k, v, allowed, scale, call, hook);
   }
   z = z.transpose(1, 2).reshape({call.batch, call.positions, c.n_heads * c.d_head});
   return c.is_gpt2() ? conv1d(z, w.attn_proj_weight, w.attn_proj_bias) : affine(z, w.o_weight, w.o_bias);

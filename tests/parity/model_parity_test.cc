@@ -202,6 +202,56 @@ TEST_CASE("decoding with the KV cache equals a full forward pass", "[parity]") {
   }
 }
 
+TEST_CASE("rows that share one copy of the prefix decode as rows with their own copies", "[parity]") {
+  // Models with sliding windows, soft caps or sinks take the copying path inside; the rest attend
+  // to the shared prefix directly. Both must equal the rows decoded with copies of the prefix.
+  for (const auto& name : model_names()) {
+    INFO("model " << name);
+    const Model model = load_model(models_dir() / name);
+    const at::Tensor ids = reference(name).at("input_ids").narrow(0, 0, 1);
+    constexpr std::int64_t kPrefix = 7, kRows = 3, kSteps = 4;
+    KvCache copied = model.new_cache();
+    KvCache shared = model.new_cache();
+    ForwardOptions copied_options, shared_options;
+    copied_options.cache = &copied;
+    shared_options.cache = &shared;
+    model.forward(ids.narrow(1, 0, kPrefix), copied_options);
+    model.forward(ids.narrow(1, 0, kPrefix), shared_options);
+    copied.expand_rows(kRows, kSteps);
+    shared.share_rows(kRows, kSteps);
+    for (std::int64_t step = 0; step < kSteps; ++step) {
+      // A different token in each row, so rows differ after the prefix.
+      const at::Tensor next =
+          at::stack({ids[0][kPrefix + step], ids[0][step], ids[0][kPrefix - 1 - step]}).view({kRows, 1});
+      const at::Tensor expected = model.forward(next, copied_options).logits;
+      const at::Tensor got = model.forward(next, shared_options).logits;
+      CHECK(max_diff(got, expected) <= 1e-5 * logit_scale(expected));
+    }
+    CHECK(shared.used == kPrefix + kSteps);
+  }
+}
+
+TEST_CASE("greedy samples from a prefix long enough to be shared equal greedy full passes", "[parity]") {
+  const Model model = load_model(models_dir() / "llama-tied");
+  const std::int64_t length = kSharedPrefixFrom + 8;
+  REQUIRE(shares_prefix(model.config(), length));
+  at::manual_seed(3);
+  const at::Tensor random = at::randint(0, model.config().d_vocab, {length}, at::kLong);
+  std::vector<std::int64_t> prefix(random.data_ptr<std::int64_t>(), random.data_ptr<std::int64_t>() + length);
+  SamplingParams greedy;
+  greedy.temperature = 0;
+  greedy.max_new_tokens = 6;
+  const auto samples = sample_continuations(model, prefix, 3, 5, greedy);
+  std::vector<std::int64_t> expected = prefix;
+  for (int step = 0; step < greedy.max_new_tokens; ++step) {
+    const at::Tensor logits = model.forward(at::tensor(expected, at::kLong).unsqueeze(0)).logits[0][-1];
+    expected.push_back(logits.argmax().item<std::int64_t>());
+  }
+  for (const auto& sample : samples) {
+    CHECK(sample.tokens == std::vector<std::int64_t>(expected.begin() + length, expected.end()));
+  }
+}
+
 TEST_CASE("a run resumed at a layer from its residual stream equals the whole run", "[parity]") {
   for (const auto& name : model_names()) {
     INFO("model " << name);

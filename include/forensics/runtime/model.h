@@ -47,13 +47,27 @@ struct KvCache {
   std::vector<at::Tensor> values;
   std::int64_t used = 0;
   at::Tensor attention_mask;  // [batch, used] of the cached positions, 1 = real token
+  /// A prefix every row shares, held once: per layer [1, n_kv_heads, shared, d_head], in front of
+  /// each row's own positions, which `keys`/`values` then hold from position `shared` on. `used`
+  /// counts both. Rows attend to it without copying it (docs/runtime.md, "Shared prefix").
+  std::vector<at::Tensor> shared_keys;
+  std::vector<at::Tensor> shared_values;
+  std::int64_t shared = 0;
   /// Replicates a batch-1 cache to `rows` rows (the shared prefix of many samples), with room
   /// for `extra` more positions.
   void expand_rows(std::int64_t rows, std::int64_t extra);
+  /// The same rows as expand_rows, but the batch-1 prefix stays one copy that every row attends
+  /// to (only for a model whose attention the shared path computes: shares_prefix_attention).
+  void share_rows(std::int64_t rows, std::int64_t extra);
   /// A new cache holding rows `rows` ([n] int64 indices, repeats allowed) of this one, cut to
-  /// its first `length` positions, with room for `extra` more. This cache is left unchanged.
+  /// its first `length` positions, with room for `extra` more. This cache is left unchanged; it
+  /// must not share a prefix.
   KvCache gather(const at::Tensor& rows, std::int64_t length, std::int64_t extra) const;
 };
+
+/// Whether rows of a shared-prefix cache attend to the prefix without copying it in this model:
+/// not for sliding-window layers, soft-capped scores or attention sinks (their rows get a copy).
+bool shares_prefix_attention(const ModelConfig& config);
 
 /// Replace activations at `point` for chosen (row, position) pairs: values [n, ...site dims].
 struct ActivationPatch {
