@@ -5,6 +5,7 @@
 #include <limits>
 #include <random>
 
+#include "forensics/runtime/prefix_cache.h"
 #include "forensics/util/error.h"
 #include "logprobs.h"
 #include "sampler_parts.h"
@@ -167,7 +168,7 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
                                          std::int64_t count, std::uint64_t seed, const SamplingParams& params,
                                          const Tokenizer* tokenizer,
                                          const std::function<void(std::int64_t)>& on_finished,
-                                         SamplerPlacement placement) {
+                                         SamplerPlacement placement, PrefixStore* prefix_store) {
   if (prefix.empty()) throw Error("sample_continuations: the prefix is empty");
   if (count <= 0) return {};
   if (!params.stop_strings.empty() && tokenizer == nullptr) {
@@ -175,12 +176,10 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
   }
   at::InferenceMode inference;
   // Prefill once; every sample then attends to the prefix's keys and values, held once or copied.
-  KvCache cache = model.new_cache();
-  ForwardOptions options;
-  options.cache = &cache;
-  const at::Tensor prefix_ids = at::tensor(prefix, at::kLong).unsqueeze(0);
-  at::Tensor last_logits = model.forward(prefix_ids, options).logits.select(1, -1);  // [1, V]
-  if (!at::isfinite(last_logits).all().item<bool>()) non_finite("logits", first_non_finite(model, prefix_ids));
+  auto [cache, last_logits] = prefill(model, prefix, prefix_store);  // [1, V]
+  if (!at::isfinite(last_logits).all().item<bool>()) {
+    non_finite("logits", first_non_finite(model, at::tensor(prefix, at::kLong).unsqueeze(0)));
+  }
   if (shares_prefix(model.config(), static_cast<std::int64_t>(prefix.size()))) {
     cache.share_rows(count, params.max_new_tokens);
   } else {

@@ -1,14 +1,24 @@
 // runtime: the local libtorch model behind the ModelRunner interface the probes use.
+#include <cstdlib>
 #include <memory>
+#include <string_view>
 
 #include "forensics/runtime/generation.h"
 #include "forensics/runtime/model.h"
 #include "forensics/runtime/model_service.h"
 #include "forensics/runtime/patching.h"
+#include "forensics/runtime/prefix_cache.h"
 #include "forensics/runtime/torch_info.h"
 
 namespace forensics::runtime {
 namespace {
+
+// FORENSICS_PREFIX_STORE=off keeps no prefix blocks (to time or check the store: the samples are
+// the same either way).
+std::int64_t prefix_store_budget() {
+  const char* setting = std::getenv("FORENSICS_PREFIX_STORE");
+  return setting != nullptr && std::string_view(setting) == "off" ? 0 : kPrefixStoreBytes;
+}
 
 class LocalRunner final : public ModelRunner {
  public:
@@ -30,7 +40,8 @@ class LocalRunner final : public ModelRunner {
 
   std::vector<Sample> sample(const std::vector<std::int64_t>& prefix, std::int64_t count, std::uint64_t seed,
                              const SamplingParams& params, const SamplesFinished& on_finished) const override {
-    return sample_continuations(model_, prefix, count, seed, params, &tokenizer_, on_finished);
+    return sample_continuations(model_, prefix, count, seed, params, &tokenizer_, on_finished, SamplerPlacement::kAuto,
+                                &prefix_store_);
   }
 
   std::vector<std::vector<double>> score(const std::vector<std::vector<std::int64_t>>& contexts,
@@ -44,6 +55,8 @@ class LocalRunner final : public ModelRunner {
   Model model_;
   const Tokenizer& tokenizer_;
   ModelShape shape_;
+  // Conditions of one investigation share most of their prompt: its blocks are computed once.
+  mutable PrefixStore prefix_store_{prefix_store_budget()};
 };
 
 }  // namespace

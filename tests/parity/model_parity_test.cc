@@ -14,6 +14,7 @@
 
 #include "forensics/runtime/generation.h"
 #include "forensics/runtime/model.h"
+#include "forensics/runtime/prefix_cache.h"
 #include "forensics/runtime/safetensors.h"
 #include "forensics/runtime/tokenizer.h"
 
@@ -250,6 +251,83 @@ TEST_CASE("greedy samples from a prefix long enough to be shared equal greedy fu
   for (const auto& sample : samples) {
     CHECK(sample.tokens == std::vector<std::int64_t>(expected.begin() + length, expected.end()));
   }
+}
+
+namespace {
+std::vector<std::int64_t> random_tokens(const Model& model, std::int64_t length, std::uint64_t seed) {
+  at::manual_seed(seed);
+  const at::Tensor random = at::randint(0, model.config().d_vocab, {length}, at::kLong);
+  return {random.data_ptr<std::int64_t>(), random.data_ptr<std::int64_t>() + length};
+}
+
+bool same_cache(const KvCache& a, const KvCache& b) {
+  if (a.used != b.used) return false;
+  for (std::size_t l = 0; l < a.keys.size(); ++l) {
+    if (!at::equal(a.keys[l].narrow(2, 0, a.used), b.keys[l].narrow(2, 0, b.used))) return false;
+    if (!at::equal(a.values[l].narrow(2, 0, a.used), b.values[l].narrow(2, 0, b.used))) return false;
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("a long prefix prefilled block by block equals one pass, stored blocks or not", "[parity]") {
+  const Model model = load_model(models_dir() / "llama-tied");
+  const auto prefix = random_tokens(model, kPrefixBlocksFrom + 190, 11);  // two whole blocks and a tail
+  at::InferenceMode inference;
+  const Prefilled alone = prefill(model, prefix, nullptr);
+  const at::Tensor one_pass = model.forward(at::tensor(prefix, at::kLong).unsqueeze(0)).logits[0][-1];
+  CHECK(max_diff(alone.last_logits[0], one_pass) <= 1e-5 * logit_scale(one_pass));
+  CHECK(alone.cache.used == static_cast<std::int64_t>(prefix.size()));
+
+  PrefixStore store;
+  const Prefilled first = prefill(model, prefix, &store);
+  CHECK(store.hits() == 0);
+  const Prefilled again = prefill(model, prefix, &store);
+  CHECK(store.hits() == 2);
+  // A prefix that leaves the first after 600 tokens shares its first two blocks only.
+  auto other = prefix;
+  other.resize(600);
+  const auto tail = random_tokens(model, 100, 12);
+  other.insert(other.end(), tail.begin(), tail.end());
+  const Prefilled branched = prefill(model, other, &store);
+  CHECK(store.hits() == 4);
+  // The store changes what is computed, never the result: bit for bit.
+  CHECK(at::equal(first.last_logits, alone.last_logits));
+  CHECK(at::equal(again.last_logits, alone.last_logits));
+  CHECK(same_cache(first.cache, alone.cache));
+  CHECK(same_cache(again.cache, alone.cache));
+  const Prefilled branched_alone = prefill(model, other, nullptr);
+  CHECK(at::equal(branched.last_logits, branched_alone.last_logits));
+  CHECK(same_cache(branched.cache, branched_alone.cache));
+
+  // Samples too, with and without the store, and when the prefix is exactly whole blocks.
+  SamplingParams params;
+  params.max_new_tokens = 5;
+  for (const std::int64_t length : {static_cast<std::int64_t>(prefix.size()), kPrefixBlocksFrom}) {
+    const std::vector<std::int64_t> cut(prefix.begin(), prefix.begin() + length);
+    const auto without = sample_continuations(model, cut, 4, 8, params);
+    const auto with = sample_continuations(model, cut, 4, 8, params, nullptr, {}, SamplerPlacement::kAuto, &store);
+    for (std::size_t i = 0; i < without.size(); ++i) CHECK(with[i].tokens == without[i].tokens);
+  }
+}
+
+TEST_CASE("the prefix store forgets the least recently used blocks past its budget", "[parity]") {
+  const Model model = load_model(models_dir() / "llama-tied");
+  at::InferenceMode inference;
+  PrefixStore probe_size;
+  prefill(model, random_tokens(model, kPrefixBlocksFrom, 1), &probe_size);
+  const std::int64_t block_bytes = probe_size.held_bytes() / 2;
+  PrefixStore store(3 * block_bytes);
+  const auto first = random_tokens(model, kPrefixBlocksFrom, 1);
+  const auto second = random_tokens(model, kPrefixBlocksFrom, 2);
+  prefill(model, first, &store);
+  prefill(model, second, &store);  // holds three blocks: first's first block, the least recent, went
+  CHECK(store.held_bytes() == 3 * block_bytes);
+  prefill(model, second, &store);
+  CHECK(store.hits() == 2);
+  // first's first block is recomputed, pushing out its second (now the least recent): no hit.
+  prefill(model, first, &store);
+  CHECK(store.hits() == 2);
 }
 
 TEST_CASE("a run resumed at a layer from its residual stream equals the whole run", "[parity]") {

@@ -40,14 +40,19 @@ inline constexpr std::int64_t kSharedPrefixFrom = 512;
 /// Whether sample_continuations shares a prefix of this length for this model.
 bool shares_prefix(const ModelConfig& config, std::int64_t prefix_length);
 
-/// `count` continuations of `prefix`. The prefix runs once; its KV cache is shared by all samples.
-/// Sample i is a function of (model, prefix, params, seed, i, placement) alone. Stop strings need a
-/// tokenizer. `on_finished` (may be empty) hears the count of finished samples whenever it grows.
+class PrefixStore;  // prefix_cache.h
+
+/// `count` continuations of `prefix`. The prefix runs once (prefix_cache.h: `prefill`, taking the
+/// blocks `prefix_store` holds, when given); its KV cache is shared by all samples. Sample i is a
+/// function of (model, prefix, params, seed, i, placement) alone, whatever the store holds. Stop
+/// strings need a tokenizer. `on_finished` (may be empty) hears the count of finished samples
+/// whenever it grows.
 std::vector<Sample> sample_continuations(const Model& model, const std::vector<std::int64_t>& prefix,
                                          std::int64_t count, std::uint64_t seed, const SamplingParams& params,
                                          const Tokenizer* tokenizer = nullptr,
                                          const std::function<void(std::int64_t)>& on_finished = {},
-                                         SamplerPlacement placement = SamplerPlacement::kAuto);
+                                         SamplerPlacement placement = SamplerPlacement::kAuto,
+                                         PrefixStore* prefix_store = nullptr);
 
 /// The next-token distribution after temperature, top-k and top-p, as transformers' warpers
 /// compute it, row by row: logits [..., d_vocab] -> float32 probabilities of the same shape on the
