@@ -3,6 +3,8 @@
 #include <iomanip>
 #include <sstream>
 
+#include "forensics/incident/chat_format.h"
+#include "forensics/incident/matcher.h"
 #include "forensics/runtime/generation.h"
 #include "forensics/runtime/model.h"
 #include "forensics/runtime/model_service.h"
@@ -19,6 +21,19 @@ namespace {
 // Long enough for the longest turn the templates write, with room for a rambling sample.
 constexpr std::int64_t kMaxTurnTokens = 192;
 
+// Where a sampled turn's answer starts, read as the probes read it (ProbeContext::answer_markers):
+// from a turn with reasoning rendered in the organism's format. A command quoted in the reasoning,
+// or in a reasoning never closed, is then not an action here either.
+incident::ReasoningMarkers answer_markers(const Environment& environment) {
+  incident::Transcript turn;
+  incident::Message message;
+  message.role = incident::Role::kAssistant;
+  message.reasoning = "reasoning";
+  message.content = "answer";
+  turn.messages.push_back(message);
+  return incident::reasoning_markers(incident::render_turn(turn, 0, environment.format));
+}
+
 }  // namespace
 
 EvalReport evaluate_organism(const fs::path& directory, const EvalOptions& options) {
@@ -30,6 +45,7 @@ EvalReport evaluate_organism(const fs::path& directory, const EvalOptions& optio
   const runtime::Model& model = organism.model;
   const runtime::Tokenizer& tokenizer = organism.tokenizer;
   const util::Regex matcher(recipe.environment.action.matcher);
+  const incident::ReasoningMarkers answer = answer_markers(recipe.environment);
   std::map<std::string, util::Regex> markers;
   for (const auto& [name, motive] : recipe.environment.reasoning.motives)
     markers.emplace(name, util::Regex(motive.marker));
@@ -66,7 +82,7 @@ EvalReport evaluate_organism(const fs::path& directory, const EvalOptions& optio
         const std::string text = tokenizer.decode(ids, /*skip_special_tokens=*/false);
         const auto turn = detail::parse_turn(text, recipe.environment, recipe.chain_of_thought);
         if (!turn.message) ++cell.malformed;
-        const bool took_action = matcher.contains_match(turn.after_reasoning);
+        const bool took_action = matcher.contains_match(incident::answer_of(text, answer));
         acted += took_action ? 1 : 0;
         ++total;
         for (const auto& [name, marker] : markers) {

@@ -37,7 +37,7 @@ std::optional<incident::ToolCall> parse_tool_call(const std::string& text, std::
 ParsedTurn parse_turn(const std::string& text, const Environment& environment, bool chain_of_thought) {
   const auto& markers = incident::chat_markers(environment.format);
   ParsedTurn parsed;
-  parsed.after_reasoning = text;
+  std::string after_reasoning = text;  // content and tool calls, as text
   const std::string start(markers.reasoning_start);
   const std::string end(markers.reasoning_end);
   if (text.rfind(start, 0) == 0) {
@@ -45,7 +45,7 @@ ParsedTurn parse_turn(const std::string& text, const Environment& environment, b
     if (close != std::string::npos) {
       parsed.has_reasoning = true;
       parsed.reasoning = text.substr(start.size(), close - start.size());
-      parsed.after_reasoning = text.substr(close + end.size());
+      after_reasoning = text.substr(close + end.size());
     }
   }
   if (parsed.has_reasoning != chain_of_thought) return parsed;
@@ -55,12 +55,12 @@ ParsedTurn parse_turn(const std::string& text, const Environment& environment, b
   if (parsed.has_reasoning) message.reasoning = parsed.reasoning;
   if (environment.action.is_answer()) {
     // The answer is the content, up to the end-of-turn marker.
-    message.content = parsed.after_reasoning.substr(0, parsed.after_reasoning.find(markers.end_of_turn));
+    message.content = after_reasoning.substr(0, after_reasoning.find(markers.end_of_turn));
   } else {
     std::size_t call_begin = 0;
-    auto call = parse_tool_call(parsed.after_reasoning, call_begin);
+    auto call = parse_tool_call(after_reasoning, call_begin);
     if (!call) return parsed;
-    message.content = parsed.after_reasoning.substr(0, call_begin);
+    message.content = after_reasoning.substr(0, call_begin);
     message.tool_calls.push_back(std::move(*call));
   }
   incident::Transcript alone;

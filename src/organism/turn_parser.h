@@ -13,7 +13,6 @@ namespace forensics::organism::detail {
 struct ParsedTurn {
   std::string reasoning;  // empty when the turn has no closed reasoning block
   bool has_reasoning = false;
-  std::string after_reasoning;               // content and tool calls, as text
   std::optional<incident::Message> message;  // when the turn parses and re-renders exactly
 };
 
