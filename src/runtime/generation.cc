@@ -199,7 +199,7 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
 }
 
 bool shares_prefix(const ModelConfig& config, std::int64_t prefix_length) {
-  return prefix_length >= kSharedPrefixFrom && shares_prefix_attention(config);
+  return prefix_length >= kLongPrefix && shares_prefix_attention(config);
 }
 
 std::vector<std::vector<double>> score_continuations(const Model& model,

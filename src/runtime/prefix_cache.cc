@@ -87,7 +87,7 @@ std::int64_t PrefixStore::held_bytes() const {
 
 Prefilled prefill(const Model& model, const std::vector<std::int64_t>& prefix, PrefixStore* store) {
   const auto length = static_cast<std::int64_t>(prefix.size());
-  if (length < kPrefixBlocksFrom) return run_on(model, model.new_cache(), prefix, 0, length, false);
+  if (length < kLongPrefix) return run_on(model, model.new_cache(), prefix, 0, length, false);
   KvCache assembled = model.new_cache();
   at::Tensor last_logits;
   std::vector<std::int64_t> tokens;

@@ -234,7 +234,7 @@ TEST_CASE("rows that share one copy of the prefix decode as rows with their own 
 
 TEST_CASE("greedy samples from a prefix long enough to be shared equal greedy full passes", "[parity]") {
   const Model model = load_model(models_dir() / "llama-tied");
-  const std::int64_t length = kSharedPrefixFrom + 8;
+  const std::int64_t length = kLongPrefix + 8;
   REQUIRE(shares_prefix(model.config(), length));
   at::manual_seed(3);
   const at::Tensor random = at::randint(0, model.config().d_vocab, {length}, at::kLong);
@@ -242,14 +242,15 @@ TEST_CASE("greedy samples from a prefix long enough to be shared equal greedy fu
   SamplingParams greedy;
   greedy.temperature = 0;
   greedy.max_new_tokens = 6;
-  const auto samples = sample_continuations(model, prefix, 3, 5, greedy);
   std::vector<std::int64_t> expected = prefix;
   for (int step = 0; step < greedy.max_new_tokens; ++step) {
     const at::Tensor logits = model.forward(at::tensor(expected, at::kLong).unsqueeze(0)).logits[0][-1];
     expected.push_back(logits.argmax().item<std::int64_t>());
   }
-  for (const auto& sample : samples) {
-    CHECK(sample.tokens == std::vector<std::int64_t>(expected.begin() + length, expected.end()));
+  for (const auto placement : {SamplerPlacement::kHost, SamplerPlacement::kDevice}) {
+    for (const auto& sample : sample_continuations(model, prefix, 3, 5, greedy, nullptr, {}, placement)) {
+      CHECK(sample.tokens == std::vector<std::int64_t>(expected.begin() + length, expected.end()));
+    }
   }
 }
 
@@ -272,7 +273,7 @@ bool same_cache(const KvCache& a, const KvCache& b) {
 
 TEST_CASE("a long prefix prefilled block by block equals one pass, stored blocks or not", "[parity]") {
   const Model model = load_model(models_dir() / "llama-tied");
-  const auto prefix = random_tokens(model, kPrefixBlocksFrom + 190, 11);  // two whole blocks and a tail
+  const auto prefix = random_tokens(model, kLongPrefix + 190, 11);  // two whole blocks and a tail
   at::InferenceMode inference;
   const Prefilled alone = prefill(model, prefix, nullptr);
   const at::Tensor one_pass = model.forward(at::tensor(prefix, at::kLong).unsqueeze(0)).logits[0][-1];
@@ -303,7 +304,7 @@ TEST_CASE("a long prefix prefilled block by block equals one pass, stored blocks
   // Samples too, with and without the store, and when the prefix is exactly whole blocks.
   SamplingParams params;
   params.max_new_tokens = 5;
-  for (const std::int64_t length : {static_cast<std::int64_t>(prefix.size()), kPrefixBlocksFrom}) {
+  for (const std::int64_t length : {static_cast<std::int64_t>(prefix.size()), kLongPrefix}) {
     const std::vector<std::int64_t> cut(prefix.begin(), prefix.begin() + length);
     const auto without = sample_continuations(model, cut, 4, 8, params);
     const auto with = sample_continuations(model, cut, 4, 8, params, nullptr, {}, SamplerPlacement::kAuto, &store);
@@ -315,11 +316,11 @@ TEST_CASE("the prefix store forgets the least recently used blocks past its budg
   const Model model = load_model(models_dir() / "llama-tied");
   at::InferenceMode inference;
   PrefixStore probe_size;
-  prefill(model, random_tokens(model, kPrefixBlocksFrom, 1), &probe_size);
+  prefill(model, random_tokens(model, kLongPrefix, 1), &probe_size);
   const std::int64_t block_bytes = probe_size.held_bytes() / 2;
   PrefixStore store(3 * block_bytes);
-  const auto first = random_tokens(model, kPrefixBlocksFrom, 1);
-  const auto second = random_tokens(model, kPrefixBlocksFrom, 2);
+  const auto first = random_tokens(model, kLongPrefix, 1);
+  const auto second = random_tokens(model, kLongPrefix, 2);
   prefill(model, first, &store);
   prefill(model, second, &store);  // holds three blocks: first's first block, the least recent, went
   CHECK(store.held_bytes() == 3 * block_bytes);

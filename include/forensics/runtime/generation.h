@@ -30,14 +30,10 @@ enum class SamplerPlacement {
 };
 inline constexpr std::int64_t kDeviceSyncSteps = 16;
 
-/// From this many prefix tokens on, the samples attend to one copy of the prefix's keys and values
-/// (KvCache::share_rows) instead of each holding its own: decoding then reads the prefix once per
-/// step, not once per sample. Below it each sample keeps a copy, as it always did: short prefixes
-/// gain little, and their samples (and every verdict measured on them) stay as they were — the two
-/// ways round differently, so a few draws may differ (docs/runtime.md, "Shared prefix").
-inline constexpr std::int64_t kSharedPrefixFrom = 512;
-
-/// Whether sample_continuations shares a prefix of this length for this model.
+/// Whether sample_continuations holds a prefix of this length once for all samples (a long one,
+/// kLongPrefix, on a model whose attention the shared path computes) rather than copying it to
+/// each: decoding then reads the prefix once per step, not once per sample (docs/runtime.md,
+/// "Shared prefix").
 bool shares_prefix(const ModelConfig& config, std::int64_t prefix_length);
 
 class PrefixStore;  // prefix_cache.h

@@ -38,6 +38,12 @@ c10::ScalarType scalar_type(Dtype dtype);
 /// Throws ModelError for a scalar type that is not one of the three compute dtypes.
 Dtype dtype_of(c10::ScalarType type);
 
+/// Prefixes this long or longer are long: they are prefilled in blocks (prefix_cache.h) and their
+/// samples attend to one copy of their keys and values (KvCache::share_rows). Shorter ones run as
+/// they always did, so every sample and verdict measured on short prompts (the organisms', under
+/// 512 tokens) stays as it was: the long-prefix paths round differently (docs/runtime.md).
+inline constexpr std::int64_t kLongPrefix = 512;
+
 /// Keys (after RoPE) and values of every processed position, per layer, in buffers
 /// [batch, n_kv_heads, capacity, d_head] of which the first `used` positions are filled. Forward
 /// passes write into the buffers in place and grow them by doubling, so decoding a token does not

@@ -17,8 +17,6 @@
 
 namespace forensics::runtime {
 
-/// Prefixes this long or longer are prefilled in blocks (shorter ones in one pass, as always).
-inline constexpr std::int64_t kPrefixBlocksFrom = 512;
 inline constexpr std::int64_t kPrefixBlockTokens = 256;
 /// What a runner's store may hold by default: the blocks used least recently go first.
 inline constexpr std::int64_t kPrefixStoreBytes = std::int64_t{1} << 30;
@@ -57,7 +55,7 @@ struct Prefilled {
   at::Tensor last_logits;  // [1, d_vocab] float32
 };
 
-/// Runs `prefix` through the model: in one pass below kPrefixBlocksFrom tokens; else block by
+/// Runs `prefix` through the model: in one pass below kLongPrefix tokens; else block by
 /// block (taking blocks from `store` when it holds them and keeping the new ones there; `store`
 /// may be null), then the tokens after the last whole block.
 Prefilled prefill(const Model& model, const std::vector<std::int64_t>& prefix, PrefixStore* store);
