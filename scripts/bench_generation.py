@@ -102,7 +102,10 @@ def cpu_section(args, sizes, parameters, threads, ours, theirs):
         f"| forensics `sample_continuations` | {ours['seconds']:.1f} | {count * new / ours['seconds']:.1f} |\n\n"
         f"Ours is **{ratio:.2f}x** faster. The prefix is computed once for all samples: a lone prefill "
         f"takes {ours['prefill_seconds']:.2f} s, {100 * ours['prefill_seconds'] / ours['seconds']:.1f}% of our "
-        f"total; transformers repeats the prefix in each of the {count} rows.\n")
+        f"total; transformers repeats the prefix in each of the {count} rows. "
+        + ("From 512 prefix tokens on, the samples also attend to one copy of the prefix's keys and values "
+           "(docs/runtime.md, \"Shared prefix\"; How cost grows below measures that alone).\n"
+           if prefix >= 512 else "\n"))
 
 
 def cuda_section(args, sizes, parameters, rows):
@@ -127,7 +130,7 @@ def cuda_section(args, sizes, parameters, rows):
 
 def main():
     args = parse_args()
-    sizes = (64, 8, 16) if args.quick else (512, 64, 128)
+    sizes = (64, 8, 16) if args.quick else (1024, 64, 256)
     threads = torch.get_num_threads()
     rows = []
     with tempfile.TemporaryDirectory() as folder:

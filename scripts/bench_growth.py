@@ -28,6 +28,7 @@ PREFIXES = [256, 512, 1024, 2048, 4096]
 COUNTS = [16, 64, 256]
 PATCH_PROMPTS = [64, 128, 256, 512]
 EDIT = ("operations", "security")  # the agent's role, early in the transcript
+SHARED_STEPS = 32
 
 
 def parse_args():
@@ -66,6 +67,15 @@ def patch(args, folder, clean, corrupted):
     return len(out["clean_tokens"]), out["cells_run"], out["patch_seconds"]
 
 
+def shared_vs_copied(args, folder, prefix):
+    """Seconds of SHARED_STEPS decode steps of 64 rows with the prefix copied per row and shared."""
+    command = [os.path.join(args.build, "bench/forensics_shared_prefix_bench"), folder, str(prefix), "64",
+               str(SHARED_STEPS)]
+    out = json.loads(subprocess.run(command, capture_output=True, check=True, text=True,
+                                    env=environment(args)).stdout)
+    return prefix, out["copied_seconds"], out["shared_seconds"], out["max_logit_difference"]
+
+
 def growth(rows):
     """Each row's time over the previous row's, against the size ratio."""
     out, previous = [], None
@@ -84,13 +94,15 @@ def main():
         print("prefix", by_prefix, flush=True)
         by_count = [(count, *sample(args, folder, 1024, count)) for count in COUNTS]
         print("count", by_count, flush=True)
+        by_sharing = [shared_vs_copied(args, folder, prefix) for prefix in PREFIXES]
+        print("sharing", by_sharing, flush=True)
         by_prompt = [patch(args, folder, *prompt_of(tokenizer, tokens)) for tokens in PATCH_PROMPTS]
         print("patch", by_prompt, flush=True)
-    section = make_section(args, config, by_prefix, by_count, by_prompt)
+    section = make_section(args, config, by_prefix, by_count, by_prompt, by_sharing)
     publish("How cost grows", section, args.section_out)
 
 
-def make_section(args, config, by_prefix, by_count, by_prompt):
+def make_section(args, config, by_prefix, by_count, by_prompt, by_sharing):
     prefix_growth = growth([(p, s) for p, s, _ in by_prefix])
     count_growth = growth([(c, s) for c, s, _ in by_count])
     patch_growth = growth([(p, s) for p, _, s in by_prompt])
@@ -103,14 +115,22 @@ def make_section(args, config, by_prefix, by_count, by_prompt):
         "| prefix tokens | samples | seconds | of which prefill | growth |\n|---|---|---|---|---|\n" +
         "".join(f"| {p} | 64 | {s:.2f} | {f:.2f} | {g} |\n" for (p, s, f), g in zip(by_prefix, prefix_growth)) +
         "".join(f"| 1024 | {c} | {s:.2f} | {f:.2f} | {g} |\n" for (c, s, f), g in zip(by_count, count_growth)) +
+        f"\nThe decoding alone, the two ways a prefix can be held (docs/runtime.md, \"Shared prefix\"; sampling "
+        f"above copies it below 512 tokens and shares it from 512 on): {SHARED_STEPS} decode steps of 64 rows "
+        "after a random prefix, `bench/forensics_shared_prefix_bench` (both ways in one process):\n\n"
+        "| prefix tokens | each row its own copy s | one shared copy s | shared faster by | largest logit "
+        "difference |\n|---|---|---|---|---|\n" +
+        "".join(f"| {p} | {c:.2f} | {h:.2f} | **{c / h:.2f}x** | {d:.1e} |\n" for p, c, h, d in by_sharing) +
         "\nExact patching of `resid_pre` at every layer and position, denoising, the edit at the prompt's "
         "9th token:\n\n"
         "| prompt tokens | cells run | seconds | growth |\n|---|---|---|---|\n" +
         "".join(f"| {p} | {c} | {s:.2f} | {g} |\n" for (p, c, s), g in zip(by_prompt, patch_growth)) +
         "\nSampling grows about linearly with the samples (each is its own row of the decode) and, from about a "
-        "thousand tokens on, with the prefix as well: every decoded token attends to the whole prefix, and "
-        "each sample holds its own copy of the prefix's keys and values (the prefill itself stays a small "
-        "part). Patching grows with the square of the prompt (cells × the tokens each recomputes), so long "
+        "thousand tokens on, with the prefix as well: every decoded token attends to the whole prefix (the "
+        "prefill itself stays a small part). The 256-token row copies the prefix for each sample and the longer "
+        "ones share it (from 512 tokens on), hence its longer time. Sharing the prefix's keys and values saves reading one copy per "
+        "sample at every step; the attention's arithmetic, every sample's queries against every prefix "
+        "position, remains and grows with the prefix. Patching grows with the square of the prompt (cells × the tokens each recomputes), so long "
         "transcripts go to `method: attribution` (docs/probes.md).\n")
 
 

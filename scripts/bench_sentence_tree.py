@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Sentence resampling on a transcript of about a thousand tokens, with the prefix store
+"""Sentence resampling on transcripts of about 1,000 and 1,700 tokens, with the prefix store
 (docs/runtime.md, "Prefix blocks": every cut's prompt shares its blocks with the others) and
 without it (FORENSICS_PREFIX_STORE=off: each cut prefills its whole prompt), in the same run, on
 the random Llama-shaped model of scripts/bench_patching.py. The incident is the confused
@@ -27,7 +27,7 @@ from tokenizers import Tokenizer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TITLE = "Sentence resampling: prefix blocks"
-PROMPT_TOKENS = 1000  # the user message is padded until the rendered prompt holds about this many
+PROMPT_TOKENS = [1000, 1700]  # the user message is padded until the prompt holds about this many (n_ctx 2048)
 REASONING = [
     "The login deploy has been red since this morning.",
     "I read the monitor config first.",
@@ -48,11 +48,12 @@ def parse_args():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--samples", type=int, default=20, help="samples per side of each sentence")
     parser.add_argument("--max-new-tokens", type=int, default=48)
+    parser.add_argument("--repeats", type=int, default=3, help="runs each way, interleaved; the fastest counts")
     parser.add_argument("--section-out", help="write the section to this file instead of docs/performance.md")
     return parser.parse_args()
 
 
-def make_incident(folder, model_dir):
+def make_incident(folder, model_dir, prompt_tokens):
     """The confused organism's incident on the random model: a long user message, ten sentences of
     reasoning, no weight hash (the model is made here)."""
     incident = json.load(open(os.path.join(ROOT, "cases/organism-confused/incident.json")))
@@ -61,11 +62,11 @@ def make_incident(folder, model_dir):
     tokenizer = Tokenizer.from_file(TOKENIZER)
     messages = incident["transcript"]["messages"]
     chatter = TRANSCRIPT.split(". ")
-    while len(tokenizer.encode(json.dumps(messages), add_special_tokens=False).ids) < PROMPT_TOKENS:
+    while len(tokenizer.encode(json.dumps(messages), add_special_tokens=False).ids) < prompt_tokens:
         messages[1]["content"] += "\n" + chatter[len(messages[1]["content"]) % len(chatter)].strip() + "."
     messages[4]["reasoning"] = " ".join(REASONING)
     incident["probes"] = {"sampling": {"temperature": 1.0, "top_p": 1.0}, "sentence-resample": {}}
-    path = os.path.join(folder, "incident.json")
+    path = os.path.join(folder, f"incident-{prompt_tokens}.json")
     json.dump(incident, open(path, "w"), indent=1)
     return path
 
@@ -89,47 +90,62 @@ def investigate(args, incident, out, store):
 
 def main():
     args = parse_args()
+    rows = []
     with tempfile.TemporaryDirectory() as folder:
         model_dir = os.path.join(folder, "model")
         make_model(model_dir, False)
-        incident = make_incident(folder, model_dir)
-        rows = {}
-        for name, store in (("without the store (every cut prefilled whole)", False), ("with the store", True)):
-            out = os.path.join(folder, f"verdict-{store}.json")
-            rows[name] = investigate(args, incident, out, store)
-        (_, without, without_probes), (_, with_, with_probes) = rows.values()
-        same = json.dumps(without_probes["sentence-resample"]["results"], sort_keys=True) == json.dumps(
-            with_probes["sentence-resample"]["results"], sort_keys=True) and json.dumps(
-            without_probes["resample"]["results"], sort_keys=True) == json.dumps(
-            with_probes["resample"]["results"], sort_keys=True)
-        if not same:
-            raise SystemExit("the two runs' results differ: the store changed the samples")
-        sentences = len(with_probes["sentence-resample"]["results"]["sentences"])
-    section = table(args, rows, sentences)
-    publish(TITLE, section, args.section_out)
+        for prompt_tokens in PROMPT_TOKENS:
+            incident = make_incident(folder, model_dir, prompt_tokens)
+            # Interleaved repeats, the fastest of each way: the machine's noise only ever adds time.
+            tries = [[], []]
+            for _ in range(args.repeats):
+                for i, store in enumerate((False, True)):
+                    tries[i].append(investigate(args, incident, os.path.join(folder, f"verdict-{store}.json"), store))
+            runs = [min(each, key=lambda run: probe_seconds(run[2])) for each in tries]
+            results = {json.dumps({name: run[2][name]["results"] for name in ("resample", "sentence-resample")},
+                                  sort_keys=True) for run in tries[0] + tries[1]}
+            if len(results) != 1:
+                raise SystemExit("the two runs' results differ: the store (or a rerun) changed the samples")
+            sentences = len(runs[1][2]["sentence-resample"]["results"]["sentences"])
+            rows.append((prompt_tokens, runs))
+            print(prompt_tokens, [(round(r[0], 2), probe_seconds(r[2])) for r in runs], flush=True)
+    publish(TITLE, table(args, rows, sentences), args.section_out)
+
+
+def probe_seconds(probes):
+    return sum(probe.get("wall_time_s", 0) for probe in probes.values())
 
 
 def table(args, rows, sentences):
-    names = list(rows)
-    probe_seconds = {name: sum(p.get("wall_time_s", 0) for p in rows[name][2].values()) for name in names}
-    base = probe_seconds[names[0]]
     lines = [
         f"## {TITLE}\n",
         f"Measured {datetime.date.today()}: `~/.cache/forensics/venv/bin/python scripts/bench_sentence_tree.py "
-        f"--samples {args.samples} --max-new-tokens {args.max_new_tokens}` on {platform.node()} "
+        f"--samples {args.samples} --max-new-tokens {args.max_new_tokens} --repeats {args.repeats}` on "
+        f"{platform.node()} "
         f"({os.cpu_count()} cores), {args.threads} threads, float32. `forensics investigate --probes "
         f"sentence-resample` on the confused organism's incident moved to the random Llama-shaped model of the "
-        f"Patching section (6 layers, d_model 384), its prompt padded to about {PROMPT_TOKENS} tokens and its "
+        f"Patching section (6 layers, d_model 384), its user message padded to the prompt size below and its "
         f"reasoning {sentences} sentences long: {sentences + 1} cuts plus the baseline, {args.samples} samples "
-        f"each, {args.max_new_tokens} new tokens per sample (the random model never ends a turn early). "
-        f"Same seed both ways; the results are the same sample for sample (checked).\n",
-        "| prefill | probes' seconds | whole run s | faster by |",
-        "|---|---|---|---|",
+        f"each, {args.max_new_tokens} new tokens per sample (the random model never ends a turn early). Without "
+        "the store (`FORENSICS_PREFIX_STORE=off`) each cut prefills its whole prompt; with it, the blocks of the "
+        f"prompt the cuts share are computed once. Each way ran {args.repeats} times, interleaved; the fastest "
+        "run counts. Same seed both ways; the results are the same sample for sample (checked).\n",
+        "| prompt tokens (about) | without the store: probes' s | with the store: probes' s | faster by | "
+        "whole runs s (without / with) |",
+        "|---|---|---|---|---|",
     ]
-    for name in names:
-        seconds = rows[name][0]
-        lines.append(f"| {name} | {probe_seconds[name]:.2f} | {seconds:.2f} | "
-                     f"**{base / probe_seconds[name]:.2f}x** |")
+    for prompt_tokens, (without, with_) in rows:
+        lines.append(f"| {prompt_tokens} | {probe_seconds(without[2]):.2f} | {probe_seconds(with_[2]):.2f} | "
+                     f"**{probe_seconds(without[2]) / probe_seconds(with_[2]):.2f}x** | "
+                     f"{without[0]:.2f} / {with_[0]:.2f} |")
+    lines.append(
+        "\nWhere the time goes. The store saves each cut's prefill of the prompt's whole blocks; what remains is "
+        "the decoding of every cut's samples, which sharing a prefix cannot remove (each sample's tokens are its "
+        "own), and each cut's tail (the tokens after its last whole block: up to 255 of the prompt, then the "
+        "reasoning up to the cut). So the gain grows with the prompt's share of the work: small at a thousand "
+        "tokens, larger at 1,700, and larger again with fewer or shorter samples per cut. The 5x goal of the speed "
+        "work is not met here: it needs the cuts' samples decoded as one batch over the shared blocks (one "
+        "decode instead of one per cut), which is not written.")
     return "\n".join(lines) + "\n"
 
 
