@@ -9,6 +9,7 @@
 #include "forensics/incident/edit.h"
 #include "forensics/incident/reader.h"
 #include "forensics/runtime/model_directory.h"
+#include "forensics/runtime/sampling.h"
 #include "forensics/util/error.h"
 #include "forensics/util/host_memory.h"
 #include "forensics/util/json_document.h"
@@ -68,8 +69,10 @@ std::optional<MemoryPool> memory_pool(const std::string& device) {
   return std::nullopt;
 }
 
-/// A run holds the weights in the compute dtype and, while sampling, one key/value cache row per
-/// sample of a condition (every sample of a condition decodes in one batch). Refused before loading
+/// A run holds the weights in the compute dtype and, while sampling, the key/value cache of every
+/// sample of a condition (they decode in one batch): a copy of the prompt's per sample, or, for a
+/// long prompt the samples share (docs/runtime.md, "Shared prefix"), one copy of it and each
+/// sample's own tokens, plus the store of prompt blocks (counted at its budget). Refused before loading
 /// when that is more than the device has: an out-of-memory kill mid-run loses the run, swapping
 /// makes it crawl, and a CUDA out-of-memory error comes only after the weights have loaded.
 void check_memory(const incident::Incident& incident, const ProbePlan& plan, const InvestigateOptions& options,
@@ -91,17 +94,25 @@ void check_memory(const incident::Incident& incident, const ProbePlan& plan, con
   const double element = dtype == runtime::Dtype::kFloat32 ? 4 : 2;
   const auto& config = *model.config;
   const double weights = static_cast<double>(model.parameter_count) * element;
-  const double tokens = static_cast<double>(longest_prompt + static_cast<std::size_t>(plan.sampling.max_new_tokens));
-  const double cache = static_cast<double>(samples) * tokens * static_cast<double>(config.n_layers) * 2 *
-                       static_cast<double>(config.n_kv_heads * config.d_head) * element;
+  const auto prompt = static_cast<std::int64_t>(longest_prompt);
+  const double tokens = static_cast<double>(prompt + plan.sampling.max_new_tokens);
+  const double per_token =
+      static_cast<double>(config.n_layers) * 2 * static_cast<double>(config.n_kv_heads * config.d_head) * element;
+  const bool long_prompt = prompt >= runtime::kLongPrefix;
+  const double cached_tokens = runtime::shares_prefix(config, prompt)
+                                   ? static_cast<double>(prompt + samples * plan.sampling.max_new_tokens)
+                                   : static_cast<double>(samples) * tokens;
+  const double store = long_prompt ? static_cast<double>(runtime::kPrefixStoreBytes) : 0;
+  const double cache = cached_tokens * per_token + store;
   if (weights + cache <= pool->available) return;
-  throw InputError(path.string() + ": this run needs about " + util::memory_text(weights + cache) +
-                   " of memory (weights " + util::memory_text(weights) + " in " +
-                   std::string(runtime::kDtypeNames.name(dtype)) + ", key/value cache " + util::memory_text(cache) +
-                   " for " + std::to_string(samples) + " samples of up to " +
-                   std::to_string(static_cast<std::int64_t>(tokens)) + " tokens decoded together), but " + pool->name +
-                   " has " + util::memory_text(pool->available) + (pool->gpu ? " free (nvidia-smi)" : " available") +
-                   ": lower --samples or --max-new-tokens, or run on " + (pool->gpu ? "a larger GPU" : "a GPU"));
+  throw InputError(
+      path.string() + ": this run needs about " + util::memory_text(weights + cache) + " of memory (weights " +
+      util::memory_text(weights) + " in " + std::string(runtime::kDtypeNames.name(dtype)) + ", key/value cache " +
+      util::memory_text(cache) + " for " + std::to_string(samples) + " samples of up to " +
+      std::to_string(static_cast<std::int64_t>(tokens)) + " tokens decoded together" +
+      (long_prompt ? ", with up to " + util::memory_text(store) + " of stored prompt blocks" : "") + "), but " +
+      pool->name + " has " + util::memory_text(pool->available) + (pool->gpu ? " free (nvidia-smi)" : " available") +
+      ": lower --samples or --max-new-tokens, or run on " + (pool->gpu ? "a larger GPU" : "a GPU"));
 }
 
 }  // namespace

@@ -198,10 +198,6 @@ std::vector<Sample> sample_continuations(const Model& model, const std::vector<s
   return samples;
 }
 
-bool shares_prefix(const ModelConfig& config, std::int64_t prefix_length) {
-  return prefix_length >= kLongPrefix && shares_prefix_attention(config);
-}
-
 std::vector<std::vector<double>> score_continuations(const Model& model,
                                                      const std::vector<std::vector<std::int64_t>>& contexts,
                                                      const std::vector<std::vector<std::int64_t>>& continuations) {

@@ -128,10 +128,6 @@ void KvCache::share_rows(std::int64_t rows, std::int64_t extra) {
   if (attention_mask.defined()) attention_mask = attention_mask.expand({rows, -1}).contiguous();
 }
 
-bool shares_prefix_attention(const ModelConfig& config) {
-  return !config.sliding_window && !config.attn_logit_softcap && !config.attention_sinks;
-}
-
 KvCache KvCache::gather(const at::Tensor& rows, std::int64_t length, std::int64_t extra) const {
   if (shared > 0) throw Error("KvCache::gather: the cache shares a prefix");
   if (length > used) throw Error("KvCache::gather: asked for more positions than are cached");
@@ -321,7 +317,7 @@ at::Tensor attend(const Model::Impl& m, std::int64_t l, const at::Tensor& x, con
   const at::Tensor& allowed = slides ? call.allowed_local : call.allowed;
   const bool pattern_wanted = hook.touches(HookSite::kAttnPattern, layer);
   at::Tensor z;  // [batch, heads, positions, d_head]
-  if (shared > 0 && !pattern_wanted && shares_prefix_attention(c)) {
+  if (shared > 0 && !pattern_wanted && c.shares_prefix_attention()) {
     const auto index = static_cast<std::size_t>(l);
     z = attend_shared_prefix(q, call.cache->shared_keys[index], call.cache->shared_values[index], k, v,
                              allowed.narrow(-1, shared, total - shared), scale);

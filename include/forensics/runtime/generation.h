@@ -30,12 +30,6 @@ enum class SamplerPlacement {
 };
 inline constexpr std::int64_t kDeviceSyncSteps = 16;
 
-/// Whether sample_continuations holds a prefix of this length once for all samples (a long one,
-/// kLongPrefix, on a model whose attention the shared path computes) rather than copying it to
-/// each: decoding then reads the prefix once per step, not once per sample (docs/runtime.md,
-/// "Shared prefix").
-bool shares_prefix(const ModelConfig& config, std::int64_t prefix_length);
-
 class PrefixStore;  // prefix_cache.h
 
 /// `count` continuations of `prefix`. The prefix runs once (prefix_cache.h: `prefill`, taking the

@@ -38,12 +38,6 @@ c10::ScalarType scalar_type(Dtype dtype);
 /// Throws ModelError for a scalar type that is not one of the three compute dtypes.
 Dtype dtype_of(c10::ScalarType type);
 
-/// Prefixes this long or longer are long: they are prefilled in blocks (prefix_cache.h) and their
-/// samples attend to one copy of their keys and values (KvCache::share_rows). Shorter ones run as
-/// they always did, so every sample and verdict measured on short prompts (the organisms', under
-/// 512 tokens) stays as it was: the long-prefix paths round differently (docs/runtime.md).
-inline constexpr std::int64_t kLongPrefix = 512;
-
 /// Keys (after RoPE) and values of every processed position, per layer, in buffers
 /// [batch, n_kv_heads, capacity, d_head] of which the first `used` positions are filled. Forward
 /// passes write into the buffers in place and grow them by doubling, so decoding a token does not
@@ -63,17 +57,13 @@ struct KvCache {
   /// for `extra` more positions.
   void expand_rows(std::int64_t rows, std::int64_t extra);
   /// The same rows as expand_rows, but the batch-1 prefix stays one copy that every row attends
-  /// to (only for a model whose attention the shared path computes: shares_prefix_attention).
+  /// to (only for a model whose attention the shared path computes: ModelConfig::shares_prefix_attention).
   void share_rows(std::int64_t rows, std::int64_t extra);
   /// A new cache holding rows `rows` ([n] int64 indices, repeats allowed) of this one, cut to
   /// its first `length` positions, with room for `extra` more. This cache is left unchanged; it
   /// must not share a prefix.
   KvCache gather(const at::Tensor& rows, std::int64_t length, std::int64_t extra) const;
 };
-
-/// Whether rows of a shared-prefix cache attend to the prefix without copying it in this model:
-/// not for sliding-window layers, soft-capped scores or attention sinks (their rows get a copy).
-bool shares_prefix_attention(const ModelConfig& config);
 
 /// Replace activations at `point` for chosen (row, position) pairs: values [n, ...site dims].
 struct ActivationPatch {

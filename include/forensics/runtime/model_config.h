@@ -152,6 +152,9 @@ struct ModelConfig {
   std::string torch_dtype;  // as saved ("float32", "bfloat16", ...), may be empty
 
   bool is_gpt2() const { return architecture == Architecture::kGpt2; }
+  /// Whether rows of a shared-prefix cache attend to the prefix without copying it in this model:
+  /// not for sliding-window layers, soft-capped scores or attention sinks (their rows get a copy).
+  bool shares_prefix_attention() const { return !sliding_window && !attn_logit_softcap && !attention_sinks; }
   bool layer_slides(std::int64_t layer) const {
     return sliding_window && static_cast<std::size_t>(layer) < sliding_layers.size() &&
            sliding_layers[static_cast<std::size_t>(layer)];

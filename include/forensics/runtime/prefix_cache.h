@@ -18,8 +18,6 @@
 namespace forensics::runtime {
 
 inline constexpr std::int64_t kPrefixBlockTokens = 256;
-/// What a runner's store may hold by default: the blocks used least recently go first.
-inline constexpr std::int64_t kPrefixStoreBytes = std::int64_t{1} << 30;
 
 /// Blocks computed by earlier prefills, each keyed by every token from the start to its end.
 /// Safe to share between threads (a lock guards the table; computing happens outside it).

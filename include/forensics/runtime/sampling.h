@@ -8,9 +8,25 @@
 #include <string_view>
 #include <vector>
 
+#include "forensics/runtime/model_config.h"
 #include "forensics/util/name_table.h"
 
 namespace forensics::runtime {
+
+/// Prefixes this long or longer are long: they are prefilled in blocks the local runner keeps
+/// (prefix_cache.h) and, on a model whose attention allows it, their samples attend to one copy of
+/// their keys and values (KvCache::share_rows). Shorter ones run as they always did, so every
+/// sample and verdict measured on short prompts (the organisms', under 512 tokens) stays as it was:
+/// the long-prefix paths round differently (docs/runtime.md, "Shared prefix", "Prefix blocks").
+inline constexpr std::int64_t kLongPrefix = 512;
+/// What the local runner's store of prefix blocks may hold (least recently used out first).
+inline constexpr std::int64_t kPrefixStoreBytes = std::int64_t{1} << 30;
+
+/// Whether sampling holds a prefix of this length once for all samples rather than copying it to
+/// each: decoding then reads the prefix once per step, not once per sample.
+inline bool shares_prefix(const ModelConfig& config, std::int64_t prefix_length) {
+  return prefix_length >= kLongPrefix && config.shares_prefix_attention();
+}
 
 /// How continuations are drawn; the warpers are applied as transformers applies them.
 struct SamplingParams {
