@@ -1,20 +1,29 @@
 // Decoding from a prefix every sample shares, two ways in the same process: each row holding its
 // own copy of the prefix's keys and values (KvCache::expand_rows), and every row attending to one
 // copy (KvCache::share_rows). Times `steps` decode steps of `count` rows after one random
-// `prefix_length` prefix; prints one JSON line. scripts/bench_growth.py runs it over prefix lengths.
-//   usage: forensics_shared_prefix_bench MODEL_DIR PREFIX_LENGTH COUNT STEPS
+// `prefix_length` prefix; prints one JSON line. scripts/bench_growth.py runs it over prefix lengths,
+// scripts/device_check.sh on a GPU.
+//   usage: forensics_shared_prefix_bench MODEL_DIR PREFIX_LENGTH COUNT STEPS [DEVICE [DTYPE]]
+// DEVICE and DTYPE as `forensics model sample --device/--dtype` takes them (default cpu, auto).
 #include <chrono>
 #include <iostream>
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <torch/cuda.h>
 
 #include "forensics/runtime/model.h"
+#include "forensics/runtime/model_service.h"
 #include "forensics/util/json.h"
 
 namespace {
 
 using namespace forensics::runtime;
+
+// A GPU runs asynchronously: wait for its queued work so a clock reading covers it.
+void wait_for(const Model& model) {
+  if (model.device().is_cuda()) torch::cuda::synchronize(model.device().index());
+}
 
 // `steps` decode steps of `count` rows after `prefix`, the prefix shared or copied: their time
 // (the prefill not counted) and the last step's logits, to compare the two ways.
@@ -29,6 +38,7 @@ Decoded decode(const Model& model, const at::Tensor& prefix, std::int64_t count,
   ForwardOptions options;
   options.cache = &cache;
   model.forward(prefix.unsqueeze(0), options);
+  wait_for(model);
   const auto start = std::chrono::steady_clock::now();
   if (share) {
     cache.share_rows(count, steps);
@@ -40,18 +50,22 @@ Decoded decode(const Model& model, const at::Tensor& prefix, std::int64_t count,
     const at::Tensor next = at::full({count, 1}, (step * 7919) % model.config().d_vocab, at::kLong);
     logits = model.forward(next, options).logits;
   }
+  wait_for(model);
   return {std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), logits};
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::cerr << "usage: forensics_shared_prefix_bench MODEL_DIR PREFIX_LENGTH COUNT STEPS\n";
+  if (argc < 5 || argc > 7) {
+    std::cerr << "usage: forensics_shared_prefix_bench MODEL_DIR PREFIX_LENGTH COUNT STEPS [DEVICE [DTYPE]]\n";
     return 2;
   }
   try {
-    const Model model = Model::load(argv[1]);
+    DeviceChoice choice;
+    choice.device = argc > 5 ? argv[5] : "cpu";
+    choice.dtype = parse_dtype_choice(argc > 6 ? argv[6] : "auto");
+    const Model model = Model::load(argv[1], load_options(choice));
     const std::int64_t prefix_length = std::stoll(argv[2]);
     const std::int64_t count = std::stoll(argv[3]);
     const std::int64_t steps = std::stoll(argv[4]);
@@ -60,11 +74,10 @@ int main(int argc, char** argv) {
     decode(model, prefix, count, 2, false);  // warm-up: first calls allocate and pick kernels
     const Decoded copied = decode(model, prefix, count, steps, false);
     const Decoded shared = decode(model, prefix, count, steps, true);
-    const double difference = (copied.logits - shared.logits).abs().max().item<double>();
-    forensics::Json out = {{"copied_seconds", copied.seconds},
-                           {"shared_seconds", shared.seconds},
-                           {"max_logit_difference", difference},
-                           {"threads", at::get_num_threads()}};
+    const double difference = (copied.logits - shared.logits).abs().max().item<double>();  // float32 logits
+    forensics::Json out = {{"copied_seconds", copied.seconds},   {"shared_seconds", shared.seconds},
+                           {"max_logit_difference", difference}, {"threads", at::get_num_threads()},
+                           {"device", model.device().str()},     {"dtype", std::string(c10::toString(model.dtype()))}};
     std::cout << out.dump() << "\n";
     return 0;
   } catch (const std::exception& e) {

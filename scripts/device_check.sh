@@ -160,7 +160,7 @@ build() {
   echo "configure: $((SECONDS - start)) s"
   start=$SECONDS
   cmake --build "$BUILD" -j "$(nproc)" --target forensics forensics_model_parity_tests forensics_generation_bench \
-    || return 1
+    forensics_shared_prefix_bench || return 1
   echo "build: $((SECONDS - start)) s with $(nproc) jobs"
   ldd "$BUILD/forensics" | grep -E "not found|spdlog|fmt|onig|utf8proc|libtorch_cuda|libc10_cuda"
   "$BUILD/forensics" --version || return 1
@@ -232,6 +232,18 @@ bench() {
   fi
 }
 
+# f2. Decoding 64 rows from a prefix held once vs copied per row (docs/runtime.md "Shared prefix"),
+# on the generation benchmark's ~100M model, in the device's default dtype.
+shared_prefix() {
+  "$PY" -c "import sys; sys.path.insert(0, 'scripts'); import bench_generation; bench_generation.make_model('$WORK/qwen-100m')" \
+    >/dev/null || return 1
+  local prefix prefixes="1024 4096" steps=64
+  [ "$DRY" = 1 ] && prefixes=512 steps=4  # the logic only: the CPU takes minutes for the GPU's sizes
+  for prefix in $prefixes; do
+    echo "prefix $prefix: $("$BUILD/bench/forensics_shared_prefix_bench" "$WORK/qwen-100m" "$prefix" 64 "$steps" "$DEVICE")"
+  done
+}
+
 # e5. patch with attribution: the confused incident with `method: attribution`, patch alone.
 attribution() {  # attribution OUT_FILE DEVICE
   rm -f "$1"
@@ -265,7 +277,7 @@ print("method %s, max map difference %.2e%s" % (a["method"], worst, extra))
 EOF
 }
 
-export -f machine_info build make_models parity device_parity investigate bench attribution patch_difference
+export -f machine_info build make_models parity device_parity investigate bench shared_prefix attribution patch_difference
 
 # ---------------------------------------------------------------------------------------------
 echo "device check: $( [ "$DRY" = 1 ] && echo "CPU dry run" || echo "GPU run"), budget $BUDGET s, out $OUT, build $BUILD" | tee -a "$LOG"
@@ -351,6 +363,8 @@ fi
 if want f; then
 TAIL_LINES=14 run_step "f. generation benchmark, $DEVICE" 240 "$WORK/bench.txt" bench
 record "$(status_of $STEP_RC)" "generation $DEVICE" "$(grep -E "^(float32|bfloat16):" "$WORK/bench.txt" | tr '\n' ';') ($(timing))" "$WORK/bench.txt"
+run_step "f2. shared prefix vs copies, $DEVICE" 120 "$WORK/shared-prefix.txt" shared_prefix
+record "$(status_of $STEP_RC)" "shared prefix $DEVICE" "$(grep "^prefix" "$WORK/shared-prefix.txt" | tr '\n' ';') ($(timing))" "$WORK/shared-prefix.txt"
 fi
 
 # g. The summary, last, so it is what the run's output ends with.
