@@ -8,22 +8,16 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <torch/cuda.h>
 
+#include "bench_setup.h"
 #include "forensics/runtime/generation.h"
-#include "forensics/runtime/model.h"
-#include "forensics/runtime/model_service.h"
 #include "forensics/runtime/torch_info.h"
 #include "forensics/util/json.h"
 
 namespace {
 
 using namespace forensics::runtime;
-
-// A GPU runs asynchronously: wait for its queued work so a clock reading covers it.
-void wait_for(const Model& model) {
-  if (model.device().is_cuda()) torch::cuda::synchronize(model.device().index());
-}
+using forensics::bench::wait_for;
 
 double prefill_seconds(const Model& model, const std::vector<std::int64_t>& prefix) {
   const auto start = std::chrono::steady_clock::now();
@@ -39,22 +33,15 @@ double prefill_seconds(const Model& model, const std::vector<std::int64_t>& pref
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 5 || argc > 7) {
-    std::cerr << "usage: forensics_generation_bench MODEL_DIR PREFIX_LENGTH COUNT NEW_TOKENS [DEVICE [DTYPE]]\n";
-    return 2;
-  }
   using Clock = std::chrono::steady_clock;
   try {
-    DeviceChoice choice;
-    choice.device = argc > 5 ? argv[5] : "cpu";
-    choice.dtype = parse_dtype_choice(argc > 6 ? argv[6] : "auto");
-    const Model model = Model::load(argv[1], load_options(choice));
-    const std::int64_t prefix_length = std::stoll(argv[2]);
-    const std::int64_t count = std::stoll(argv[3]);
-    const std::int64_t new_tokens = std::stoll(argv[4]);
-    at::manual_seed(0);
-    const at::Tensor random = at::randint(0, model.config().d_vocab, {prefix_length}, at::kLong);
-    std::vector<std::int64_t> prefix(random.data_ptr<std::int64_t>(), random.data_ptr<std::int64_t>() + prefix_length);
+    auto setup = forensics::bench::read_setup(
+        argc, argv, "forensics_generation_bench MODEL_DIR PREFIX_LENGTH COUNT NEW_TOKENS [DEVICE [DTYPE]]");
+    if (!setup) return 2;
+    const Model& model = setup->model;
+    const std::vector<std::int64_t>& prefix = setup->prefix;
+    const std::int64_t count = setup->count;
+    const std::int64_t new_tokens = setup->n;
 
     SamplingParams params;
     params.temperature = 1.0;

@@ -10,20 +10,14 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <torch/cuda.h>
 
-#include "forensics/runtime/model.h"
-#include "forensics/runtime/model_service.h"
+#include "bench_setup.h"
 #include "forensics/util/json.h"
 
 namespace {
 
 using namespace forensics::runtime;
-
-// A GPU runs asynchronously: wait for its queued work so a clock reading covers it.
-void wait_for(const Model& model) {
-  if (model.device().is_cuda()) torch::cuda::synchronize(model.device().index());
-}
+using forensics::bench::wait_for;
 
 // `steps` decode steps of `count` rows after `prefix`, the prefix shared or copied: their time
 // (the prefill not counted) and the last step's logits, to compare the two ways.
@@ -57,23 +51,15 @@ Decoded decode(const Model& model, const at::Tensor& prefix, std::int64_t count,
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 5 || argc > 7) {
-    std::cerr << "usage: forensics_shared_prefix_bench MODEL_DIR PREFIX_LENGTH COUNT STEPS [DEVICE [DTYPE]]\n";
-    return 2;
-  }
   try {
-    DeviceChoice choice;
-    choice.device = argc > 5 ? argv[5] : "cpu";
-    choice.dtype = parse_dtype_choice(argc > 6 ? argv[6] : "auto");
-    const Model model = Model::load(argv[1], load_options(choice));
-    const std::int64_t prefix_length = std::stoll(argv[2]);
-    const std::int64_t count = std::stoll(argv[3]);
-    const std::int64_t steps = std::stoll(argv[4]);
-    at::manual_seed(0);
-    const at::Tensor prefix = at::randint(0, model.config().d_vocab, {prefix_length}, at::kLong);
-    decode(model, prefix, count, 2, false);  // warm-up: first calls allocate and pick kernels
-    const Decoded copied = decode(model, prefix, count, steps, false);
-    const Decoded shared = decode(model, prefix, count, steps, true);
+    const auto setup = forensics::bench::read_setup(
+        argc, argv, "forensics_shared_prefix_bench MODEL_DIR PREFIX_LENGTH COUNT STEPS [DEVICE [DTYPE]]");
+    if (!setup) return 2;
+    const Model& model = setup->model;
+    const at::Tensor prefix = at::tensor(setup->prefix, at::kLong);
+    decode(model, prefix, setup->count, 2, false);  // warm-up: first calls allocate and pick kernels
+    const Decoded copied = decode(model, prefix, setup->count, setup->n, false);
+    const Decoded shared = decode(model, prefix, setup->count, setup->n, true);
     const double difference = (copied.logits - shared.logits).abs().max().item<double>();  // float32 logits
     forensics::Json out = {{"copied_seconds", copied.seconds},   {"shared_seconds", shared.seconds},
                            {"max_logit_difference", difference}, {"threads", at::get_num_threads()},
