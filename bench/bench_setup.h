@@ -33,8 +33,8 @@ inline std::optional<Setup> read_setup(int argc, char** argv, const std::string&
   runtime::DeviceChoice choice;
   choice.device = argc > 5 ? argv[5] : "cpu";
   choice.dtype = runtime::parse_dtype_choice(argc > 6 ? argv[6] : "auto");
-  Setup setup{runtime::Model::load(argv[1], runtime::load_options(choice)), {}, std::stoll(argv[3]),
-              std::stoll(argv[4])};
+  Setup setup{
+      runtime::Model::load(argv[1], runtime::load_options(choice)), {}, std::stoll(argv[3]), std::stoll(argv[4])};
   const std::int64_t length = std::stoll(argv[2]);
   at::manual_seed(0);
   const at::Tensor random = at::randint(0, setup.model.config().d_vocab, {length}, at::kLong);
