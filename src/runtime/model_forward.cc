@@ -1,6 +1,7 @@
 // The forward pass, written to compute what transformers computes: RMSNorm in float32, rotate-half
 // RoPE, softmax in float32, GPT-2's LayerNorm and gelu_new (docs/formats.md, "config.json"); the
 // families' layer pieces are in forward_ops.cc.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -74,6 +75,16 @@ class Hooks {
       if (patch.point == point) return true;
     }
     return false;
+  }
+
+  /// Whether any site of `layer` after its input (resid_pre) is recorded or patched.
+  bool touches_past_input(std::int32_t layer) const {
+    const auto past_input = [&](const HookPoint& point) {
+      return point.layer == layer && point.site != HookSite::kResidPre;
+    };
+    return std::any_of(wanted_.begin(), wanted_.end(), past_input) ||
+           std::any_of(options_.patches.begin(), options_.patches.end(),
+                       [&](const ActivationPatch& patch) { return past_input(patch.point); });
   }
 
  private:
@@ -152,7 +163,7 @@ namespace {
 
 // What every layer of one call shares.
 struct CallContext {
-  std::int64_t batch = 0, positions = 0, past = 0;
+  std::int64_t batch = 0, positions = 0, past = 0, layers = 0;
   at::Tensor allowed;        // [batch, 1, positions, past + positions]: causal, not padding
   at::Tensor allowed_local;  // the same inside the sliding window (when a layer slides)
   Rotation rotation, local_rotation;
@@ -198,7 +209,10 @@ struct Projections {
   at::Tensor q, k, v;  // [batch, heads, positions, d_head]
 };
 
-Projections project(const Model::Impl& m, const LayerWeights& w, const at::Tensor& x, const CallContext& call) {
+// Queries for the last `queries` positions only (keys and values for all): where the layer's
+// output is read at those alone, the other queries are never computed.
+Projections project(const Model::Impl& m, const LayerWeights& w, const at::Tensor& x, const CallContext& call,
+                    std::int64_t queries) {
   const ModelConfig& c = m.config;
   const std::int64_t q_width = c.n_heads * c.d_head;
   const std::int64_t kv_width = c.n_kv_heads * c.d_head;
@@ -215,15 +229,16 @@ Projections project(const Model::Impl& m, const LayerWeights& w, const at::Tenso
     k = qkv.narrow(-1, q_width, kv_width);
     v = qkv.narrow(-1, q_width + kv_width, kv_width);
   } else {
-    q = affine(x, w.q_weight, w.q_bias);
+    q = affine(x.narrow(1, call.positions - queries, queries), w.q_weight, w.q_bias);
     k = affine(x, w.k_weight, w.k_bias);
     v = affine(x, w.v_weight, w.v_bias);
   }
+  if (q.size(1) != queries) q = q.narrow(1, call.positions - queries, queries);
   if (c.qk_norm == QkNorm::kFullWidth) {  // OLMo 2: over the whole projection
     q = rms_norm(q, w.q_norm, c.norm_eps, c.norm_style);
     k = rms_norm(k, w.k_norm, c.norm_eps, c.norm_style);
   }
-  q = q.reshape({call.batch, call.positions, c.n_heads, c.d_head});
+  q = q.reshape({call.batch, queries, c.n_heads, c.d_head});
   k = k.reshape({call.batch, call.positions, c.n_kv_heads, c.d_head});
   v = v.reshape({call.batch, call.positions, c.n_kv_heads, c.d_head});
   if (c.qk_norm == QkNorm::kPerHead) {
@@ -240,23 +255,22 @@ at::Tensor attend_rows(const Model::Impl& m, const LayerWeights& w, std::int32_t
                        const CallContext& call, Hooks& hook) {
   const ModelConfig& c = m.config;
   const std::int64_t n_rep = c.n_heads / c.n_kv_heads;
-  const std::int64_t total = k.size(2);
+  const std::int64_t total = k.size(2), queries = q.size(2);
   if (!hook.touches(HookSite::kAttnPattern, layer) && !c.attn_logit_softcap && !c.attention_sinks) {
     return at::scaled_dot_product_attention(q, k, v, allowed, 0.0, false, scale, n_rep > 1);
   }
   // Explicit softmax, so the pattern can be recorded (and scores soft-capped). Query heads are
   // grouped by their key/value head instead of repeating keys and values (grouped-query attention).
-  const at::Tensor grouped_q = q.reshape({call.batch, c.n_kv_heads, n_rep * call.positions, c.d_head});
-  at::Tensor scores =
-      at::matmul(grouped_q, k.transpose(-1, -2)).view({call.batch, c.n_heads, call.positions, total}) * scale;
+  const at::Tensor grouped_q = q.reshape({call.batch, c.n_kv_heads, n_rep * queries, c.d_head});
+  at::Tensor scores = at::matmul(grouped_q, k.transpose(-1, -2)).view({call.batch, c.n_heads, queries, total}) * scale;
   if (c.attn_logit_softcap) scores = soft_cap(scores, *c.attn_logit_softcap);
   const double min_value = m.dtype == c10::kFloat ? std::numeric_limits<float>::lowest() : -3.0e38;
   scores = scores.masked_fill(allowed.logical_not(), min_value);
   at::Tensor pattern =
       w.sinks.defined() ? softmax_with_sinks(scores, w.sinks) : at::softmax(scores.to(c10::kFloat), -1).to(m.dtype);
   pattern = hook(HookSite::kAttnPattern, layer, pattern);
-  return at::matmul(pattern.reshape({call.batch, c.n_kv_heads, n_rep * call.positions, total}), v)
-      .view({call.batch, c.n_heads, call.positions, c.d_head});
+  return at::matmul(pattern.reshape({call.batch, c.n_kv_heads, n_rep * queries, total}), v)
+      .view({call.batch, c.n_heads, queries, c.d_head});
 }
 
 // Attention over a prefix every row shares (keys/values [1, kv_heads, shared, d_head], all
@@ -294,16 +308,25 @@ at::Tensor attend_shared_prefix(const at::Tensor& q, const at::Tensor& shared_k,
       .reshape({batch, heads, positions, d_head});
 }
 
-// Self-attention of layer `l` on the normed input x; returns the output projection's result.
-at::Tensor attend(const Model::Impl& m, std::int64_t l, const at::Tensor& x, const CallContext& call, Hooks& hook) {
+// The last `queries` positions of a rotation [batch, 1, positions, rotary].
+Rotation last_positions(const Rotation& rotation, std::int64_t queries) {
+  const std::int64_t positions = rotation.cos.size(2);
+  if (queries == positions) return rotation;
+  return {rotation.cos.narrow(2, positions - queries, queries), rotation.sin.narrow(2, positions - queries, queries)};
+}
+
+// Self-attention of layer `l` on the normed input x; returns the output projection's result at
+// the last `queries` positions (every position's keys and values enter the cache).
+at::Tensor attend(const Model::Impl& m, std::int64_t l, const at::Tensor& x, const CallContext& call, Hooks& hook,
+                  std::int64_t queries) {
   const ModelConfig& c = m.config;
   const LayerWeights& w = m.layers[static_cast<std::size_t>(l)];
   const auto layer = static_cast<std::int32_t>(l);
   const bool slides = c.layer_slides(l);
-  auto [q, k, v] = project(m, w, x, call);
+  auto [q, k, v] = project(m, w, x, call, queries);
   const Rotation& rotation = slides && call.local_rotation.cos.defined() ? call.local_rotation : call.rotation;
   if (rotation.cos.defined()) {
-    q = apply_rotation(q, rotation);
+    q = apply_rotation(q, last_positions(rotation, queries));
     k = apply_rotation(k, rotation);
   }
   const std::int64_t shared = call.cache != nullptr ? call.cache->shared : 0;
@@ -314,7 +337,8 @@ at::Tensor attend(const Model::Impl& m, std::int64_t l, const at::Tensor& x, con
   const std::int64_t total = call.past + call.positions;
   double scale = c.attention_scale;
   if (c.is_gpt2() && c.scale_attn_by_inverse_layer_idx) scale /= static_cast<double>(l + 1);
-  const at::Tensor& allowed = slides ? call.allowed_local : call.allowed;
+  const at::Tensor& all_allowed = slides ? call.allowed_local : call.allowed;
+  const at::Tensor allowed = all_allowed.narrow(2, call.positions - queries, queries);
   const bool pattern_wanted = hook.touches(HookSite::kAttnPattern, layer);
   at::Tensor z;  // [batch, heads, positions, d_head]
   if (shared > 0 && !pattern_wanted && c.shares_prefix_attention()) {
@@ -330,7 +354,7 @@ at::Tensor attend(const Model::Impl& m, std::int64_t l, const at::Tensor& x, con
     }
     z = attend_rows(m, w, layer, q, k, v, allowed, scale, call, hook);
   }
-  z = z.transpose(1, 2).reshape({call.batch, call.positions, c.n_heads * c.d_head});
+  z = z.transpose(1, 2).reshape({call.batch, queries, c.n_heads * c.d_head});
   return c.is_gpt2() ? conv1d(z, w.attn_proj_weight, w.attn_proj_bias) : affine(z, w.o_weight, w.o_bias);
 }
 
@@ -384,6 +408,14 @@ at::Tensor resumed_residual(const Model::Impl& m, const ForwardOptions& options,
   return h.to(m.device, m.dtype);
 }
 
+// How many of the last positions the last layer must compute past its keys and values: only those
+// whose logits are asked for, unless a later site of that layer is recorded or patched (then all).
+std::int64_t read_positions(const ForwardOptions& options, const CallContext& call, const Hooks& hook) {
+  const bool some = options.logit_positions > 0 && options.logit_positions < call.positions;
+  const auto last = static_cast<std::int32_t>(call.layers - 1);
+  return some && !hook.touches_past_input(last) ? options.logit_positions : call.positions;
+}
+
 }  // namespace
 
 ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& options) const {
@@ -394,6 +426,7 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
   CallContext call;
   call.batch = ids.size(0);
   call.positions = ids.size(1);
+  call.layers = c.n_layers;
   call.cache = options.cache;
   call.past = call.cache != nullptr ? call.cache->used : 0;
   const std::int64_t total = call.past + call.positions;
@@ -427,7 +460,9 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
     const LayerWeights& w = m.layers[static_cast<std::size_t>(l)];
     const auto layer = static_cast<std::int32_t>(l);
     h = hook(HookSite::kResidPre, layer, h);
-    const at::Tensor attn = attend(m, l, pre_norm(c, h, w.ln1_weight, w.ln1_bias), call, hook);
+    const std::int64_t queries = l + 1 == c.n_layers ? read_positions(options, call, hook) : call.positions;
+    const at::Tensor attn = attend(m, l, pre_norm(c, h, w.ln1_weight, w.ln1_bias), call, hook, queries);
+    if (queries < call.positions) h = h.narrow(1, call.positions - queries, queries);
     h = hook(HookSite::kResidMid, layer, h + hook(HookSite::kAttnOut, layer, post_norm(c, attn, w.attn_out_norm)));
     const at::Tensor mlp = feed_forward(m, l, pre_norm(c, h, w.ln2_weight, w.ln2_bias), hook);
     h = hook(HookSite::kResidPost, layer, h + hook(HookSite::kMlpOut, layer, post_norm(c, mlp, w.mlp_out_norm)));
@@ -436,8 +471,8 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
     call.cache->attention_mask = key_mask;
     call.cache->used = total;
   }
-  if (options.logit_positions > 0 && options.logit_positions < call.positions) {
-    h = h.narrow(1, call.positions - options.logit_positions, options.logit_positions);
+  if (options.logit_positions > 0 && options.logit_positions < h.size(1)) {
+    h = h.narrow(1, h.size(1) - options.logit_positions, options.logit_positions);
   }
   const at::Tensor final = hook(HookSite::kLnFinal, -1, pre_norm(c, h, m.final_norm_weight, m.final_norm_bias));
   at::Tensor logits = at::linear(final, m.unembed);

@@ -355,6 +355,35 @@ TEST_CASE("a run resumed at a layer from its residual stream equals the whole ru
     REQUIRE(tail.size(1) == 2);
     CHECK(max_diff(tail, whole.logits.narrow(1, ids.size(1) - 2, 2)) <= 1e-5 * logit_scale(whole.logits));
 
+    // The last layer computed two positions past their keys and values; the cache holds every
+    // position's, so one more token decoded from it matches the whole run too.
+    KvCache decode_cache = model.new_cache();
+    ForwardOptions short_head = head;
+    short_head.cache = &decode_cache;
+    model.forward(ids.narrow(1, 0, split), short_head);
+    const std::int64_t last = ids.size(1) - 1;
+    ForwardOptions short_tail = resumed;
+    short_tail.cache = &decode_cache;
+    short_tail.resid_pre = resumed.resid_pre.narrow(1, 0, last - split);
+    short_tail.logit_positions = 1;
+    model.forward(ids.narrow(1, split, last - split), short_tail);
+    ForwardOptions step = short_tail;
+    step.resid_pre = resumed.resid_pre.narrow(1, last - split, 1);
+    const at::Tensor next = model.forward(ids.narrow(1, last, 1), step).logits;
+    CHECK(max_diff(next, whole.logits.narrow(1, last, 1)) <= 1e-5 * logit_scale(whole.logits));
+
+    // A site of the last layer past its input, recorded, keeps every position.
+    KvCache recorded_cache = model.new_cache();
+    ForwardOptions recorded = resumed;
+    recorded.cache = &recorded_cache;
+    ForwardOptions recorded_head;
+    recorded_head.cache = &recorded_cache;
+    model.forward(ids.narrow(1, 0, split), recorded_head);
+    recorded.record = {{HookSite::kResidPost, layer}};
+    const auto with_record = model.forward(ids.narrow(1, split, ids.size(1) - split), recorded);
+    CHECK(with_record.activations.at({HookSite::kResidPost, layer}).size(1) == ids.size(1) - split);
+    CHECK(max_diff(with_record.logits, tail) <= 1e-5 * logit_scale(whole.logits));
+
     ForwardOptions wrong = resumed;
     wrong.resid_pre = resumed.resid_pre.narrow(1, 0, 1);
     CHECK_THROWS_WITH(model.forward(ids.narrow(1, split, ids.size(1) - split), wrong),

@@ -91,7 +91,9 @@ struct ForwardOptions {
   std::int64_t first_layer = 0;
   at::Tensor resid_pre;
   /// Logits (and ln_final) for the last this-many new positions only; 0: every position. A
-  /// caller that reads one position's logits skips the unembedding of the others.
+  /// caller that reads one position's logits skips the unembedding of the others, and the last
+  /// layer computes only the keys and values of the others (for the cache), unless a site of
+  /// that layer past resid_pre is recorded or patched.
   std::int64_t logit_positions = 0;
 };
 
