@@ -222,17 +222,23 @@ std::vector<std::vector<double>> score_continuations(const Model& model,
         .copy_(at::tensor(row, at::kLong));
     mask[static_cast<std::int64_t>(i)].narrow(0, 0, static_cast<std::int64_t>(row.size())).fill_(1);
   }
+  // Logits from the shortest context's last token on: no row reads an earlier one, and a long
+  // context's logits over the whole vocabulary would be most of the memory and much of the work.
+  std::int64_t shortest = width;
+  for (const auto& context : contexts) shortest = std::min(shortest, static_cast<std::int64_t>(context.size()));
   ForwardOptions options;
   options.attention_mask = mask;
-  const at::Tensor logits = model.forward(ids, options).logits;
-  // next[i][p] = log P(ids[i][p + 1] | ids[i][0..p]).
-  const at::Tensor next = detail::target_logprobs(logits.narrow(1, 0, width - 1), ids.narrow(1, 1, width - 1));
+  options.logit_positions = width - shortest + 1;
+  const at::Tensor logits = model.forward(ids, options).logits;  // positions shortest - 1 .. width - 1
+  // next[i][p] = log P(ids[i][shortest + p] | ids[i][0 .. shortest + p - 1]).
+  const at::Tensor next =
+      detail::target_logprobs(logits.narrow(1, 0, width - shortest), ids.narrow(1, shortest, width - shortest));
   const auto values = next.accessor<double, 2>();
   std::vector<std::vector<double>> out(batch);
   for (std::size_t i = 0; i < batch; ++i) {
     const auto start = static_cast<std::int64_t>(contexts[i].size());
     for (std::size_t j = 0; j < continuations[i].size(); ++j) {
-      const double value = values[static_cast<std::int64_t>(i)][start + static_cast<std::int64_t>(j) - 1];
+      const double value = values[static_cast<std::int64_t>(i)][start + static_cast<std::int64_t>(j) - shortest];
       // Only the scored tokens are looked at: padded positions may hold anything.
       if (!std::isfinite(value)) {
         non_finite("log-probabilities", first_non_finite(model, ids[static_cast<std::int64_t>(i)].unsqueeze(0)));

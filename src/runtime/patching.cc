@@ -98,10 +98,10 @@ BaseRun run_unpatched(const Model& model, const std::vector<std::int64_t>& promp
   ForwardOptions prompt_options;
   prompt_options.cache = &run.prompt_cache;
   prompt_options.record = points;
+  prompt_options.logit_positions = 1;  // only the last predicts a scored token (the continuations' first)
   const auto prompt_pass = model.forward(at::tensor(prompt, at::kLong).unsqueeze(0), prompt_options);
   run.prompt_values = prompt_pass.activations;
-  const at::Tensor first = target_logprobs(prompt_pass.logits.narrow(1, length - 1, 1).expand({turns.rows(), 1, -1}),
-                                           turns.ids.narrow(1, 0, 1));
+  const at::Tensor first = target_logprobs(prompt_pass.logits.expand({turns.rows(), 1, -1}), turns.ids.narrow(1, 0, 1));
 
   run.full_cache = run.prompt_cache.gather(at::zeros({turns.rows()}, at::kLong), length, turns.width);
   ForwardOptions turn_options;
