@@ -236,10 +236,11 @@ def make_section(args, config, parameters, rows, lens_version):
         "consecutive positions share a batch. \"Their work ÷ ours\" counts the multiply-adds of every matrix "
         "product each side computes for the map (`work_ratio` in the script: weights, attention and "
         "unembedding, as each side runs them), and the measured speed-up tracks it, a little above (both sides "
-        "spend their time in the same float32 matrix products; TransformerLens adds its hooks' work per run). An edit at the start of the prompt gains the least, since "
-        "nearly every cell must run and recompute most of the prompt; there the 10x goal is missed by exact "
-        "patching as such, not by its speed: only computing less than the exact map needs would beat that "
-        "ratio (`method: attribution`, docs/probes.md, estimates every cell from two passes).\n")
+        "spend their time in the same float32 matrix products; TransformerLens adds its hooks' work per run). "
+        "An edit at the start of the prompt gains the least: nearly every cell must run and recompute most of "
+        "the prompt, and the work ratio there (first row) is about what exact patching can reach, however fast "
+        "its products; only computing less than the exact map needs goes further (`method: attribution`, "
+        "docs/probes.md, estimates every cell from two passes).\n")
 
 
 if __name__ == "__main__":
