@@ -68,26 +68,23 @@ class Hooks {
   /// Whether `site` at `layer` is recorded or patched (else the pass may skip computing it).
   bool touches(HookSite site, std::int32_t layer) const {
     const HookPoint point{site, layer};
-    for (const auto& wanted : wanted_) {
-      if (wanted == point) return true;
-    }
-    for (const auto& patch : options_.patches) {
-      if (patch.point == point) return true;
-    }
-    return false;
+    return touches_any([&](const HookPoint& touched) { return touched == point; });
   }
 
   /// Whether any site of `layer` after its input (resid_pre) is recorded or patched.
   bool touches_past_input(std::int32_t layer) const {
-    const auto past_input = [&](const HookPoint& point) {
-      return point.layer == layer && point.site != HookSite::kResidPre;
-    };
-    return std::any_of(wanted_.begin(), wanted_.end(), past_input) ||
-           std::any_of(options_.patches.begin(), options_.patches.end(),
-                       [&](const ActivationPatch& patch) { return past_input(patch.point); });
+    return touches_any(
+        [&](const HookPoint& touched) { return touched.layer == layer && touched.site != HookSite::kResidPre; });
   }
 
  private:
+  template <typename Matches>
+  bool touches_any(const Matches& matches) const {
+    return std::any_of(wanted_.begin(), wanted_.end(), matches) ||
+           std::any_of(options_.patches.begin(), options_.patches.end(),
+                       [&](const ActivationPatch& patch) { return matches(patch.point); });
+  }
+
   const ForwardOptions& options_;
   ForwardResult& result_;
   std::vector<HookPoint> wanted_;
@@ -163,7 +160,7 @@ namespace {
 
 // What every layer of one call shares.
 struct CallContext {
-  std::int64_t batch = 0, positions = 0, past = 0, layers = 0;
+  std::int64_t batch = 0, positions = 0, past = 0;
   at::Tensor allowed;        // [batch, 1, positions, past + positions]: causal, not padding
   at::Tensor allowed_local;  // the same inside the sliding window (when a layer slides)
   Rotation rotation, local_rotation;
@@ -408,11 +405,11 @@ at::Tensor resumed_residual(const Model::Impl& m, const ForwardOptions& options,
   return h.to(m.device, m.dtype);
 }
 
-// How many of the last positions the last layer must compute past its keys and values: only those
-// whose logits are asked for, unless a later site of that layer is recorded or patched (then all).
-std::int64_t read_positions(const ForwardOptions& options, const CallContext& call, const Hooks& hook) {
+// How many of the last positions the last layer (`last`) must compute past its keys and values:
+// only those whose logits are asked for, unless a later site of it is recorded or patched (then all).
+std::int64_t read_positions(const ForwardOptions& options, const CallContext& call, const Hooks& hook,
+                            std::int32_t last) {
   const bool some = options.logit_positions > 0 && options.logit_positions < call.positions;
-  const auto last = static_cast<std::int32_t>(call.layers - 1);
   return some && !hook.touches_past_input(last) ? options.logit_positions : call.positions;
 }
 
@@ -426,7 +423,6 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
   CallContext call;
   call.batch = ids.size(0);
   call.positions = ids.size(1);
-  call.layers = c.n_layers;
   call.cache = options.cache;
   call.past = call.cache != nullptr ? call.cache->used : 0;
   const std::int64_t total = call.past + call.positions;
@@ -460,7 +456,7 @@ ForwardResult Model::forward(const at::Tensor& input_ids, const ForwardOptions& 
     const LayerWeights& w = m.layers[static_cast<std::size_t>(l)];
     const auto layer = static_cast<std::int32_t>(l);
     h = hook(HookSite::kResidPre, layer, h);
-    const std::int64_t queries = l + 1 == c.n_layers ? read_positions(options, call, hook) : call.positions;
+    const std::int64_t queries = l + 1 == c.n_layers ? read_positions(options, call, hook, layer) : call.positions;
     const at::Tensor attn = attend(m, l, pre_norm(c, h, w.ln1_weight, w.ln1_bias), call, hook, queries);
     if (queries < call.positions) h = h.narrow(1, call.positions - queries, queries);
     h = hook(HookSite::kResidMid, layer, h + hook(HookSite::kAttnOut, layer, post_norm(c, attn, w.attn_out_norm)));
